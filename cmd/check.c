@@ -1,0 +1,81 @@
+/*
+ * thuadat check: run the rules over every parcel, replace the findings layer
+ * and optionally write the findings as CSV. Exit 2 when any error-level
+ * finding remains, 1 when only warnings do.
+ */
+#include "check.h"
+#include "cli.h"
+
+static const char usage[] = "thuadat check WORKSPACE [--findings-csv FILE] [--list-rules]";
+
+static void list_rules(void)
+{
+	for (int i = 0; i < TD_RULE_COUNT; i++) {
+		const td_rule *r = td_rule_get((td_rule_id)i);
+		printf("%-16s %-5s %-7s group %d  %s\n", r->code, r->criterion, td_severity_name(r->severity), r->group,
+		       r->summary);
+	}
+}
+
+int stage_check(td_cli *cli, const char *path, const td_check_options *opts, const char *csv)
+{
+	td_check_summary sum;
+	td_error err;
+	td_ws *ws = NULL;
+
+	td_error_init(&err);
+	if (td_ws_open(cli->ctx, path, TD_WS_WRITE, &ws, &err) != TD_OK)
+		return cli_fail(cli, &err);
+	ws->invocation = cli->invocation;
+	if (td_check_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK ||
+	    (csv && td_findings_write_csv(ws, csv, &err) != TD_OK)) {
+		td_ws_close(ws);
+		return cli_fail(cli, &err);
+	}
+	td_ws_close(ws);
+	if (cli->json) {
+		printf("%s\n", sum.json);
+	} else if (!cli->quiet) {
+		printf("checked %ld map parcels and %ld register parcels: %ld errors, %ld warnings\n", sum.parcels,
+		       sum.register_keys, sum.errors, sum.warnings);
+		for (int i = 0; i < TD_RULE_COUNT; i++)
+			if (sum.by_rule[i] || cli->verbose)
+				printf("  %-16s %ld\n", td_rule_get((td_rule_id)i)->code, sum.by_rule[i]);
+		if (csv)
+			printf("findings written to %s\n", csv);
+	}
+	return sum.errors ? EXIT_FAILS : sum.warnings ? EXIT_WARNINGS : EXIT_GOOD;
+}
+
+int cmd_check(int argc, char **argv, td_cli *cli)
+{
+	static const struct option longopts[] = {
+		{"findings-csv", required_argument, NULL, 'f'},
+		{"list-rules", no_argument, NULL, 'l'},
+		CLI_GLOBAL_LONGOPTS,
+		{NULL, 0, NULL, 0}};
+	td_check_options o;
+	const char *csv = NULL;
+	int c;
+
+	td_check_options_init(&o);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == 'f')
+			csv = optarg;
+		else if (c == 'l') {
+			list_rules();
+			return EXIT_GOOD;
+		} else if (c == 'h') {
+			printf("usage: %s\n\n"
+			       "  --findings-csv FILE  also write the findings as CSV\n"
+			       "  --list-rules         print the rule catalogue and exit\n",
+			       usage);
+			return EXIT_GOOD;
+		} else if (!cli_global_opt(cli, c))
+			return cli_usage(usage, "bad option");
+	}
+	if (optind != argc - 1)
+		return cli_usage(usage, "expected one workspace path");
+	return stage_check(cli, argv[optind], &o, csv);
+}

@@ -1,0 +1,63 @@
+/*
+ * thuadat classify: grade every parcel 1/2/3 from the last check's findings
+ * and print the counts per commune. Exit 2 when any parcel is not in group 1.
+ */
+#include "classify.h"
+#include "cli.h"
+
+static const char usage[] = "thuadat classify WORKSPACE [--groups-csv FILE]";
+
+int stage_classify(td_cli *cli, const char *path, const char *csv)
+{
+	td_classify_summary sum;
+	td_error err;
+	td_ws *ws = NULL;
+
+	td_error_init(&err);
+	if (td_ws_open(cli->ctx, path, TD_WS_WRITE, &ws, &err) != TD_OK)
+		return cli_fail(cli, &err);
+	ws->invocation = cli->invocation;
+	if (td_classify_run(ws, &sum, &err) != TD_OK || (csv && td_groups_write_csv(ws, csv, &err) != TD_OK)) {
+		td_classify_summary_release(&sum);
+		td_ws_close(ws);
+		return cli_fail(cli, &err);
+	}
+	td_ws_close(ws);
+	if (cli->json) {
+		printf("%s\n", sum.json);
+	} else if (!cli->quiet) {
+		printf("%-8s %9s %9s %9s\n", "commune", "group 1", "group 2", "group 3");
+		for (int i = 0; i < sum.ncommunes; i++)
+			printf("%-8s %9ld %9ld %9ld\n", sum.communes[i].commune, sum.communes[i].group[1],
+			       sum.communes[i].group[2], sum.communes[i].group[3]);
+		printf("%-8s %9ld %9ld %9ld\n", "total", sum.group[1], sum.group[2], sum.group[3]);
+		if (csv)
+			printf("groups written to %s\n", csv);
+	}
+	td_classify_summary_release(&sum);
+	return sum.group[2] || sum.group[3] ? EXIT_FAILS : EXIT_GOOD;
+}
+
+int cmd_classify(int argc, char **argv, td_cli *cli)
+{
+	static const struct option longopts[] = {
+		{"groups-csv", required_argument, NULL, 'g'},
+		CLI_GLOBAL_LONGOPTS,
+		{NULL, 0, NULL, 0}};
+	const char *csv = NULL;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == 'g')
+			csv = optarg;
+		else if (c == 'h') {
+			printf("usage: %s\n\n  --groups-csv FILE  also write every parcel's group as CSV\n", usage);
+			return EXIT_GOOD;
+		} else if (!cli_global_opt(cli, c))
+			return cli_usage(usage, "bad option");
+	}
+	if (optind != argc - 1)
+		return cli_usage(usage, "expected one workspace path");
+	return stage_classify(cli, argv[optind], csv);
+}

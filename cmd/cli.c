@@ -1,0 +1,113 @@
+/*
+ * Helpers every subcommand uses: the status → exit code map, error and usage
+ * printing, the progress bar and JSON string output.
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_global_opt(td_cli *cli, int c)
+{
+	switch (c) {
+	case 'q':
+		cli->quiet = 1;
+		cli->progress = 0;
+		return 1;
+	case 'v':
+		cli->verbose++;
+		return 1;
+	case 'J':
+		cli->json = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int cli_exit_code(td_status st)
+{
+	switch (st) {
+	case TD_OK:
+		return EXIT_GOOD;
+	case TD_ERR_USAGE:
+		return EXIT_USAGE;
+	case TD_ERR_INPUT:
+	case TD_ERR_WORKSPACE:
+		return EXIT_INPUT;
+	case TD_ERR_LOCKED:
+	case TD_ERR_IO:
+	case TD_ERR_NOMEM:
+	case TD_ERR_INTERNAL:
+	case TD_ERR_CANCELLED:
+		return EXIT_FAILURE_IO;
+	}
+	return EXIT_FAILURE_IO;
+}
+
+int cli_fail(const td_cli *cli, const td_error *err)
+{
+	(void)cli;
+	fprintf(stderr, "thuadat: error: %s\n", err->msg[0] ? err->msg : td_strerror(err->code));
+	return cli_exit_code(err->code);
+}
+
+int cli_usage(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("thuadat: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s\n", usage);
+	return EXIT_USAGE;
+}
+
+int cli_progress(double done, const char *msg, void *arg)
+{
+	const td_cli *cli = arg;
+	int width = 30, filled;
+
+	if (!cli->progress)
+		return 1;
+	if (done < 0)
+		done = 0;
+	if (done > 1)
+		done = 1;
+	filled = (int)(done * width + 0.5);
+	fprintf(stderr, "\r%-12.12s [%.*s%*s] %3d%%", msg ? msg : "", filled,
+		"##############################", width - filled, "", (int)(done * 100 + 0.5));
+	if (done >= 1)
+		fputs("\r\033[K", stderr);
+	fflush(stderr);
+	return 1;
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void cli_mask_id(const char *id, char *buf, size_t size)
+{
+	size_t n = strlen(id);
+
+	if (n <= 5) {
+		snprintf(buf, size, "%s", n ? "*****" : "");
+		return;
+	}
+	snprintf(buf, size, "%.3s%.*s%s", id, (int)(n - 5), "********************", id + n - 2);
+}

@@ -1,0 +1,77 @@
+/*
+ * What the subcommands share: global options, the one map from lib statuses
+ * to exit codes, error printing, the progress printer and JSON helpers.
+ */
+#ifndef TD_CLI_H
+#define TD_CLI_H
+
+#include "ctx.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+/* Documented exit codes: never renumber. */
+enum {
+	EXIT_GOOD = 0,     /* all good */
+	EXIT_WARNINGS = 1, /* finished, warnings only */
+	EXIT_FAILS = 2,    /* finished, data fails rules */
+	EXIT_USAGE = 3,    /* bad usage or configuration */
+	EXIT_INPUT = 4,    /* unreadable or invalid input */
+	EXIT_FAILURE_IO = 5 /* internal or I/O failure (incl. workspace locked) */
+};
+
+typedef struct td_cli {
+	int quiet;
+	int verbose;
+	int json;
+	int progress;           /* draw a progress bar on stderr */
+	const char *invocation; /* the whole command line, for the run record */
+	td_ctx *ctx;
+} td_cli;
+
+/* Long options every subcommand accepts, and their handler. */
+#define CLI_GLOBAL_LONGOPTS                                                                            \
+	{"quiet", no_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'},                      \
+		{"json", no_argument, NULL, 'J'}, {"help", no_argument, NULL, 'h'}
+#define CLI_GLOBAL_SHORTOPTS "qvh"
+
+/* Apply -q/-v/--json; returns 1 if c was one of them. */
+int cli_global_opt(td_cli *cli, int c);
+
+/* The exit code for a lib status. */
+int cli_exit_code(td_status st);
+
+/* Print "thuadat: error: <msg>" (unless quiet... errors always print) and return the exit code. */
+int cli_fail(const td_cli *cli, const td_error *err);
+
+/* Print "usage: <usage>" and a reason to stderr; returns EXIT_USAGE. */
+int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* td_progress_fn drawing a bar on stderr; arg is the td_cli. */
+int cli_progress(double done, const char *msg, void *arg);
+
+/* Print s as a JSON string literal. */
+void cli_json_str(FILE *f, const char *s);
+
+/* Mask a CCCD/CMND for logs and terminals: "031*******45". */
+void cli_mask_id(const char *id, char *buf, size_t size);
+
+/* Stage runners shared by the subcommands and `run`; each returns an exit code. */
+typedef struct td_ingest_options td_ingest_options;
+typedef struct td_check_options td_check_options;
+typedef struct td_export_options td_export_options;
+int stage_init(td_cli *cli, const char *ws, const char *crs, const char *province, int force);
+int stage_ingest(td_cli *cli, const char *ws, const td_ingest_options *opts);
+int stage_check(td_cli *cli, const char *ws, const td_check_options *opts, const char *csv);
+int stage_classify(td_cli *cli, const char *ws, const char *csv);
+int stage_export(td_cli *cli, const char *ws, const td_export_options *opts);
+
+/* Subcommands. */
+int cmd_init(int argc, char **argv, td_cli *cli);
+int cmd_ingest(int argc, char **argv, td_cli *cli);
+int cmd_check(int argc, char **argv, td_cli *cli);
+int cmd_classify(int argc, char **argv, td_cli *cli);
+int cmd_export(int argc, char **argv, td_cli *cli);
+int cmd_run(int argc, char **argv, td_cli *cli);
+
+#endif

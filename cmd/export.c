@@ -1,0 +1,59 @@
+/*
+ * thuadat export: write one Excel workbook per commune (summary, group
+ * lists, findings) into a directory. Reads the workspace only.
+ */
+#include "cli.h"
+#include "export.h"
+
+static const char usage[] = "thuadat export WORKSPACE --out DIR";
+
+int stage_export(td_cli *cli, const char *path, const td_export_options *opts)
+{
+	td_export_summary sum = {0};
+	td_error err;
+	td_ws *ws = NULL;
+	int rc = EXIT_GOOD;
+
+	td_error_init(&err);
+	if (td_ws_open(cli->ctx, path, TD_WS_READ, &ws, &err) != TD_OK)
+		return cli_fail(cli, &err);
+	if (td_export_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK)
+		rc = cli_fail(cli, &err);
+	else if (cli->json)
+		printf("%s\n", sum.json);
+	else if (!cli->quiet) {
+		printf("wrote %d workbooks (%ld parcel rows, %ld findings) to %s\n", sum.workbooks, sum.parcels,
+		       sum.findings, opts->out_dir);
+		for (int i = 0; cli->verbose && i < sum.workbooks; i++)
+			printf("  %s\n", sum.files[i]);
+	}
+	td_export_summary_release(&sum);
+	td_ws_close(ws);
+	return rc;
+}
+
+int cmd_export(int argc, char **argv, td_cli *cli)
+{
+	static const struct option longopts[] = {
+		{"out", required_argument, NULL, 'o'},
+		CLI_GLOBAL_LONGOPTS,
+		{NULL, 0, NULL, 0}};
+	td_export_options o = TD_EXPORT_OPTIONS_INIT;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == 'o')
+			o.out_dir = optarg;
+		else if (c == 'h') {
+			printf("usage: %s\n\n  --out DIR  directory for the workbooks (thuadat-<commune>.xlsx)\n", usage);
+			return EXIT_GOOD;
+		} else if (!cli_global_opt(cli, c))
+			return cli_usage(usage, "bad option");
+	}
+	if (optind != argc - 1)
+		return cli_usage(usage, "expected one workspace path");
+	if (!o.out_dir)
+		return cli_usage(usage, "--out DIR is required");
+	return stage_export(cli, argv[optind], &o);
+}

@@ -1,0 +1,87 @@
+/*
+ * thuadat ingest: read a cadastral map and a land-register CSV into the
+ * workspace, in one transaction. Re-ingesting an unchanged file is a no-op.
+ */
+#include "cli.h"
+#include "ingest.h"
+
+static const char usage[] =
+	"thuadat ingest WORKSPACE [--map FILE] [--register FILE] [--source-crs CRS] [--commune CODE]";
+
+static void print_file(const char *label, const char *path, const td_ingest_file *f, const char *unit)
+{
+	if (!f->given)
+		return;
+	if (f->unchanged)
+		printf("%-9s %s: unchanged since the last ingest (crc32 %s)\n", label, path, f->checksum);
+	else
+		printf("%-9s %s: %ld %s%s%s%s\n", label, path, f->records, unit, f->replaced ? ", replacing the previous version" : "",
+		       f->crs[0] ? ", CRS " : "", f->crs);
+}
+
+int stage_ingest(td_cli *cli, const char *path, const td_ingest_options *opts)
+{
+	td_ingest_summary sum;
+	td_error err;
+	td_ws *ws = NULL;
+	int i;
+
+	td_error_init(&err);
+	if (td_ws_open(cli->ctx, path, TD_WS_WRITE, &ws, &err) != TD_OK)
+		return cli_fail(cli, &err);
+	ws->invocation = cli->invocation;
+	if (td_ingest_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK) {
+		td_ws_close(ws);
+		return cli_fail(cli, &err);
+	}
+	td_ws_close(ws);
+	for (i = 0; i < sum.nwarnings; i++)
+		fprintf(stderr, "thuadat: warning: %s\n", sum.warnings[i]);
+	if (cli->json)
+		printf("%s\n", sum.json);
+	else if (!cli->quiet) {
+		print_file("map", opts->map, &sum.map, "parcels");
+		print_file("register", opts->register_path, &sum.reg, "rows");
+	}
+	return sum.nwarnings ? EXIT_WARNINGS : EXIT_GOOD;
+}
+
+int cmd_ingest(int argc, char **argv, td_cli *cli)
+{
+	static const struct option longopts[] = {
+		{"map", required_argument, NULL, 'm'},
+		{"register", required_argument, NULL, 'r'},
+		{"source-crs", required_argument, NULL, 's'},
+		{"commune", required_argument, NULL, 'c'},
+		CLI_GLOBAL_LONGOPTS,
+		{NULL, 0, NULL, 0}};
+	td_ingest_options o = TD_INGEST_OPTIONS_INIT;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == 'm')
+			o.map = optarg;
+		else if (c == 'r')
+			o.register_path = optarg;
+		else if (c == 's')
+			o.source_crs = optarg;
+		else if (c == 'c')
+			o.commune = optarg;
+		else if (c == 'h') {
+			printf("usage: %s\n\n"
+			       "  --map FILE         cadastral map: GeoPackage, shapefile or any polygon source GDAL reads\n"
+			       "  --register FILE    land-register export as CSV (, ; or tab separated, UTF-8)\n"
+			       "  --source-crs CRS   CRS of the map when the file names none (e.g. EPSG:9209)\n"
+			       "  --commune CODE     commune code when the map has no MaXa field\n",
+			       usage);
+			return EXIT_GOOD;
+		} else if (!cli_global_opt(cli, c))
+			return cli_usage(usage, "bad option");
+	}
+	if (optind != argc - 1)
+		return cli_usage(usage, "expected one workspace path");
+	if (!o.map && !o.register_path)
+		return cli_usage(usage, "nothing to ingest: give --map, --register or both");
+	return stage_ingest(cli, argv[optind], &o);
+}

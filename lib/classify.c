@@ -1,0 +1,186 @@
+#include "classify.h"
+#include "check.h"
+#include "outfile.h"
+#include "rules.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Findings are stale when an ingest committed after the last check. */
+static td_status require_fresh_findings(td_ws *ws, td_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	td_status rc = td_ws_prepare(ws,
+				     "SELECT (SELECT MAX(id) FROM runs WHERE command = 'check'), "
+				     "(SELECT MAX(id) FROM runs WHERE command = 'ingest')",
+				     &st, err);
+	if (rc != TD_OK)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			rc = td_error_set(err, TD_ERR_USAGE, "workspace '%s' has not been checked: run 'thuadat check' first",
+					  ws->path);
+		else if (sqlite3_column_int64(st, 1) > sqlite3_column_int64(st, 0))
+			rc = td_error_set(err, TD_ERR_USAGE,
+					  "workspace '%s' changed since the last check: run 'thuadat check' first",
+					  ws->path);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The rule → group map of the catalogue, as a temporary table for SQL. */
+static td_status rule_groups(td_ws *ws, td_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	td_status rc = td_ws_exec(ws,
+				  "CREATE TEMP TABLE IF NOT EXISTS rule_group (rule_id TEXT PRIMARY KEY, grp INTEGER);"
+				  "DELETE FROM rule_group",
+				  err);
+	if (rc == TD_OK)
+		rc = td_ws_prepare(ws, "INSERT INTO rule_group VALUES (?, ?)", &st, err);
+	for (int i = 0; rc == TD_OK && i < TD_RULE_COUNT; i++) {
+		const td_rule *r = td_rule_get((td_rule_id)i);
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, r->code, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, r->group);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = td_ws_sqlerr(ws, "rule groups", err);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * The error-level findings per parcel they name (as the parcel or as the
+ * other parcel), indexed, then every parcel key on the map or in the
+ * register graded from them. Criteria and rule IDs are listed once each, in
+ * a fixed order, so the output is reproducible.
+ */
+static const char grade_sql[] =
+	"DROP TABLE IF EXISTS temp.hits;"
+	"CREATE TEMP TABLE hits AS "
+	" SELECT commune, sheet, parcel, rule_id, criterion FROM findings WHERE severity = 'error' "
+	" UNION SELECT other_commune, other_sheet, other_parcel, rule_id, criterion FROM findings "
+	" WHERE severity = 'error' AND other_commune IS NOT NULL;"
+	"CREATE INDEX temp.hits_key ON hits (commune, sheet, parcel);"
+	"INSERT INTO parcel_grade (commune, sheet, parcel, grp, failed_criteria, rule_ids) "
+	"SELECT k.commune, k.sheet, k.parcel, "
+	" COALESCE((SELECT MAX(g.grp) FROM hits h JOIN rule_group g USING (rule_id) "
+	"   WHERE h.commune = k.commune AND h.sheet = k.sheet AND h.parcel = k.parcel), 1), "
+	" COALESCE((SELECT group_concat(criterion, ',') FROM (SELECT DISTINCT h.criterion FROM hits h "
+	"   WHERE h.commune = k.commune AND h.sheet = k.sheet AND h.parcel = k.parcel "
+	"   ORDER BY CASE h.criterion WHEN 'đúng' THEN 1 WHEN 'đủ' THEN 2 WHEN 'sạch' THEN 3 ELSE 4 END)), ''), "
+	" COALESCE((SELECT group_concat(rule_id, ',') FROM (SELECT DISTINCT h.rule_id FROM hits h "
+	"   WHERE h.commune = k.commune AND h.sheet = k.sheet AND h.parcel = k.parcel ORDER BY h.rule_id)), '') "
+	"FROM (SELECT commune, sheet, parcel FROM parcels UNION SELECT commune, sheet, parcel FROM register_rows) k;"
+	"DROP TABLE temp.hits";
+
+static td_status count_groups(td_ws *ws, td_classify_summary *sum, td_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	td_status rc = td_ws_prepare(ws,
+				     "SELECT commune, SUM(grp = 1), SUM(grp = 2), SUM(grp = 3) FROM parcel_grade "
+				     "GROUP BY commune ORDER BY commune",
+				     &st, err);
+	int step;
+
+	while (rc == TD_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		td_classify_commune *c, *grown = realloc(sum->communes, (size_t)(sum->ncommunes + 1) * sizeof(*c));
+		if (!grown) {
+			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
+			break;
+		}
+		sum->communes = grown;
+		c = &sum->communes[sum->ncommunes++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->commune, sizeof(c->commune), "%s", (const char *)sqlite3_column_text(st, 0));
+		for (int g = 1; g <= 3; g++) {
+			c->group[g] = sqlite3_column_int64(st, g);
+			sum->group[g] += c->group[g];
+			sum->parcels += c->group[g];
+		}
+	}
+	if (rc == TD_OK && step != SQLITE_DONE)
+		rc = td_ws_sqlerr(ws, "count groups", err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+td_status td_classify_run(td_ws *ws, td_classify_summary *sum, td_error *err)
+{
+	td_status rc;
+
+	memset(sum, 0, sizeof(*sum));
+	rc = td_ws_begin(ws, "classify", err);
+	if (rc == TD_OK)
+		rc = require_fresh_findings(ws, err);
+	if (rc == TD_OK)
+		rc = rule_groups(ws, err);
+	if (rc == TD_OK)
+		rc = td_ws_exec(ws, "DELETE FROM parcel_grade", err);
+	if (rc == TD_OK)
+		rc = td_ws_exec(ws, grade_sql, err);
+	if (rc == TD_OK)
+		rc = td_ws_exec(ws,
+				"UPDATE parcels SET grp = (SELECT g.grp FROM parcel_grade g WHERE g.commune = "
+				"parcels.commune AND g.sheet = parcels.sheet AND g.parcel = parcels.parcel)",
+				err);
+	if (rc == TD_OK)
+		rc = count_groups(ws, sum, err);
+	snprintf(sum->json, sizeof(sum->json),
+		 "{\"command\":\"classify\",\"parcels\":%ld,\"group1\":%ld,\"group2\":%ld,\"group3\":%ld,"
+		 "\"communes\":%d}",
+		 sum->parcels, sum->group[1], sum->group[2], sum->group[3], sum->ncommunes);
+	if (rc == TD_OK)
+		rc = td_ws_commit(ws, sum->json, err);
+	else
+		td_ws_rollback(ws);
+	return rc;
+}
+
+void td_classify_summary_release(td_classify_summary *sum)
+{
+	if (!sum)
+		return;
+	free(sum->communes);
+	sum->communes = NULL;
+	sum->ncommunes = 0;
+}
+
+td_status td_groups_write_csv(td_ws *ws, const char *path, td_error *err)
+{
+	td_outfile out;
+	sqlite3_stmt *st = NULL;
+	td_status rc;
+	int step;
+
+	rc = td_ws_prepare(ws,
+			   "SELECT commune, sheet, parcel, grp, failed_criteria, rule_ids FROM parcel_grade "
+			   "ORDER BY commune, sheet, parcel",
+			   &st, err);
+	if (rc == TD_OK)
+		rc = td_outfile_open(&out, path, 0644, err);
+	if (rc != TD_OK) {
+		sqlite3_finalize(st);
+		return rc;
+	}
+	fputs("commune,sheet,parcel,group,failed_criteria,rule_ids\n", out.fp);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < 6; i++) {
+			if (i)
+				fputc(',', out.fp);
+			td_csv_field(out.fp, (const char *)sqlite3_column_text(st, i));
+		}
+		fputc('\n', out.fp);
+	}
+	if (step != SQLITE_DONE) {
+		rc = td_ws_sqlerr(ws, "read groups", err);
+		td_outfile_abort(&out);
+	} else {
+		rc = td_outfile_commit(&out, err);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * The context every lib/ call takes first: library handles that must not be
+ * shared between threads (GEOS, PROJ) and the resolved schemas/ directory.
+ *
+ *     td_ctx *ctx;
+ *     if (td_ctx_new(NULL, &ctx, &err) != TD_OK) ...
+ *     ...
+ *     td_ctx_free(ctx);
+ *
+ * GDAL drivers must be registered by the program (GDALAllRegister in main).
+ */
+#ifndef TD_CTX_H
+#define TD_CTX_H
+
+#include "error.h"
+
+#include <geos_c.h>
+#include <proj.h>
+
+typedef struct td_ctx {
+	GEOSContextHandle_t geos;
+	PJ_CONTEXT *proj;
+	char schema_dir[4096];
+	char geos_msg[512]; /* last GEOS error, for messages */
+} td_ctx;
+
+/*
+ * Create a context. schema_dir: where reference CSVs, profiles and
+ * workspace.sql live; NULL picks $THUADAT_SCHEMA_DIR, then the source tree's
+ * schemas/, then the installed copy. Free with td_ctx_free().
+ */
+td_status td_ctx_new(const char *schema_dir, td_ctx **out, td_error *err);
+
+/* Accepts NULL. */
+void td_ctx_free(td_ctx *ctx);
+
+/* Fill path with schema_dir/name; TD_ERR_USAGE if it does not exist. */
+td_status td_ctx_schema_file(const td_ctx *ctx, const char *name, char *path, size_t size, td_error *err);
+
+#endif

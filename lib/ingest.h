@@ -1,0 +1,57 @@
+/*
+ * Ingest: read a cadastral map and a land-register export into the workspace.
+ *
+ *     td_ingest_options o = TD_INGEST_OPTIONS_INIT;
+ *     td_ingest_summary s;
+ *     o.map = "map.gpkg";
+ *     o.register_path = "register.csv";
+ *     td_ingest_run(ws, &o, progress, arg, &s, &err);
+ *
+ * Map fields and register headers are matched case-insensitively against
+ * the names offices use (MaXa/ma_xa, SoTo/so_to/SoHieuToBanDo, SoThua/
+ * so_thua/SoThuTuThua; "Mã xã", "Số tờ", "Số thửa", "Diện tích", "Loại đất",
+ * "Họ tên chủ sử dụng", "Số CCCD", "Năm sinh", "Giới tính"). Geometries are
+ * reprojected into the workspace CRS. Each file's checksum is recorded: the
+ * same file again changes nothing; a changed file replaces its rows. All of
+ * it is one transaction.
+ */
+#ifndef TD_INGEST_H
+#define TD_INGEST_H
+
+#include "workspace.h"
+
+typedef struct td_ingest_options {
+	const char *map;           /* any polygon source GDAL reads; may be NULL */
+	const char *register_path; /* CSV register export; may be NULL */
+	const char *source_crs;    /* CRS of the map when the file names none */
+	const char *commune;       /* commune code when the map has no commune field */
+} td_ingest_options;
+#define TD_INGEST_OPTIONS_INIT {NULL, NULL, NULL, NULL}
+
+typedef struct td_ingest_file {
+	int given;       /* this input was part of the run */
+	int unchanged;   /* same checksum as last time: nothing read */
+	int replaced;    /* a previous version's rows were replaced */
+	long records;    /* parcels or register rows stored */
+	char checksum[9];
+	char crs[160];   /* map only: the CRS the features were read in */
+} td_ingest_file;
+
+#define TD_INGEST_MAX_WARNINGS 8
+
+typedef struct td_ingest_summary {
+	td_ingest_file map;
+	td_ingest_file reg;
+	int nwarnings;
+	char warnings[TD_INGEST_MAX_WARNINGS][320];
+	char json[1024]; /* the summary as JSON, also stored in runs */
+} td_ingest_summary;
+
+/*
+ * Run the ingest stage in its own transaction (td_ws_begin/commit).
+ * TD_ERR_INPUT names the file, the feature or row, and the field.
+ */
+td_status td_ingest_run(td_ws *ws, const td_ingest_options *opts, td_progress_fn progress, void *arg,
+			td_ingest_summary *sum, td_error *err);
+
+#endif

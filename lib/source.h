@@ -1,0 +1,32 @@
+/*
+ * Input files: opening them with GDAL and fingerprinting them, so ingesting
+ * the same file twice changes nothing and a changed file is noticed.
+ */
+#ifndef TD_SOURCE_H
+#define TD_SOURCE_H
+
+#include "error.h"
+
+#include <stdint.h>
+
+/*
+ * Open a CSV file with GDAL's CSV driver: first line is the header, every
+ * field text (leading zeros kept), empty fields NULL, separator , ; or tab
+ * detected by GDAL. Returns NULL and fills err (TD_ERR_INPUT naming path).
+ * Close with GDALClose().
+ */
+void *td_source_open_csv(const char *path, td_error *err);
+
+/*
+ * Open any vector dataset GDAL reads (GeoPackage, shapefile, ...), read-only.
+ * Returns NULL and fills err (TD_ERR_INPUT naming path and GDAL's reason).
+ */
+void *td_source_open_vector(const char *path, td_error *err);
+
+/*
+ * CRC-32 (zlib) and total size of every file that makes up a GDAL dataset
+ * (e.g. .shp, .shx, .dbf, .prj, .cpg), in GDAL's order. hex gets 8 digits.
+ */
+td_status td_source_checksum(void *dataset, char hex[9], int64_t *size, td_error *err);
+
+#endif

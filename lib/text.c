@@ -1,0 +1,50 @@
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+static td_status normalise(const char *s, utf8proc_option_t opts, char **out, td_error *err)
+{
+	utf8proc_uint8_t *res = NULL;
+	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &res,
+					  UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | opts);
+	*out = NULL;
+	if (n < 0)
+		return td_error_set(err, n == UTF8PROC_ERROR_NOMEM ? TD_ERR_NOMEM : TD_ERR_INPUT,
+				    "not valid UTF-8");
+	*out = (char *)res;
+	return TD_OK;
+}
+
+td_status td_text_nfc(const char *s, char **out, td_error *err)
+{
+	return normalise(s, 0, out, err);
+}
+
+int td_text_key(const char *s, char *buf, size_t size)
+{
+	char *folded = NULL;
+	size_t j = 0;
+	int space = 0;
+
+	if (size == 0)
+		return 0;
+	buf[0] = '\0';
+	if (normalise(s, UTF8PROC_CASEFOLD, &folded, NULL) != TD_OK)
+		return 0;
+	for (const char *p = folded; *p && j + 1 < size; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+			space = j > 0;
+			continue;
+		}
+		if (space && j + 2 < size)
+			buf[j++] = ' ';
+		space = 0;
+		buf[j++] = *p;
+	}
+	buf[j] = '\0';
+	free(folded);
+	return 1;
+}

@@ -1,0 +1,22 @@
+/* Unicode text helpers (utf8proc): normalisation and matching keys. */
+#ifndef TD_TEXT_H
+#define TD_TEXT_H
+
+#include "error.h"
+
+#include <stddef.h>
+
+/*
+ * A key for comparing names typed by people: NFC, case-folded, with leading,
+ * trailing and repeated spaces removed. "  Số  Thửa " and "số thửa" give the
+ * same key. Returns 0 and an empty buf if s is not valid UTF-8.
+ */
+int td_text_key(const char *s, char *buf, size_t size);
+
+/*
+ * Validate UTF-8 and normalise to NFC into a new string (caller frees).
+ * TD_ERR_INPUT if s is not valid UTF-8 (message: "not valid UTF-8").
+ */
+td_status td_text_nfc(const char *s, char **out, td_error *err);
+
+#endif

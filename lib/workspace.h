@@ -1,0 +1,95 @@
+/*
+ * The workspace: one GeoPackage file holding every stage's input and output.
+ *
+ *     td_ws_create_options o = TD_WS_CREATE_OPTIONS_INIT;
+ *     o.crs = "EPSG:9210";
+ *     td_ws_create(ctx, "ws.gpkg", &o, &err);
+ *
+ *     td_ws *ws;
+ *     td_ws_open(ctx, "ws.gpkg", TD_WS_WRITE, &ws, &err);
+ *     ws->invocation = "thuadat check ws.gpkg";
+ *     td_ws_begin(ws, "check", &err);
+ *     ... writes ...
+ *     td_ws_commit(ws, "{\"findings\":3}", &err);   (or td_ws_rollback)
+ *     td_ws_close(ws);
+ *
+ * A writer holds an fcntl lock on "<path>.lock" for as long as the workspace
+ * is open; a second writer fails at once with the holder's pid. Each stage's
+ * changes and its row in `runs` are one SQLite transaction, so a killed
+ * process leaves the workspace as it was.
+ */
+#ifndef TD_WORKSPACE_H
+#define TD_WORKSPACE_H
+
+#include "ctx.h"
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#define TD_SCHEMA_VERSION 1
+
+typedef enum td_ws_mode { TD_WS_READ, TD_WS_WRITE } td_ws_mode;
+
+typedef struct td_ws {
+	td_ctx *ctx;     /* not owned */
+	sqlite3 *db;
+	char *path;
+	char *lock_path; /* NULL when opened for reading */
+	int lock_fd;
+	int srs_id;      /* srs_id of the layers */
+	char *crs_wkt;   /* the workspace CRS, WKT */
+	char crs_name[128];
+	int64_t run_id;  /* the open stage's row in runs, 0 outside a stage */
+	const char *invocation; /* command line recorded in runs; set by the caller, not owned */
+} td_ws;
+
+typedef struct td_ws_create_options {
+	const char *crs;      /* "EPSG:9210", or any CRS PROJ understands */
+	const char *province; /* province code from ref_provinces; used when crs is NULL */
+	int force;            /* replace an existing file */
+} td_ws_create_options;
+#define TD_WS_CREATE_OPTIONS_INIT {NULL, NULL, 0}
+
+/*
+ * Create a new workspace at path: schema, reference tables from schemas/ref,
+ * CRS. Written to a temporary file and renamed, so path either does not
+ * change or is a complete workspace. Exactly one of crs and province.
+ */
+td_status td_ws_create(td_ctx *ctx, const char *path, const td_ws_create_options *opts, td_error *err);
+
+/*
+ * Open an existing workspace. TD_ERR_INPUT if the file is missing,
+ * TD_ERR_WORKSPACE if it is not a workspace of TD_SCHEMA_VERSION,
+ * TD_ERR_LOCKED if mode is TD_WS_WRITE and another process writes it.
+ * Close with td_ws_close().
+ */
+td_status td_ws_open(td_ctx *ctx, const char *path, td_ws_mode mode, td_ws **out, td_error *err);
+
+/* Roll back an open stage, release the lock, free. Accepts NULL. */
+void td_ws_close(td_ws *ws);
+
+/*
+ * Start a writing stage: BEGIN IMMEDIATE and a row in runs recording
+ * command (the stage name) and ws->invocation (the command line).
+ */
+td_status td_ws_begin(td_ws *ws, const char *command, td_error *err);
+
+/* Finish the stage's runs row with summary (JSON text, may be NULL) and COMMIT. */
+td_status td_ws_commit(td_ws *ws, const char *summary, td_error *err);
+
+/* Undo everything since td_ws_begin. Safe to call when no stage is open. */
+void td_ws_rollback(td_ws *ws);
+
+/* Run SQL without results; on failure the message quotes what and SQLite's reason. */
+td_status td_ws_exec(td_ws *ws, const char *sql, td_error *err);
+
+/* Prepare one statement; finalize it with sqlite3_finalize. */
+td_status td_ws_prepare(td_ws *ws, const char *sql, sqlite3_stmt **st, td_error *err);
+
+/* Record SQLite's current error for what (e.g. "insert parcel") and return its status. */
+td_status td_ws_sqlerr(td_ws *ws, const char *what, td_error *err);
+
+/* Read a ws_meta value into buf (empty string if absent). */
+td_status td_ws_meta(td_ws *ws, const char *key, char *buf, size_t size, td_error *err);
+
+#endif

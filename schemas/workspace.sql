@@ -1,0 +1,163 @@
+-- thuadat workspace schema, version 1.
+-- A GeoPackage 1.3 file: the gpkg_* tables make it open in QGIS and GDAL;
+-- the other tables are plain SQLite tables beside the layers.
+-- @SRS_ID@ is replaced with the workspace CRS's srs_id when the file is made.
+
+PRAGMA application_id = 1196444487;  -- 'GPKG'
+PRAGMA user_version = 10300;         -- GeoPackage 1.3.0
+
+CREATE TABLE gpkg_spatial_ref_sys (
+	srs_name TEXT NOT NULL,
+	srs_id INTEGER PRIMARY KEY,
+	organization TEXT NOT NULL,
+	organization_coordsys_id INTEGER NOT NULL,
+	definition TEXT NOT NULL,
+	description TEXT
+);
+CREATE TABLE gpkg_contents (
+	table_name TEXT NOT NULL PRIMARY KEY,
+	data_type TEXT NOT NULL,
+	identifier TEXT UNIQUE,
+	description TEXT DEFAULT '',
+	last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE,
+	srs_id INTEGER REFERENCES gpkg_spatial_ref_sys(srs_id)
+);
+CREATE TABLE gpkg_geometry_columns (
+	table_name TEXT NOT NULL UNIQUE REFERENCES gpkg_contents(table_name),
+	column_name TEXT NOT NULL,
+	geometry_type_name TEXT NOT NULL,
+	srs_id INTEGER NOT NULL REFERENCES gpkg_spatial_ref_sys(srs_id),
+	z TINYINT NOT NULL,
+	m TINYINT NOT NULL,
+	PRIMARY KEY (table_name, column_name)
+);
+CREATE TABLE gpkg_extensions (
+	table_name TEXT,
+	column_name TEXT,
+	extension_name TEXT NOT NULL,
+	definition TEXT NOT NULL,
+	scope TEXT NOT NULL,
+	UNIQUE (table_name, column_name, extension_name)
+);
+
+-- Workspace identity: schema_version, crs, srs_id, created_at.
+CREATE TABLE ws_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- Every command that changed the workspace, written in the same
+-- transaction as its changes: a killed run leaves no row.
+CREATE TABLE runs (
+	id INTEGER PRIMARY KEY,
+	command TEXT NOT NULL,
+	argv TEXT NOT NULL,
+	os_user TEXT NOT NULL,
+	started_at TEXT NOT NULL,
+	finished_at TEXT,
+	summary TEXT
+);
+
+-- One row per ingested file; re-ingesting a file with the same checksum
+-- changes nothing, a changed file replaces the rows that point to it.
+CREATE TABLE sources (
+	id INTEGER PRIMARY KEY,
+	path TEXT NOT NULL UNIQUE,
+	kind TEXT NOT NULL CHECK (kind IN ('map', 'register')),
+	reader TEXT NOT NULL,
+	encoding TEXT,
+	crs TEXT,
+	checksum TEXT NOT NULL,   -- CRC-32 of the bytes, hex
+	size INTEGER NOT NULL,
+	records INTEGER NOT NULL,
+	run_id INTEGER NOT NULL REFERENCES runs(id)
+);
+
+-- Parcels as drawn on the map. Keys are not unique: duplicates are findings.
+CREATE TABLE parcels (
+	fid INTEGER PRIMARY KEY AUTOINCREMENT,
+	geom MULTIPOLYGON,
+	commune TEXT NOT NULL,
+	sheet INTEGER NOT NULL,
+	parcel INTEGER NOT NULL,
+	landuse TEXT,
+	map_area REAL,            -- the area written on the map, m²
+	source_id INTEGER NOT NULL REFERENCES sources(id),
+	source_feature INTEGER NOT NULL,
+	grp INTEGER               -- parcel group 1/2/3 after classify
+);
+CREATE INDEX parcels_key ON parcels(commune, sheet, parcel);
+CREATE INDEX parcels_source ON parcels(source_id);
+
+-- Rows of the land register (sổ địa chính) export.
+CREATE TABLE register_rows (
+	id INTEGER PRIMARY KEY,
+	source_id INTEGER NOT NULL REFERENCES sources(id),
+	source_row INTEGER NOT NULL,  -- spreadsheet row number, header = 1
+	commune TEXT NOT NULL,
+	sheet INTEGER NOT NULL,
+	parcel INTEGER NOT NULL,
+	area REAL,
+	landuse TEXT,
+	owner_name TEXT,
+	cccd TEXT,                    -- text: leading zeros matter
+	birth_year INTEGER,
+	gender TEXT
+);
+CREATE INDEX register_key ON register_rows(commune, sheet, parcel);
+CREATE INDEX register_source ON register_rows(source_id);
+
+-- One row per defect; the point is where to look. Replaced by each check.
+CREATE TABLE findings (
+	fid INTEGER PRIMARY KEY AUTOINCREMENT,
+	geom POINT,
+	rule_id TEXT NOT NULL,
+	severity TEXT NOT NULL CHECK (severity IN ('error', 'warning')),
+	criterion TEXT NOT NULL,
+	commune TEXT,
+	sheet INTEGER,
+	parcel INTEGER,
+	other_commune TEXT,
+	other_sheet INTEGER,
+	other_parcel INTEGER,
+	value REAL,
+	tolerance REAL,
+	message TEXT NOT NULL
+);
+CREATE INDEX findings_key ON findings(commune, sheet, parcel);
+
+-- Group of every parcel known to the map or the register, with reasons.
+CREATE TABLE parcel_grade (
+	commune TEXT NOT NULL,
+	sheet INTEGER NOT NULL,
+	parcel INTEGER NOT NULL,
+	grp INTEGER NOT NULL CHECK (grp IN (1, 2, 3)),
+	failed_criteria TEXT NOT NULL,
+	rule_ids TEXT NOT NULL,
+	PRIMARY KEY (commune, sheet, parcel)
+);
+
+-- Reference tables, loaded from schemas/ref/<table>.csv.
+CREATE TABLE ref_provinces (
+	code TEXT PRIMARY KEY,          -- 2-digit province code
+	name TEXT NOT NULL,
+	central_meridian REAL NOT NULL, -- VN-2000 TM-3 zone, degrees
+	epsg INTEGER,                   -- empty when EPSG has no code for the zone
+	valid_from TEXT,
+	valid_to TEXT
+);
+CREATE TABLE ref_landuse (
+	code TEXT PRIMARY KEY,
+	name TEXT NOT NULL,
+	status TEXT NOT NULL CHECK (status IN ('current', 'legacy')),
+	maps_to TEXT                    -- current code a legacy code becomes
+);
+
+-- The two layers and their spatial indexes (GeoPackage R-tree extension).
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+VALUES ('parcels', 'features', 'parcels', 'Thửa đất', @SRS_ID@),
+       ('findings', 'features', 'findings', 'Lỗi phát hiện', @SRS_ID@);
+INSERT INTO gpkg_geometry_columns VALUES
+	('parcels', 'geom', 'MULTIPOLYGON', @SRS_ID@, 0, 0),
+	('findings', 'geom', 'POINT', @SRS_ID@, 0, 0);
+INSERT INTO gpkg_extensions VALUES
+	('parcels', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only'),
+	('findings', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
