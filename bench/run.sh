@@ -1,0 +1,59 @@
+#!/bin/sh
+# make bench: generate data at several sizes, run each stage, and print
+# throughput and peak memory next to a reference tool doing comparable work
+# in the same run:
+#   ingest   vs  ogr2ogr copying the same map into a GeoPackage
+#   check    vs  one SpatiaLite SQL query doing the validity test and the
+#                map-vs-register area join that check does
+#   export   vs  ogr2ogr -f XLSX writing the same parcel rows
+# Usage: bench/run.sh BUILD_DIR   (sizes: BENCH_SIZES="10000 100000 1000000")
+set -eu
+build=$1
+bin="$build/thuadat"
+gen="$build/gen"
+sizes=${BENCH_SIZES:-"10000 100000 1000000"}
+work=${BENCH_DIR:-$build/bench}
+mkdir -p "$work"
+
+# measure LABEL CMD...: run CMD under GNU time; sets secs and rss_mb
+measure() {
+	label=$1
+	shift
+	/usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >"$work/$label.out" 2>"$work/$label.err" || {
+		rc=$?
+		[ $rc -le 2 ] || { echo "bench: $label failed (exit $rc)" >&2; cat "$work/$label.err" >&2; exit 1; }
+	}
+	secs=$(awk '{print $1}' "$work/time.txt")
+	rss_mb=$(awk '{printf "%.0f", $2 / 1024}' "$work/time.txt")
+}
+
+printf '%-9s %-9s %9s %12s %9s %10s %9s\n' parcels stage seconds parcels/s "RSS MB" reference ratio
+for n in $sizes; do
+	d="$work/n$n"
+	rm -rf "$d" && mkdir -p "$d"
+	"$gen" --parcels "$n" --out "$d/data" --seed 1 >/dev/null
+	"$bin" -q init "$d/ws.gpkg" --crs EPSG:9210
+
+	measure ingest "$bin" -q ingest "$d/ws.gpkg" --map "$d/data/map.gpkg" --register "$d/data/register.csv"
+	t_ingest=$secs r_ingest=$rss_mb
+	measure ref_ingest ogr2ogr -f GPKG "$d/ref.gpkg" "$d/data/map.gpkg"
+	ref=$secs
+	printf '%-9s %-9s %9.2f %12.0f %9s %10.2f %9.2f\n' "$n" ingest "$t_ingest" "$(echo "$n $t_ingest" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')" "$r_ingest" "$ref" "$(echo "$t_ingest $ref" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')"
+
+	measure check "$bin" -q check "$d/ws.gpkg"
+	t=$secs r=$rss_mb
+	measure ref_check sqlite3 -cmd ".load mod_spatialite" -cmd "SELECT EnableGpkgAmphibiousMode();" "$d/ws.gpkg" \
+		"SELECT SUM(NOT ST_IsValid(p.geom)), SUM(abs(ST_Area(p.geom) - (SELECT r.area FROM register_rows r WHERE r.commune = p.commune AND r.sheet = p.sheet AND r.parcel = p.parcel LIMIT 1)) > 5) FROM parcels p;"
+	ref=$secs
+	printf '%-9s %-9s %9.2f %12.0f %9s %10.2f %9.2f\n' "$n" check "$t" "$(echo "$n $t" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')" "$r" "$ref" "$(echo "$t $ref" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')"
+
+	measure classify "$bin" -q classify "$d/ws.gpkg"
+	printf '%-9s %-9s %9.2f %12.0f %9s %10s %9s\n' "$n" classify "$secs" "$(echo "$n $secs" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')" "$rss_mb" - -
+
+	measure export "$bin" -q export "$d/ws.gpkg" --out "$d/xlsx"
+	t=$secs r=$rss_mb
+	measure ref_export ogr2ogr -f XLSX "$d/ref.xlsx" "$d/ws.gpkg" -sql "SELECT commune, sheet, parcel, grp, failed_criteria, rule_ids FROM parcel_grade"
+	ref=$secs
+	printf '%-9s %-9s %9.2f %12.0f %9s %10.2f %9.2f\n' "$n" export "$t" "$(echo "$n $t" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')" "$r" "$ref" "$(echo "$t $ref" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')"
+done
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"

@@ -1,0 +1,42 @@
+#!/bin/sh
+# The whole chain on the bundled demo data, into OUT_DIR, with a summary a
+# person can read. Usage: scripts/demo.sh THUADAT_BINARY OUT_DIR
+set -u
+bin=$1
+out=$2
+src=$(cd "$(dirname "$0")/.." && pwd)
+
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+cat >"$out/job.ini" <<EOT
+# thuadat demo job (written by scripts/demo.sh)
+workspace = $out/workspace.gpkg
+[init]
+crs = EPSG:9210
+[ingest]
+map = $src/fixtures/demo/map.gpkg
+register = $src/fixtures/demo/register.csv
+[check]
+findings_csv = $out/findings.csv
+[classify]
+groups_csv = $out/groups.csv
+[export]
+out = $out/xlsx
+EOT
+
+echo "== thuadat run $out/job.ini"
+"$bin" -v run "$out/job.ini"
+rc=$?
+echo
+echo "== summary"
+echo "exit code: $rc (2 = finished, the data fails rules: expected for the demo data)"
+echo "findings by rule:"
+tail -n +2 "$out/findings.csv" | cut -d, -f1 | sort | uniq -c | sed 's/^/  /'
+echo "parcels per group:"
+tail -n +2 "$out/groups.csv" | cut -d, -f4 | sort | uniq -c | sed 's/^ *\([0-9]*\) \(.*\)/  group \2: \1/'
+echo "files written:"
+find "$out" -type f ! -name job.ini | sort | sed 's/^/  /'
+echo
+echo "open $out/workspace.gpkg in QGIS: layers 'parcels' (with grp) and 'findings'"
+[ "$rc" -le 2 ]

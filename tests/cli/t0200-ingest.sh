@@ -1,0 +1,82 @@
+#!/bin/sh
+# ingest: exact counts and values from the demo map (GeoPackage and
+# shapefile) and register CSV; idempotence; replacement of a changed file;
+# reprojection checked against cs2cs; located errors for bad input.
+. "$(dirname "$0")/lib.sh"
+
+D="$FIX/demo"
+run 0 init ws.gpkg --crs EPSG:9210
+run 0 ingest ws.gpkg --map "$D/map.gpkg" --register "$D/register.csv"
+contains out.txt "map.gpkg: 12 parcels"
+contains out.txt "register.csv: 13 rows"
+eq 12 "$(q ws.gpkg "SELECT COUNT(*) FROM parcels")" "parcels"
+eq 13 "$(q ws.gpkg "SELECT COUNT(*) FROM register_rows")" "register rows"
+eq "11311|1|1|500.0|Nguyễn Thị Hồng Nhung|031185001234|1985|Nữ|2" \
+	"$(q ws.gpkg "SELECT commune, sheet, parcel, area, owner_name, cccd, birth_year, gender, source_row
+		FROM register_rows WHERE commune='11311' AND sheet=1 AND parcel=1")" "first register row"
+eq "001088001111" "$(q ws.gpkg "SELECT cccd FROM register_rows WHERE owner_name='Hồ Quang Tuấn'")" "CCCD leading zero"
+eq "500.0" "$(qs ws.gpkg "SELECT printf('%.1f', ST_Area(geom)) FROM parcels WHERE commune='11311' AND sheet=1 AND parcel=1")" "area"
+eq 2 "$(q ws.gpkg "SELECT COUNT(*) FROM register_rows WHERE commune='11314' AND sheet=1 AND parcel=1")" "co-owners"
+runs=$(q ws.gpkg "SELECT COUNT(*) FROM runs")
+eq 1 "$runs" "one run recorded"
+
+# The same files again change nothing, not even the run log.
+run 0 ingest ws.gpkg --map "$D/map.gpkg" --register "$D/register.csv"
+contains out.txt "unchanged since the last ingest"
+eq 12 "$(q ws.gpkg "SELECT COUNT(*) FROM parcels")" "parcels after re-ingest"
+eq "$runs" "$(q ws.gpkg "SELECT COUNT(*) FROM runs")" "runs after re-ingest"
+
+# A changed register replaces its previous rows.
+cp "$D/register.csv" reg.csv
+run 0 ingest ws.gpkg --register reg.csv
+eq 26 "$(q ws.gpkg "SELECT COUNT(*) FROM register_rows")" "a second source adds its rows"
+head -n 5 "$D/register.csv" >reg.csv
+run 0 ingest ws.gpkg --register reg.csv
+contains out.txt "reg.csv: 4 rows, replacing the previous version"
+eq 17 "$(q ws.gpkg "SELECT COUNT(*) FROM register_rows")" "rows after replacement"
+
+# The shapefile of the same map gives the same parcels.
+run 0 init shp.gpkg --crs EPSG:9210
+run 0 ingest shp.gpkg --map "$D/map.shp"
+eq "$(qs ws.gpkg "SELECT group_concat(commune||'/'||sheet||'/'||parcel||'='||printf('%.2f', ST_Area(geom)), ' ') FROM (SELECT * FROM parcels ORDER BY commune, sheet, parcel)")" \
+	"$(qs shp.gpkg "SELECT group_concat(commune||'/'||sheet||'/'||parcel||'='||printf('%.2f', ST_Area(geom)), ' ') FROM (SELECT * FROM parcels ORDER BY commune, sheet, parcel)")" \
+	"shapefile and GeoPackage agree"
+
+# A map in the Hải Dương zone (EPSG:9209) is reprojected into EPSG:9210.
+ogr2ogr -f GPKG hd.gpkg "$D/map.gpkg" -t_srs EPSG:9209 2>/dev/null
+run 0 init re.gpkg --crs EPSG:9210
+run 0 ingest re.gpkg --map hd.gpkg
+xy=$(qs hd.gpkg "SELECT printf('%.6f %.6f', X(PointN(ExteriorRing(geom), 1)), Y(PointN(ExteriorRing(geom), 1))) FROM parcels WHERE MaXa=11311 AND SoTo=1 AND SoThua=1")
+expect=$(echo "$xy" | cs2cs -f %.3f EPSG:9209 EPSG:9210 | awk '{print $1, $2}')
+got=$(qs re.gpkg "SELECT printf('%.3f %.3f', X(PointN(ExteriorRing(GeometryN(geom, 1)), 1)), Y(PointN(ExteriorRing(GeometryN(geom, 1)), 1))) FROM parcels WHERE commune='11311' AND sheet=1 AND parcel=1")
+eq "$expect" "$got" "reprojected vertex equals cs2cs to the millimetre"
+
+# A map without a CRS is taken in the workspace CRS, with a warning (exit 1).
+rm -f "$T"/noprj.*
+cp "$D/map.shp" noprj.shp; cp "$D/map.shx" noprj.shx; cp "$D/map.dbf" noprj.dbf
+run 0 init np.gpkg --crs EPSG:9210
+run 1 ingest np.gpkg --map noprj.shp
+contains err.txt "names no CRS; assumed the workspace CRS"
+
+# Bad input: exit 4, naming the file, the row and the column.
+run 4 ingest ws.gpkg --map missing.gpkg
+contains err.txt "cannot read map 'missing.gpkg'"
+printf 'Mã xã;Số tờ;Số thửa;Diện tích\n11311;1;1;500,5\n11311;1;2;12a\n' >bad.csv
+run 4 ingest ws.gpkg --register bad.csv
+contains err.txt "register 'bad.csv' row 3, column 'Diện tích': '12a' is not an area in m²"
+printf 'Mã xã,Số tờ,Diện tích\n11311,1,500\n' >nokey.csv
+run 4 ingest ws.gpkg --register nokey.csv
+contains err.txt "register 'nokey.csv' has no column 'số thửa' in its header row"
+printf 'Mã xã,Số tờ,Số thửa\n11311,x,1\n' >badsheet.csv
+run 4 ingest ws.gpkg --register badsheet.csv
+contains err.txt "register 'badsheet.csv' row 2: sheet number 'x' is not a positive whole number"
+eq 17 "$(q ws.gpkg "SELECT COUNT(*) FROM register_rows")" "failed ingests changed nothing"
+
+# Semicolons, a byte order mark, a decimal comma, a short commune code.
+printf '\357\273\277MÃ XÃ;số tờ;Số Thửa;Diện tích\n1;3;7;"1234,5"\n' >semi.csv
+run 0 ingest ws.gpkg --register semi.csv
+eq "00001|3|7|1234.5" "$(q ws.gpkg "SELECT commune, sheet, parcel, area FROM register_rows WHERE sheet=3")" "semicolon CSV"
+
+run 3 ingest ws.gpkg
+contains err.txt "nothing to ingest"
+done_testing
