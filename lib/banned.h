@@ -5,6 +5,11 @@
 #ifndef TD_BANNED_H
 #define TD_BANNED_H
 
+/* The declarations (and glibc's inline definitions) must come first. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #define TD_BANNED(func) sorry_##func##_is_banned_use_snprintf_or_strtol
 
 #undef strcpy

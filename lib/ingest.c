@@ -567,7 +567,7 @@ td_status td_ingest_run(td_ws *ws, const td_ingest_options *opts, td_progress_fn
 		rc = ingest_register(ws, opts, progress, arg, sum, err);
 	summary_json(sum);
 	/* Files that were all unchanged leave no trace, not even a run row. */
-	if (rc == TD_OK && (sum->map.given && !sum->map.unchanged || sum->reg.given && !sum->reg.unchanged))
+	if (rc == TD_OK && ((sum->map.given && !sum->map.unchanged) || (sum->reg.given && !sum->reg.unchanged)))
 		rc = td_ws_commit(ws, sum->json, err);
 	else
 		td_ws_rollback(ws);

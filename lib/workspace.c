@@ -132,6 +132,12 @@ static td_status db_open(td_ws *ws, const char *path, int flags, td_error *err)
 	}
 	sqlite3_extended_result_codes(ws->db, 1);
 	sqlite3_busy_timeout(ws->db, 10000);
+	/*
+	 * A stage is one transaction; with SQLite's default 2 MB cache its pages
+	 * spill to disk (and to the journal) long before the commit. 256 MB keeps
+	 * a commune's worth in memory; it is a ceiling, not an allocation.
+	 */
+	sqlite3_exec(ws->db, "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 	sqlite3_db_config(ws->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 1, NULL);
 	if (sqlite3_load_extension(ws->db, "mod_spatialite", NULL, &msg) != SQLITE_OK) {
 		td_status rc = td_error_set(err, TD_ERR_INTERNAL, "cannot load SpatiaLite (mod_spatialite): %s",
