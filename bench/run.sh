@@ -23,8 +23,8 @@ measure() {
 		rc=$?
 		[ $rc -le 2 ] || { echo "bench: $label failed (exit $rc)" >&2; cat "$work/$label.err" >&2; exit 1; }
 	}
-	secs=$(awk '{print $1}' "$work/time.txt")
-	rss_mb=$(awk '{printf "%.0f", $2 / 1024}' "$work/time.txt")
+	secs=$(tail -n 1 "$work/time.txt" | awk '{print $1}')
+	rss_mb=$(tail -n 1 "$work/time.txt" | awk '{printf "%.0f", $2 / 1024}')
 }
 
 printf '%-9s %-9s %9s %12s %9s %10s %9s\n' parcels stage seconds parcels/s "RSS MB" reference ratio

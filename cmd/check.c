@@ -22,11 +22,11 @@ int stage_check(td_cli *cli, const char *path, const td_check_options *opts, con
 	td_check_summary sum;
 	td_error err;
 	td_ws *ws = NULL;
+	int rc = cli_open(cli, path, TD_WS_WRITE, &ws);
 
+	if (rc != EXIT_GOOD)
+		return rc;
 	td_error_init(&err);
-	if (td_ws_open(cli->ctx, path, TD_WS_WRITE, &ws, &err) != TD_OK)
-		return cli_fail(cli, &err);
-	ws->invocation = cli->invocation;
 	if (td_check_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK ||
 	    (csv && td_findings_write_csv(ws, csv, &err) != TD_OK)) {
 		td_ws_close(ws);

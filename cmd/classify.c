@@ -12,11 +12,11 @@ int stage_classify(td_cli *cli, const char *path, const char *csv)
 	td_classify_summary sum;
 	td_error err;
 	td_ws *ws = NULL;
+	int rc = cli_open(cli, path, TD_WS_WRITE, &ws);
 
+	if (rc != EXIT_GOOD)
+		return rc;
 	td_error_init(&err);
-	if (td_ws_open(cli->ctx, path, TD_WS_WRITE, &ws, &err) != TD_OK)
-		return cli_fail(cli, &err);
-	ws->invocation = cli->invocation;
 	if (td_classify_run(ws, &sum, &err) != TD_OK || (csv && td_groups_write_csv(ws, csv, &err) != TD_OK)) {
 		td_classify_summary_release(&sum);
 		td_ws_close(ws);

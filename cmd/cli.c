@@ -52,6 +52,17 @@ int cli_fail(const td_cli *cli, const td_error *err)
 	return cli_exit_code(err->code);
 }
 
+int cli_open(const td_cli *cli, const char *path, td_ws_mode mode, td_ws **ws)
+{
+	td_error err;
+
+	td_error_init(&err);
+	if (td_ws_open(cli->ctx, path, mode, ws, &err) != TD_OK)
+		return cli_fail(cli, &err);
+	(*ws)->invocation = cli->invocation;
+	return EXIT_GOOD;
+}
+
 int cli_usage(const char *usage, const char *fmt, ...)
 {
 	va_list ap;

@@ -5,7 +5,7 @@
 #ifndef TD_CLI_H
 #define TD_CLI_H
 
-#include "ctx.h"
+#include "workspace.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -46,6 +46,12 @@ int cli_fail(const td_cli *cli, const td_error *err);
 
 /* Print "usage: <usage>" and a reason to stderr; returns EXIT_USAGE. */
 int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Open a workspace for a stage and record the command line for its run
+ * row. Returns EXIT_GOOD, or prints the error and returns its exit code.
+ */
+int cli_open(const td_cli *cli, const char *path, td_ws_mode mode, td_ws **ws);
 
 /* td_progress_fn drawing a bar on stderr; arg is the td_cli. */
 int cli_progress(double done, const char *msg, void *arg);

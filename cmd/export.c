@@ -12,11 +12,11 @@ int stage_export(td_cli *cli, const char *path, const td_export_options *opts)
 	td_export_summary sum = {0};
 	td_error err;
 	td_ws *ws = NULL;
-	int rc = EXIT_GOOD;
+	int rc = cli_open(cli, path, TD_WS_READ, &ws);
 
+	if (rc != EXIT_GOOD)
+		return rc;
 	td_error_init(&err);
-	if (td_ws_open(cli->ctx, path, TD_WS_READ, &ws, &err) != TD_OK)
-		return cli_fail(cli, &err);
 	if (td_export_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK)
 		rc = cli_fail(cli, &err);
 	else if (cli->json)

@@ -25,11 +25,11 @@ int stage_ingest(td_cli *cli, const char *path, const td_ingest_options *opts)
 	td_error err;
 	td_ws *ws = NULL;
 	int i;
+	int rc = cli_open(cli, path, TD_WS_WRITE, &ws);
 
+	if (rc != EXIT_GOOD)
+		return rc;
 	td_error_init(&err);
-	if (td_ws_open(cli->ctx, path, TD_WS_WRITE, &ws, &err) != TD_OK)
-		return cli_fail(cli, &err);
-	ws->invocation = cli->invocation;
 	if (td_ingest_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK) {
 		td_ws_close(ws);
 		return cli_fail(cli, &err);

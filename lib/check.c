@@ -1,5 +1,4 @@
 #include "check.h"
-#include "outfile.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -275,62 +274,15 @@ td_status td_check_run(td_ws *ws, const td_check_options *opts, td_progress_fn p
 	return rc;
 }
 
-void td_csv_field(FILE *f, const char *s)
-{
-	if (!s)
-		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 td_status td_findings_write_csv(td_ws *ws, const char *path, td_error *err)
 {
-	td_outfile out;
-	sqlite3_stmt *st = NULL;
-	td_status rc;
-	int step;
-
-	rc = td_ws_prepare(ws,
-			   "SELECT rule_id, severity, criterion, commune, sheet, parcel, other_commune, other_sheet, "
-			   "other_parcel, iif(geom IS NULL, NULL, printf('%.3f', X(GeomFromGPB(geom)))), "
-			   "iif(geom IS NULL, NULL, printf('%.3f', Y(GeomFromGPB(geom)))), "
-			   "iif(value IS NULL, NULL, printf('%.3f', value)), "
-			   "iif(tolerance IS NULL, NULL, printf('%.3f', tolerance)), message FROM findings "
-			   "ORDER BY commune, sheet, parcel, rule_id, fid",
-			   &st, err);
-	if (rc != TD_OK)
-		return rc;
-	rc = td_outfile_open(&out, path, 0644, err);
-	if (rc != TD_OK) {
-		sqlite3_finalize(st);
-		return rc;
-	}
-	fputs("rule_id,severity,criterion,commune,sheet,parcel,other_commune,other_sheet,other_parcel,"
-	      "x,y,value,tolerance,message\n",
-	      out.fp);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int i = 0; i < 14; i++) {
-			if (i)
-				fputc(',', out.fp);
-			td_csv_field(out.fp, (const char *)sqlite3_column_text(st, i));
-		}
-		fputc('\n', out.fp);
-	}
-	if (step != SQLITE_DONE) {
-		rc = td_ws_sqlerr(ws, "read findings", err);
-		td_outfile_abort(&out);
-	} else {
-		rc = td_outfile_commit(&out, err);
-	}
-	sqlite3_finalize(st);
-	return rc;
+	return td_ws_write_csv(ws,
+			       "SELECT rule_id, severity, criterion, commune, sheet, parcel, other_commune, "
+			       "other_sheet, other_parcel, "
+			       "iif(geom IS NULL, NULL, printf('%.3f', X(GeomFromGPB(geom)))) AS x, "
+			       "iif(geom IS NULL, NULL, printf('%.3f', Y(GeomFromGPB(geom)))) AS y, "
+			       "iif(value IS NULL, NULL, printf('%.3f', value)) AS value, "
+			       "iif(tolerance IS NULL, NULL, printf('%.3f', tolerance)) AS tolerance, message "
+			       "FROM findings ORDER BY commune, sheet, parcel, rule_id, fid",
+			       path, 0644, err);
 }

@@ -14,8 +14,6 @@
 #include "rules.h"
 #include "workspace.h"
 
-#include <stdio.h>
-
 typedef struct td_check_options {
 	td_rule_settings rules;
 } td_check_options;
@@ -41,8 +39,5 @@ td_status td_check_run(td_ws *ws, const td_check_options *opts, td_progress_fn p
  * other_parcel,x,y,value,tolerance,message (x/y in the workspace CRS).
  */
 td_status td_findings_write_csv(td_ws *ws, const char *path, td_error *err);
-
-/* Write s to f as one CSV field (quoted when needed, RFC 4180). */
-void td_csv_field(FILE *f, const char *s);
 
 #endif

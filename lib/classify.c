@@ -1,6 +1,4 @@
 #include "classify.h"
-#include "check.h"
-#include "outfile.h"
 #include "rules.h"
 
 #include <stdio.h>
@@ -151,36 +149,8 @@ void td_classify_summary_release(td_classify_summary *sum)
 
 td_status td_groups_write_csv(td_ws *ws, const char *path, td_error *err)
 {
-	td_outfile out;
-	sqlite3_stmt *st = NULL;
-	td_status rc;
-	int step;
-
-	rc = td_ws_prepare(ws,
-			   "SELECT commune, sheet, parcel, grp, failed_criteria, rule_ids FROM parcel_grade "
-			   "ORDER BY commune, sheet, parcel",
-			   &st, err);
-	if (rc == TD_OK)
-		rc = td_outfile_open(&out, path, 0644, err);
-	if (rc != TD_OK) {
-		sqlite3_finalize(st);
-		return rc;
-	}
-	fputs("commune,sheet,parcel,group,failed_criteria,rule_ids\n", out.fp);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int i = 0; i < 6; i++) {
-			if (i)
-				fputc(',', out.fp);
-			td_csv_field(out.fp, (const char *)sqlite3_column_text(st, i));
-		}
-		fputc('\n', out.fp);
-	}
-	if (step != SQLITE_DONE) {
-		rc = td_ws_sqlerr(ws, "read groups", err);
-		td_outfile_abort(&out);
-	} else {
-		rc = td_outfile_commit(&out, err);
-	}
-	sqlite3_finalize(st);
-	return rc;
+	return td_ws_write_csv(ws,
+			       "SELECT commune, sheet, parcel, grp AS \"group\", failed_criteria, rule_ids "
+			       "FROM parcel_grade ORDER BY commune, sheet, parcel",
+			       path, 0644, err);
 }

@@ -1,5 +1,6 @@
 #include "workspace.h"
 #include "crs.h"
+#include "outfile.h"
 #include "refdata.h"
 
 #include <errno.h>
@@ -52,6 +53,62 @@ td_status td_ws_meta(td_ws *ws, const char *key, char *buf, size_t size, td_erro
 		snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	return TD_OK;
+}
+
+static void csv_field(FILE *f, const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+td_status td_ws_write_csv(td_ws *ws, const char *sql, const char *path, mode_t mode, td_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	td_outfile out;
+	td_status rc;
+	int step, n;
+
+	rc = td_ws_prepare(ws, sql, &st, err);
+	if (rc == TD_OK)
+		rc = td_outfile_open(&out, path, mode, err);
+	if (rc != TD_OK) {
+		sqlite3_finalize(st);
+		return rc;
+	}
+	n = sqlite3_column_count(st);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(',', out.fp);
+		csv_field(out.fp, sqlite3_column_name(st, i));
+	}
+	fputc('\n', out.fp);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++) {
+			if (i)
+				fputc(',', out.fp);
+			csv_field(out.fp, (const char *)sqlite3_column_text(st, i));
+		}
+		fputc('\n', out.fp);
+	}
+	if (step != SQLITE_DONE) {
+		rc = td_ws_sqlerr(ws, path, err);
+		td_outfile_abort(&out);
+	} else {
+		rc = td_outfile_commit(&out, err);
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 /*

@@ -25,6 +25,7 @@
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define TD_SCHEMA_VERSION 1
 
@@ -88,6 +89,13 @@ td_status td_ws_prepare(td_ws *ws, const char *sql, sqlite3_stmt **st, td_error 
 
 /* Record SQLite's current error for what (e.g. "insert parcel") and return its status. */
 td_status td_ws_sqlerr(td_ws *ws, const char *what, td_error *err);
+
+/*
+ * Write the rows of one query as CSV (RFC 4180 quoting) to path, through a
+ * temporary file (td_outfile) created with mode. The header row is the
+ * query's column names; NULL values are empty fields.
+ */
+td_status td_ws_write_csv(td_ws *ws, const char *sql, const char *path, mode_t mode, td_error *err);
 
 /* Read a ws_meta value into buf (empty string if absent). */
 td_status td_ws_meta(td_ws *ws, const char *key, char *buf, size_t size, td_error *err);
