@@ -6,13 +6,17 @@
 #include "check.h"
 #include "cli.h"
 
-static const char usage[] = "thuadat check WORKSPACE [--findings-csv FILE] [--list-rules]";
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"thuadat check WORKSPACE [--profile P] [--today YYYY-MM-DD] [--threads N] [--findings-csv FILE] [--list-rules]";
 
 static void list_rules(void)
 {
 	for (int i = 0; i < TD_RULE_COUNT; i++) {
 		const td_rule *r = td_rule_get((td_rule_id)i);
-		printf("%-16s %-5s %-7s group %d  %s\n", r->code, r->criterion, td_severity_name(r->severity), r->group,
+		printf("%-22s %-5s %-7s group %d  %s\n", r->code, r->criterion, td_severity_name(r->severity), r->group,
 		       r->summary);
 	}
 }
@@ -36,11 +40,11 @@ int stage_check(td_cli *cli, const char *path, const td_check_options *opts, con
 	if (cli->json) {
 		printf("%s\n", sum.json);
 	} else if (!cli->quiet) {
-		printf("checked %ld map parcels and %ld register parcels: %ld errors, %ld warnings\n", sum.parcels,
-		       sum.register_keys, sum.errors, sum.warnings);
+		printf("checked %ld map parcels and %ld register parcels in %ld communes: %ld errors, %ld warnings\n",
+		       sum.parcels, sum.register_keys, sum.communes, sum.errors, sum.warnings);
 		for (int i = 0; i < TD_RULE_COUNT; i++)
 			if (sum.by_rule[i] || cli->verbose)
-				printf("  %-16s %ld\n", td_rule_get((td_rule_id)i)->code, sum.by_rule[i]);
+				printf("  %-22s %ld\n", td_rule_get((td_rule_id)i)->code, sum.by_rule[i]);
 		if (csv)
 			printf("findings written to %s\n", csv);
 	}
@@ -52,22 +56,35 @@ int cmd_check(int argc, char **argv, td_cli *cli)
 	static const struct option longopts[] = {
 		{"findings-csv", required_argument, NULL, 'f'},
 		{"list-rules", no_argument, NULL, 'l'},
+		{"profile", required_argument, NULL, 'p'},
+		{"today", required_argument, NULL, 't'},
+		{"threads", required_argument, NULL, 'T'},
 		CLI_GLOBAL_LONGOPTS,
 		{NULL, 0, NULL, 0}};
 	td_check_options o;
-	const char *csv = NULL;
-	int c;
+	const char *csv = NULL, *profile = NULL, *today = NULL, *threads = NULL;
+	char *end;
+	int c, rc;
 
 	td_check_options_init(&o);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
 		if (c == 'f')
 			csv = optarg;
+		else if (c == 'p')
+			profile = optarg;
+		else if (c == 't')
+			today = optarg;
+		else if (c == 'T')
+			threads = optarg;
 		else if (c == 'l') {
 			list_rules();
 			return EXIT_GOOD;
 		} else if (c == 'h') {
 			printf("usage: %s\n\n"
+			       "  --profile P          rule profile: schemas/rules/P.ini or a file (default: default)\n"
+			       "  --today YYYY-MM-DD   the date overdue changes count from (default: the profile's, else today)\n"
+			       "  --threads N          geometry worker threads (default: one per core)\n"
 			       "  --findings-csv FILE  also write the findings as CSV\n"
 			       "  --list-rules         print the rule catalogue and exit\n",
 			       usage);
@@ -77,5 +94,14 @@ int cmd_check(int argc, char **argv, td_cli *cli)
 	}
 	if (optind != argc - 1)
 		return cli_usage(usage, "expected one workspace path");
+	rc = cli_load_profile(cli, profile, &o.rules);
+	if (rc != EXIT_GOOD)
+		return rc;
+	if (today && (strlen(today) != 10 || today[4] != '-' || today[7] != '-'))
+		return cli_usage(usage, "--today '%s': expected YYYY-MM-DD", today);
+	if (today)
+		snprintf(o.rules.today, sizeof(o.rules.today), "%s", today);
+	if (threads && ((o.threads = (int)strtol(threads, &end, 10)) < 1 || *end || o.threads > 64))
+		return cli_usage(usage, "--threads '%s': expected a number from 1 to 64", threads);
 	return stage_check(cli, argv[optind], &o, csv);
 }

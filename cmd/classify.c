@@ -5,9 +5,9 @@
 #include "classify.h"
 #include "cli.h"
 
-static const char usage[] = "thuadat classify WORKSPACE [--groups-csv FILE]";
+static const char usage[] = "thuadat classify WORKSPACE [--profile P] [--groups-csv FILE]";
 
-int stage_classify(td_cli *cli, const char *path, const char *csv)
+int stage_classify(td_cli *cli, const char *path, const td_rule_settings *rules, const char *csv)
 {
 	td_classify_summary sum;
 	td_error err;
@@ -17,7 +17,7 @@ int stage_classify(td_cli *cli, const char *path, const char *csv)
 	if (rc != EXIT_GOOD)
 		return rc;
 	td_error_init(&err);
-	if (td_classify_run(ws, &sum, &err) != TD_OK || (csv && td_groups_write_csv(ws, csv, &err) != TD_OK)) {
+	if (td_classify_run(ws, rules, &sum, &err) != TD_OK || (csv && td_groups_write_csv(ws, csv, &err) != TD_OK)) {
 		td_classify_summary_release(&sum);
 		td_ws_close(ws);
 		return cli_fail(cli, &err);
@@ -42,22 +42,30 @@ int cmd_classify(int argc, char **argv, td_cli *cli)
 {
 	static const struct option longopts[] = {
 		{"groups-csv", required_argument, NULL, 'g'},
+		{"profile", required_argument, NULL, 'p'},
 		CLI_GLOBAL_LONGOPTS,
 		{NULL, 0, NULL, 0}};
-	const char *csv = NULL;
-	int c;
+	td_rule_settings rules;
+	const char *csv = NULL, *profile = NULL;
+	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
 		if (c == 'g')
 			csv = optarg;
+		else if (c == 'p')
+			profile = optarg;
 		else if (c == 'h') {
-			printf("usage: %s\n\n  --groups-csv FILE  also write every parcel's group as CSV\n", usage);
+			printf("usage: %s\n\n"
+			       "  --profile P        rule profile whose [group] section maps rules to groups\n"
+			       "  --groups-csv FILE  also write every parcel's group as CSV\n",
+			       usage);
 			return EXIT_GOOD;
 		} else if (!cli_global_opt(cli, c))
 			return cli_usage(usage, "bad option");
 	}
 	if (optind != argc - 1)
 		return cli_usage(usage, "expected one workspace path");
-	return stage_classify(cli, argv[optind], csv);
+	rc = cli_load_profile(cli, profile, &rules);
+	return rc != EXIT_GOOD ? rc : stage_classify(cli, argv[optind], &rules, csv);
 }

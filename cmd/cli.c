@@ -63,6 +63,30 @@ int cli_open(const td_cli *cli, const char *path, td_ws_mode mode, td_ws **ws)
 	return EXIT_GOOD;
 }
 
+int cli_load_profile(const td_cli *cli, const char *name, td_rule_settings *rules)
+{
+	char rel[512], path[4200];
+	td_error err;
+	size_t n = name ? strlen(name) : 0;
+
+	td_error_init(&err);
+	td_rule_settings_init(rules);
+	if (name && (strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".ini") == 0)))
+		snprintf(path, sizeof(path), "%s", name);
+	else {
+		snprintf(rel, sizeof(rel), "rules/%s.ini", name ? name : "default");
+		if (td_ctx_schema_file(cli->ctx, rel, path, sizeof(path), &err) != TD_OK)
+			return cli_fail(cli, &err);
+	}
+	if (td_rule_profile_load(rules, path, &err) != TD_OK) {
+		/* A profile that cannot be read is bad configuration, not bad data. */
+		if (err.code == TD_ERR_INPUT)
+			err.code = TD_ERR_USAGE;
+		return cli_fail(cli, &err);
+	}
+	return EXIT_GOOD;
+}
+
 int cli_usage(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
@@ -110,15 +134,4 @@ void cli_json_str(FILE *f, const char *s)
 			fputc(c, f);
 	}
 	fputc('"', f);
-}
-
-void cli_mask_id(const char *id, char *buf, size_t size)
-{
-	size_t n = strlen(id);
-
-	if (n <= 5) {
-		snprintf(buf, size, "%s", n ? "*****" : "");
-		return;
-	}
-	snprintf(buf, size, "%.3s%.*s%s", id, (int)(n - 5), "********************", id + n - 2);
 }

@@ -5,6 +5,7 @@
 #ifndef TD_CLI_H
 #define TD_CLI_H
 
+#include "rules.h"
 #include "workspace.h"
 
 #include <getopt.h>
@@ -53,14 +54,18 @@ int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(pri
  */
 int cli_open(const td_cli *cli, const char *path, td_ws_mode mode, td_ws **ws);
 
+/*
+ * Rule settings from a profile: NULL means schemas/rules/default.ini; a
+ * name without '/' or ".ini" is schemas/rules/NAME.ini; else a path.
+ * Returns EXIT_GOOD or prints the error and returns its exit code.
+ */
+int cli_load_profile(const td_cli *cli, const char *name, td_rule_settings *rules);
+
 /* td_progress_fn drawing a bar on stderr; arg is the td_cli. */
 int cli_progress(double done, const char *msg, void *arg);
 
 /* Print s as a JSON string literal. */
 void cli_json_str(FILE *f, const char *s);
-
-/* Mask a CCCD/CMND for logs and terminals: "031*******45". */
-void cli_mask_id(const char *id, char *buf, size_t size);
 
 /* Stage runners shared by the subcommands and `run`; each returns an exit code. */
 typedef struct td_ingest_options td_ingest_options;
@@ -69,7 +74,7 @@ typedef struct td_export_options td_export_options;
 int stage_init(td_cli *cli, const char *ws, const char *crs, const char *province, int force);
 int stage_ingest(td_cli *cli, const char *ws, const td_ingest_options *opts);
 int stage_check(td_cli *cli, const char *ws, const td_check_options *opts, const char *csv);
-int stage_classify(td_cli *cli, const char *ws, const char *csv);
+int stage_classify(td_cli *cli, const char *ws, const td_rule_settings *rules, const char *csv);
 int stage_export(td_cli *cli, const char *ws, const td_export_options *opts);
 
 /* Subcommands. */
@@ -79,5 +84,6 @@ int cmd_check(int argc, char **argv, td_cli *cli);
 int cmd_classify(int argc, char **argv, td_cli *cli);
 int cmd_export(int argc, char **argv, td_cli *cli);
 int cmd_run(int argc, char **argv, td_cli *cli);
+int cmd_accept(int argc, char **argv, td_cli *cli);
 
 #endif

@@ -6,16 +6,17 @@
 #include "ingest.h"
 
 static const char usage[] =
-	"thuadat ingest WORKSPACE [--map FILE] [--register FILE] [--source-crs CRS] [--commune CODE]";
+	"thuadat ingest WORKSPACE [--map FILE] [--register FILE] [--boundaries FILE] [--source-crs CRS] "
+	"[--commune CODE]";
 
 static void print_file(const char *label, const char *path, const td_ingest_file *f, const char *unit)
 {
 	if (!f->given)
 		return;
 	if (f->unchanged)
-		printf("%-9s %s: unchanged since the last ingest (crc32 %s)\n", label, path, f->checksum);
+		printf("%-10s %s: unchanged since the last ingest (crc32 %s)\n", label, path, f->checksum);
 	else
-		printf("%-9s %s: %ld %s%s%s%s\n", label, path, f->records, unit, f->replaced ? ", replacing the previous version" : "",
+		printf("%-10s %s: %ld %s%s%s%s\n", label, path, f->records, unit, f->replaced ? ", replacing the previous version" : "",
 		       f->crs[0] ? ", CRS " : "", f->crs);
 }
 
@@ -42,6 +43,7 @@ int stage_ingest(td_cli *cli, const char *path, const td_ingest_options *opts)
 	else if (!cli->quiet) {
 		print_file("map", opts->map, &sum.map, "parcels");
 		print_file("register", opts->register_path, &sum.reg, "rows");
+		print_file("boundaries", opts->boundaries, &sum.boundaries, "communes");
 	}
 	return sum.nwarnings ? EXIT_WARNINGS : EXIT_GOOD;
 }
@@ -53,6 +55,7 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 		{"register", required_argument, NULL, 'r'},
 		{"source-crs", required_argument, NULL, 's'},
 		{"commune", required_argument, NULL, 'c'},
+		{"boundaries", required_argument, NULL, 'b'},
 		CLI_GLOBAL_LONGOPTS,
 		{NULL, 0, NULL, 0}};
 	td_ingest_options o = TD_INGEST_OPTIONS_INIT;
@@ -68,10 +71,13 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 			o.source_crs = optarg;
 		else if (c == 'c')
 			o.commune = optarg;
+		else if (c == 'b')
+			o.boundaries = optarg;
 		else if (c == 'h') {
 			printf("usage: %s\n\n"
 			       "  --map FILE         cadastral map: GeoPackage, shapefile or any polygon source GDAL reads\n"
 			       "  --register FILE    land-register export as CSV (, ; or tab separated, UTF-8)\n"
+			       "  --boundaries FILE  commune boundary polygons (fields MaXa, TenXa), for OUTSIDE_COMMUNE\n"
 			       "  --source-crs CRS   CRS of the map when the file names none (e.g. EPSG:9209)\n"
 			       "  --commune CODE     commune code when the map has no MaXa field\n",
 			       usage);
@@ -81,7 +87,7 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 	}
 	if (optind != argc - 1)
 		return cli_usage(usage, "expected one workspace path");
-	if (!o.map && !o.register_path)
-		return cli_usage(usage, "nothing to ingest: give --map, --register or both");
+	if (!o.map && !o.register_path && !o.boundaries)
+		return cli_usage(usage, "nothing to ingest: give --map, --register or --boundaries");
 	return stage_ingest(cli, argv[optind], &o);
 }

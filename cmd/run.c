@@ -39,9 +39,9 @@ static const char *const stage_names[] = {"init", "ingest", "check", "classify",
 /* The keys each section accepts; keys ending in '/' are paths. */
 static const char *const stage_keys[][5] = {
 	{"crs", "province"},
-	{"map/", "register/", "source_crs", "commune"},
-	{"findings_csv/"},
-	{"groups_csv/"},
+	{"map/", "register/", "source_crs", "commune", "boundaries/"},
+	{"findings_csv/", "profile", "today", "threads"},
+	{"groups_csv/", "profile"},
 	{"out/"},
 };
 
@@ -144,19 +144,35 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 		o.register_path = st->v[1];
 		o.source_crs = st->v[2];
 		o.commune = st->v[3];
-		if (!o.map && !o.register_path) {
-			fprintf(stderr, "thuadat: error: '%s': [ingest] needs map, register or both\n", job->path);
+		o.boundaries = st->v[4];
+		if (!o.map && !o.register_path && !o.boundaries) {
+			fprintf(stderr, "thuadat: error: '%s': [ingest] needs map, register or boundaries\n", job->path);
 			return EXIT_USAGE;
 		}
 		return stage_ingest(cli, job->workspace, &o);
 	}
 	case S_CHECK: {
 		td_check_options o;
+		char *end;
+		int rc;
 		td_check_options_init(&o);
+		rc = cli_load_profile(cli, st->v[1], &o.rules);
+		if (rc != EXIT_GOOD)
+			return rc;
+		if (st->v[2])
+			snprintf(o.rules.today, sizeof(o.rules.today), "%s", st->v[2]);
+		if (st->v[3] && ((o.threads = (int)strtol(st->v[3], &end, 10)) < 1 || *end)) {
+			fprintf(stderr, "thuadat: error: '%s': [check] threads = '%s': expected a number\n", job->path,
+				st->v[3]);
+			return EXIT_USAGE;
+		}
 		return stage_check(cli, job->workspace, &o, st->v[0]);
 	}
-	case S_CLASSIFY:
-		return stage_classify(cli, job->workspace, st->v[0]);
+	case S_CLASSIFY: {
+		td_rule_settings rules;
+		int rc = cli_load_profile(cli, st->v[1], &rules);
+		return rc != EXIT_GOOD ? rc : stage_classify(cli, job->workspace, &rules, st->v[0]);
+	}
 	case S_EXPORT: {
 		td_export_options o = TD_EXPORT_OPTIONS_INIT;
 		o.out_dir = st->v[0];

@@ -28,8 +28,8 @@ static td_status require_fresh_findings(td_ws *ws, td_error *err)
 	return rc;
 }
 
-/* The rule → group map of the catalogue, as a temporary table for SQL. */
-static td_status rule_groups(td_ws *ws, td_error *err)
+/* The profile's rule → group map, as a temporary table for SQL. */
+static td_status rule_groups(td_ws *ws, const td_rule_settings *rules, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	td_status rc = td_ws_exec(ws,
@@ -42,7 +42,7 @@ static td_status rule_groups(td_ws *ws, td_error *err)
 		const td_rule *r = td_rule_get((td_rule_id)i);
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, r->code, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, r->group);
+		sqlite3_bind_int(st, 2, rules->group[i]);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = td_ws_sqlerr(ws, "rule groups", err);
 	}
@@ -106,7 +106,7 @@ static td_status count_groups(td_ws *ws, td_classify_summary *sum, td_error *err
 	return rc;
 }
 
-td_status td_classify_run(td_ws *ws, td_classify_summary *sum, td_error *err)
+td_status td_classify_run(td_ws *ws, const td_rule_settings *rules, td_classify_summary *sum, td_error *err)
 {
 	td_status rc;
 
@@ -115,7 +115,7 @@ td_status td_classify_run(td_ws *ws, td_classify_summary *sum, td_error *err)
 	if (rc == TD_OK)
 		rc = require_fresh_findings(ws, err);
 	if (rc == TD_OK)
-		rc = rule_groups(ws, err);
+		rc = rule_groups(ws, rules, err);
 	if (rc == TD_OK)
 		rc = td_ws_exec(ws, "DELETE FROM parcel_grade", err);
 	if (rc == TD_OK)

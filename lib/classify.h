@@ -4,12 +4,13 @@
  * parcel not built), from the error-level findings of the last check.
  *
  *     td_classify_summary s;
- *     td_classify_run(ws, &s, &err);
+ *     td_classify_run(ws, &rules, &s, &err);
  *     td_groups_write_csv(ws, "groups.csv", &err);
  */
 #ifndef TD_CLASSIFY_H
 #define TD_CLASSIFY_H
 
+#include "rules.h"
 #include "workspace.h"
 
 typedef struct td_classify_commune {
@@ -26,11 +27,12 @@ typedef struct td_classify_summary {
 } td_classify_summary;
 
 /*
- * Replace parcel_grade and parcels.grp in one transaction. TD_ERR_USAGE if
- * the data changed since the last check (the findings would be stale).
+ * Replace parcel_grade and parcels.grp in one transaction, each failed rule
+ * putting the parcel in rules->group[rule]. TD_ERR_USAGE if the data
+ * changed since the last check (the findings would be stale).
  * Release the summary with td_classify_summary_release().
  */
-td_status td_classify_run(td_ws *ws, td_classify_summary *sum, td_error *err);
+td_status td_classify_run(td_ws *ws, const td_rule_settings *rules, td_classify_summary *sum, td_error *err);
 
 void td_classify_summary_release(td_classify_summary *sum);
 

@@ -13,7 +13,24 @@
 #include <string.h>
 
 /* The attributes ingest understands, and the names offices give them. */
-enum role { R_COMMUNE, R_SHEET, R_PARCEL, R_AREA, R_LANDUSE, R_OWNER, R_CCCD, R_BIRTH_YEAR, R_GENDER, R_COUNT };
+enum role {
+	R_COMMUNE,
+	R_SHEET,
+	R_PARCEL,
+	R_AREA,
+	R_LANDUSE,
+	R_OWNER,
+	R_CCCD,
+	R_BIRTH_YEAR,
+	R_GENDER,
+	R_GCN_SERIAL,
+	R_GCN_DATE,
+	R_LAST_CHANGE,
+	R_PENDING,
+	R_BIRTH_DATE,
+	R_NAME,
+	R_COUNT
+};
 
 static const char *const role_label[R_COUNT] = {"commune code", "sheet number", "parcel number", "area",
 						"land-use code", "owner name", "CCCD", "birth year", "gender"};
@@ -38,6 +55,17 @@ static const char *const register_names[R_COUNT][4] = {
 	[R_CCCD] = {"số cccd"},
 	[R_BIRTH_YEAR] = {"năm sinh"},
 	[R_GENDER] = {"giới tính"},
+	[R_GCN_SERIAL] = {"số phát hành gcn", "số seri gcn", "số phát hành"},
+	[R_GCN_DATE] = {"ngày cấp", "ngày cấp gcn"},
+	[R_LAST_CHANGE] = {"ngày cập nhật", "ngày biến động"},
+	[R_PENDING] = {"ngày đăng ký biến động"},
+	[R_BIRTH_DATE] = {"ngày sinh"},
+};
+
+/* Commune boundary attributes. */
+static const char *const boundary_names[R_COUNT][4] = {
+	[R_COMMUNE] = {"maxa", "ma_xa", "ma"},
+	[R_NAME] = {"tenxa", "ten_xa", "ten"},
 };
 
 static void warn(td_ingest_summary *sum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -116,6 +144,23 @@ static int parse_decimal(const char *s, double *out)
 	return end != buf && *skip_space(end) == '\0';
 }
 
+/* A date as dd/mm/yyyy (d/m/yyyy too) or yyyy-mm-dd, into yyyy-mm-dd. */
+static int parse_date(const char *s, char out[11])
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int d, m, y, n = 0;
+
+	s = skip_space(s);
+	if (sscanf(s, "%2d/%2d/%4d%n", &d, &m, &y, &n) != 3 &&
+	    (n = 0, sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3))
+		return 0;
+	if (*skip_space(s + n) || y < 1000 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
+	    (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
+		return 0;
+	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	return 1;
+}
+
 /*
  * Commune codes are 5 digits; a numeric column drops the leading zeros
  * (Hà Nội's 00001), so put them back.
@@ -138,8 +183,8 @@ static void commune_code(const char *s, char *buf, size_t size)
  * Register (or find) the source row for a dataset. Sets *skip when the same
  * bytes were ingested before; deletes the old rows when the file changed.
  */
-static td_status source_row(td_ws *ws, GDALDatasetH ds, const char *path, const char *kind, const char *crs,
-			    td_ingest_file *file, int64_t *source_id, int *skip, td_error *err)
+static td_status source_row(td_ws *ws, GDALDatasetH ds, const char *path, const char *kind, const char *table,
+			    const char *crs, td_ingest_file *file, int64_t *source_id, int *skip, td_error *err)
 {
 	char real[PATH_MAX], sql[256];
 	const char *id_path = realpath(path, real) ? real : path;
@@ -169,8 +214,7 @@ static td_status source_row(td_ws *ws, GDALDatasetH ds, const char *path, const 
 	}
 	if (*source_id) {
 		file->replaced = 1;
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE source_id = %lld",
-			 strcmp(kind, "map") == 0 ? "parcels" : "register_rows", (long long)*source_id);
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE source_id = %lld", table, (long long)*source_id);
 		rc = td_ws_exec(ws, sql, err);
 		if (rc != TD_OK)
 			return rc;
@@ -214,12 +258,30 @@ static int is_polygonal(OGRwkbGeometryType t)
 	return t == wkbPolygon || t == wkbMultiPolygon || t == wkbCurvePolygon || t == wkbMultiSurface;
 }
 
+/*
+ * A polygon source and where its features go: the map into parcels, commune
+ * boundaries into communes. Every INSERT takes ?1 WKB, ?2 srs_id, ?3 source
+ * id, ?4 feature id; bind() binds the attributes from ?5 on.
+ */
+struct target {
+	const char *kind;  /* sources.kind, and the word used in messages */
+	const char *path;
+	const char *table;
+	const char *const (*names)[4];
+	const char *insert;
+	td_status (*bind)(const struct target *t, OGRFeatureH f, const int idx[R_COUNT],
+			  const td_ingest_options *opts, const char *where, sqlite3_stmt *ins, td_error *err);
+	enum role required[3]; /* fields a layer must have; R_COUNT ends the list */
+	td_ingest_file *file;
+};
+
 /* The transformation from the layer's CRS to the workspace's, or NULL if they agree. */
-static td_status layer_transform(td_ws *ws, OGRLayerH layer, const td_ingest_options *opts, const char *path,
+static td_status layer_transform(td_ws *ws, OGRLayerH layer, const td_ingest_options *opts, const struct target *t,
 				 td_ingest_summary *sum, OGRCoordinateTransformationH *out, td_error *err)
 {
 	OGRSpatialReferenceH wsrs = OSRNewSpatialReference(NULL), given = NULL;
 	OGRSpatialReferenceH src = OGR_L_GetSpatialRef(layer);
+	td_ingest_file *file = t->file;
 	td_status rc = TD_OK;
 
 	*out = NULL;
@@ -235,25 +297,25 @@ static td_status layer_transform(td_ws *ws, OGRLayerH layer, const td_ingest_opt
 			goto done;
 		}
 		if (src && !OSRIsSame(src, given))
-			warn(sum, "map '%s' declares its own CRS; --source-crs %s overrides it", path,
+			warn(sum, "%s '%s' declares its own CRS; --source-crs %s overrides it", t->kind, t->path,
 			     opts->source_crs);
 		src = given;
 	}
 	if (!src) {
-		warn(sum, "map '%s' names no CRS; assumed the workspace CRS %s (use --source-crs)", path,
+		warn(sum, "%s '%s' names no CRS; assumed the workspace CRS %s (use --source-crs)", t->kind, t->path,
 		     ws->crs_name);
-		snprintf(sum->map.crs, sizeof(sum->map.crs), "%s (assumed)", ws->crs_name);
+		snprintf(file->crs, sizeof(file->crs), "%s (assumed)", ws->crs_name);
 		goto done;
 	}
-	snprintf(sum->map.crs, sizeof(sum->map.crs), "%s", OSRGetName(src) ? OSRGetName(src) : "?");
+	snprintf(file->crs, sizeof(file->crs), "%s", OSRGetName(src) ? OSRGetName(src) : "?");
 	if (OSRIsSame(src, wsrs))
 		goto done;
 	OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
 	OSRSetAxisMappingStrategy(wsrs, OAMS_TRADITIONAL_GIS_ORDER);
 	*out = OCTNewCoordinateTransformation(src, wsrs);
 	if (!*out)
-		rc = td_error_set(err, TD_ERR_INPUT, "map '%s': cannot transform from %s to the workspace CRS: %s",
-				  path, sum->map.crs, CPLGetLastErrorMsg());
+		rc = td_error_set(err, TD_ERR_INPUT, "%s '%s': cannot transform from %s to the workspace CRS: %s",
+				  t->kind, t->path, file->crs, CPLGetLastErrorMsg());
 done:
 	OSRDestroySpatialReference(given);
 	OSRDestroySpatialReference(wsrs);
@@ -281,9 +343,64 @@ static td_status map_keys(OGRFeatureH f, const int idx[R_COUNT], const td_ingest
 	return TD_OK;
 }
 
-static td_status ingest_layer(td_ws *ws, OGRLayerH layer, const td_ingest_options *opts, int64_t source_id,
-			      sqlite3_stmt *ins, td_progress_fn progress, void *arg, td_ingest_summary *sum,
-			      td_error *err)
+static td_status bind_parcel(const struct target *t, OGRFeatureH f, const int idx[R_COUNT],
+			     const td_ingest_options *opts, const char *where, sqlite3_stmt *ins, td_error *err)
+{
+	char commune[16];
+	long sheet = 0, parcel = 0;
+	double area;
+	const char *s;
+	td_status rc = map_keys(f, idx, opts, where, commune, &sheet, &parcel, err);
+
+	(void)t;
+	if (rc != TD_OK)
+		return rc;
+	sqlite3_bind_text(ins, 5, commune, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(ins, 6, sheet);
+	sqlite3_bind_int64(ins, 7, parcel);
+	if ((s = field_str(f, idx[R_LANDUSE])) != NULL && *skip_space(s))
+		sqlite3_bind_text(ins, 8, skip_space(s), -1, SQLITE_TRANSIENT);
+	if ((s = field_str(f, idx[R_AREA])) != NULL && *skip_space(s)) {
+		if (!parse_decimal(s, &area))
+			return td_error_set(err, TD_ERR_INPUT, "%s: area '%s' is not a number", where, s);
+		sqlite3_bind_double(ins, 9, area);
+	}
+	return TD_OK;
+}
+
+static td_status bind_commune(const struct target *t, OGRFeatureH f, const int idx[R_COUNT],
+			      const td_ingest_options *opts, const char *where, sqlite3_stmt *ins, td_error *err)
+{
+	const char *s = field_str(f, idx[R_COMMUNE]);
+	char code[16];
+
+	(void)t;
+	(void)opts;
+	if (!s || !*skip_space(s))
+		return td_error_set(err, TD_ERR_INPUT, "%s: empty commune code", where);
+	commune_code(s, code, sizeof(code));
+	sqlite3_bind_text(ins, 5, code, -1, SQLITE_TRANSIENT);
+	if ((s = field_str(f, idx[R_NAME])) != NULL)
+		sqlite3_bind_text(ins, 6, skip_space(s), -1, SQLITE_TRANSIENT);
+	return TD_OK;
+}
+
+/* Where a layer lacks a required field, name it and the names it may have. */
+static td_status missing_field(const struct target *t, OGRLayerH layer, enum role r, td_error *err)
+{
+	char names[256] = "";
+	size_t n = 0;
+
+	for (int k = 0; k < 4 && t->names[r][k]; k++)
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", k ? ", " : "", t->names[r][k]);
+	return td_error_set(err, TD_ERR_INPUT, "%s '%s' layer '%s' has no %s field (expected one of %s)%s", t->kind,
+			    t->path, OGR_L_GetName(layer), role_label[r], names,
+			    r == R_COMMUNE && t->bind == bind_parcel ? "; or give --commune" : "");
+}
+
+static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer, const td_ingest_options *opts,
+			      int64_t source_id, sqlite3_stmt *ins, td_progress_fn progress, void *arg,
+			      td_ingest_summary *sum, td_error *err)
 {
 	OGRCoordinateTransformationH ct = NULL;
 	OGRFeatureH f = NULL;
@@ -291,33 +408,25 @@ static td_status ingest_layer(td_ws *ws, OGRLayerH layer, const td_ingest_option
 	size_t wkb_cap = 0;
 	int idx[R_COUNT];
 	GIntBig total = OGR_L_GetFeatureCount(layer, FALSE);
-	char where[4400], commune[16];
+	char where[4400];
 	td_status rc;
 
-	find_fields(OGR_L_GetLayerDefn(layer), map_names, idx);
-	for (int r = R_COMMUNE; r <= R_PARCEL; r++)
-		if (idx[r] < 0 && !(r == R_COMMUNE && opts->commune))
-			return td_error_set(err, TD_ERR_INPUT,
-					    "map '%s' layer '%s' has no %s field (expected one of %s%s%s%s%s)%s",
-					    opts->map, OGR_L_GetName(layer), role_label[r], map_names[r][0],
-					    map_names[r][1] ? ", " : "", map_names[r][1] ? map_names[r][1] : "",
-					    map_names[r][2] ? ", " : "", map_names[r][2] ? map_names[r][2] : "",
-					    r == R_COMMUNE ? "; or give --commune" : "");
-	rc = layer_transform(ws, layer, opts, opts->map, sum, &ct, err);
+	find_fields(OGR_L_GetLayerDefn(layer), t->names, idx);
+	for (int i = 0; i < 3 && t->required[i] != R_COUNT; i++)
+		if (idx[t->required[i]] < 0 && !(t->required[i] == R_COMMUNE && opts->commune && t->bind == bind_parcel))
+			return missing_field(t, layer, t->required[i], err);
+	rc = layer_transform(ws, layer, opts, t, sum, &ct, err);
 	OGR_L_ResetReading(layer);
 	while (rc == TD_OK && (f = OGR_L_GetNextFeature(layer)) != NULL) {
 		OGRGeometryH g = OGR_F_GetGeometryRef(f);
-		long sheet = 0, parcel = 0;
-		double area;
-		const char *s;
 
-		snprintf(where, sizeof(where), "map '%s' layer '%s' feature %lld", opts->map, OGR_L_GetName(layer),
-			 (long long)OGR_F_GetFID(f));
-		rc = map_keys(f, idx, opts, where, commune, &sheet, &parcel, err);
-		if (rc != TD_OK)
-			break;
+		snprintf(where, sizeof(where), "%s '%s' layer '%s' feature %lld", t->kind, t->path,
+			 OGR_L_GetName(layer), (long long)OGR_F_GetFID(f));
 		sqlite3_reset(ins);
 		sqlite3_clear_bindings(ins);
+		rc = t->bind(t, f, idx, opts, where, ins, err);
+		if (rc != TD_OK)
+			break;
 		if (g && !OGR_G_IsEmpty(g)) {
 			size_t n;
 			g = OGR_G_ForceToMultiPolygon(OGR_F_StealGeometry(f));
@@ -343,27 +452,15 @@ static td_status ingest_layer(td_ws *ws, OGRLayerH layer, const td_ingest_option
 			sqlite3_bind_blob(ins, 1, wkb, (int)n, SQLITE_STATIC);
 		}
 		sqlite3_bind_int(ins, 2, ws->srs_id);
-		sqlite3_bind_text(ins, 3, commune, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(ins, 4, sheet);
-		sqlite3_bind_int64(ins, 5, parcel);
-		if ((s = field_str(f, idx[R_LANDUSE])) != NULL && *skip_space(s))
-			sqlite3_bind_text(ins, 6, skip_space(s), -1, SQLITE_TRANSIENT);
-		if ((s = field_str(f, idx[R_AREA])) != NULL && *skip_space(s)) {
-			if (!parse_decimal(s, &area)) {
-				rc = td_error_set(err, TD_ERR_INPUT, "%s: area '%s' is not a number", where, s);
-				break;
-			}
-			sqlite3_bind_double(ins, 7, area);
-		}
-		sqlite3_bind_int64(ins, 8, source_id);
-		sqlite3_bind_int64(ins, 9, OGR_F_GetFID(f));
+		sqlite3_bind_int64(ins, 3, source_id);
+		sqlite3_bind_int64(ins, 4, OGR_F_GetFID(f));
 		if (sqlite3_step(ins) != SQLITE_DONE) {
 			rc = td_ws_sqlerr(ws, where, err);
 			break;
 		}
-		sum->map.records++;
-		if (progress && sum->map.records % 1000 == 0 &&
-		    !progress(total > 0 ? 0.5 * (double)sum->map.records / (double)total : 0, "ingest map", arg))
+		t->file->records++;
+		if (progress && t->file->records % 1000 == 0 &&
+		    !progress(total > 0 ? 0.5 * (double)t->file->records / (double)total : 0, "ingest map", arg))
 			rc = td_error_set(err, TD_ERR_CANCELLED, "cancelled");
 		OGR_F_Destroy(f);
 		f = NULL;
@@ -375,10 +472,10 @@ static td_status ingest_layer(td_ws *ws, OGRLayerH layer, const td_ingest_option
 	return rc;
 }
 
-static td_status ingest_map(td_ws *ws, const td_ingest_options *opts, td_progress_fn progress, void *arg,
-			    td_ingest_summary *sum, td_error *err)
+static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ingest_options *opts,
+				 td_progress_fn progress, void *arg, td_ingest_summary *sum, td_error *err)
 {
-	GDALDatasetH ds = td_source_open_vector(opts->map, err);
+	GDALDatasetH ds = td_source_open_vector(t->path, err);
 	sqlite3_stmt *ins = NULL;
 	int64_t source_id;
 	int skip, layers = 0;
@@ -386,28 +483,26 @@ static td_status ingest_map(td_ws *ws, const td_ingest_options *opts, td_progres
 
 	if (!ds)
 		return err->code;
-	sum->map.given = 1;
+	t->file->given = 1;
 	CPLPushErrorHandler(CPLQuietErrorHandler);
-	rc = source_row(ws, ds, opts->map, "map", opts->source_crs, &sum->map, &source_id, &skip, err);
+	rc = source_row(ws, ds, t->path, t->kind, t->table, opts->source_crs, t->file, &source_id, &skip, err);
 	if (rc != TD_OK || skip)
 		goto done;
-	rc = td_ws_prepare(ws,
-			   "INSERT INTO parcels (geom, commune, sheet, parcel, landuse, map_area, source_id, "
-			   "source_feature) VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-			   &ins, err);
+	rc = td_ws_prepare(ws, t->insert, &ins, err);
 	for (int i = 0; rc == TD_OK && i < GDALDatasetGetLayerCount(ds); i++) {
 		OGRLayerH layer = GDALDatasetGetLayer(ds, i);
 		if (!is_polygonal(OGR_L_GetGeomType(layer))) {
-			warn(sum, "map '%s': layer '%s' skipped: it holds no polygons", opts->map, OGR_L_GetName(layer));
+			warn(sum, "%s '%s': layer '%s' skipped: it holds no polygons", t->kind, t->path,
+			     OGR_L_GetName(layer));
 			continue;
 		}
 		layers++;
-		rc = ingest_layer(ws, layer, opts, source_id, ins, progress, arg, sum, err);
+		rc = ingest_layer(ws, t, layer, opts, source_id, ins, progress, arg, sum, err);
 	}
 	if (rc == TD_OK && layers == 0)
-		rc = td_error_set(err, TD_ERR_INPUT, "map '%s' has no polygon layer", opts->map);
+		rc = td_error_set(err, TD_ERR_INPUT, "%s '%s' has no polygon layer", t->kind, t->path);
 	if (rc == TD_OK)
-		rc = set_records(ws, source_id, sum->map.records, err);
+		rc = set_records(ws, source_id, t->file->records, err);
 done:
 	sqlite3_finalize(ins);
 	CPLPopErrorHandler();
@@ -432,7 +527,8 @@ static td_status bind_text_nfc(sqlite3_stmt *st, int col, const char *s, const c
 static const struct {
 	enum role role;
 	int param;
-} text_columns[] = {{R_LANDUSE, 7}, {R_OWNER, 8}, {R_CCCD, 9}, {R_GENDER, 11}};
+} text_columns[] = {{R_LANDUSE, 7}, {R_OWNER, 8}, {R_CCCD, 9}, {R_GENDER, 11}, {R_GCN_SERIAL, 12}},
+  date_columns[] = {{R_GCN_DATE, 13}, {R_LAST_CHANGE, 14}, {R_PENDING, 15}, {R_BIRTH_DATE, 0}};
 
 static td_status register_row(td_ws *ws, OGRFeatureH f, const int idx[R_COUNT], const td_ingest_options *opts,
 			      OGRFeatureDefnH defn, const char *where, sqlite3_stmt *ins, td_error *err)
@@ -456,10 +552,23 @@ static td_status register_row(td_ws *ws, OGRFeatureH f, const int idx[R_COUNT], 
 		sqlite3_bind_double(ins, 6, area);
 	}
 	if ((s = field_str(f, idx[R_BIRTH_YEAR])) != NULL && *skip_space(s)) {
-		if (!parse_long(s, &year) || year < 1800 || year > 2200)
+		if (!parse_long(s, &year) || year < 1000 || year > 9999)
 			return td_error_set(err, TD_ERR_INPUT, "%s, column '%s': '%s' is not a year", where,
 					    OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, idx[R_BIRTH_YEAR])), s);
 		sqlite3_bind_int64(ins, 10, year);
+	}
+	for (size_t i = 0; i < sizeof(date_columns) / sizeof(date_columns[0]); i++) {
+		int r = date_columns[i].role;
+		char date[11];
+		if ((s = field_str(f, idx[r])) == NULL || !*skip_space(s))
+			continue;
+		if (!parse_date(s, date))
+			return td_error_set(err, TD_ERR_INPUT, "%s, column '%s': '%s' is not a date dd/mm/yyyy", where,
+					    OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, idx[r])), s);
+		if (date_columns[i].param)
+			sqlite3_bind_text(ins, date_columns[i].param, date, -1, SQLITE_TRANSIENT);
+		else if (idx[R_BIRTH_YEAR] < 0 || !field_str(f, idx[R_BIRTH_YEAR]))
+			sqlite3_bind_int(ins, 10, (int)strtol(date, NULL, 10)); /* birth date gives the year */
 	}
 	for (size_t i = 0; i < sizeof(text_columns) / sizeof(text_columns[0]) && rc == TD_OK; i++) {
 		int r = text_columns[i].role;
@@ -497,12 +606,14 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 					  opts->register_path, register_names[r][0]);
 			goto done;
 		}
-	rc = source_row(ws, ds, opts->register_path, "register", NULL, &sum->reg, &source_id, &skip, err);
+	rc = source_row(ws, ds, opts->register_path, "register", "register_rows", NULL, &sum->reg, &source_id, &skip,
+			err);
 	if (rc != TD_OK || skip)
 		goto done;
 	rc = td_ws_prepare(ws,
 			   "INSERT INTO register_rows (source_id, source_row, commune, sheet, parcel, area, landuse, "
-			   "owner_name, cccd, birth_year, gender) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			   "owner_name, cccd, birth_year, gender, gcn_serial, gcn_date, last_change, pending_since) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 			   &ins, err);
 	total = OGR_L_GetFeatureCount(layer, FALSE);
 	while (rc == TD_OK && (f = OGR_L_GetNextFeature(layer)) != NULL) {
@@ -535,13 +646,18 @@ done:
 	return rc;
 }
 
+static int changed(const td_ingest_file *f)
+{
+	return f->given && !f->unchanged;
+}
+
 static void summary_json(td_ingest_summary *sum)
 {
-	const td_ingest_file *files[2] = {&sum->map, &sum->reg};
-	const char *names[2] = {"map", "register"};
+	const td_ingest_file *files[3] = {&sum->map, &sum->reg, &sum->boundaries};
+	const char *names[3] = {"map", "register", "boundaries"};
 	size_t n = (size_t)snprintf(sum->json, sizeof(sum->json), "{\"command\":\"ingest\"");
 
-	for (int i = 0; i < 2 && n < sizeof(sum->json); i++)
+	for (int i = 0; i < 3 && n < sizeof(sum->json); i++)
 		if (files[i]->given)
 			n += (size_t)snprintf(sum->json + n, sizeof(sum->json) - n,
 					      ",\"%s\":{\"records\":%ld,\"unchanged\":%s,\"replaced\":%s,"
@@ -555,19 +671,30 @@ static void summary_json(td_ingest_summary *sum)
 td_status td_ingest_run(td_ws *ws, const td_ingest_options *opts, td_progress_fn progress, void *arg,
 			td_ingest_summary *sum, td_error *err)
 {
+	const struct target map = {
+		"map", opts->map, "parcels", map_names,
+		"INSERT INTO parcels (geom, source_id, source_feature, commune, sheet, parcel, landuse, map_area) "
+		"VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		bind_parcel, {R_COMMUNE, R_SHEET, R_PARCEL}, &sum->map};
+	const struct target boundaries = {
+		"boundaries", opts->boundaries, "communes", boundary_names,
+		"INSERT INTO communes (geom, source_id, code, name) VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?5, ?6)",
+		bind_commune, {R_COMMUNE, R_COUNT, R_COUNT}, &sum->boundaries};
 	td_status rc;
 
 	memset(sum, 0, sizeof(*sum));
-	if (!opts->map && !opts->register_path)
-		return td_error_set(err, TD_ERR_USAGE, "nothing to ingest: give a map or a register");
+	if (!opts->map && !opts->register_path && !opts->boundaries)
+		return td_error_set(err, TD_ERR_USAGE, "nothing to ingest: give a map, a register or boundaries");
 	rc = td_ws_begin(ws, "ingest", err);
 	if (rc == TD_OK && opts->map)
-		rc = ingest_map(ws, opts, progress, arg, sum, err);
+		rc = ingest_polygons(ws, &map, opts, progress, arg, sum, err);
 	if (rc == TD_OK && opts->register_path)
 		rc = ingest_register(ws, opts, progress, arg, sum, err);
+	if (rc == TD_OK && opts->boundaries)
+		rc = ingest_polygons(ws, &boundaries, opts, progress, arg, sum, err);
 	summary_json(sum);
 	/* Files that were all unchanged leave no trace, not even a run row. */
-	if (rc == TD_OK && ((sum->map.given && !sum->map.unchanged) || (sum->reg.given && !sum->reg.unchanged)))
+	if (rc == TD_OK && (changed(&sum->map) || changed(&sum->reg) || changed(&sum->boundaries)))
 		rc = td_ws_commit(ws, sum->json, err);
 	else
 		td_ws_rollback(ws);

@@ -25,8 +25,9 @@ typedef struct td_ingest_options {
 	const char *register_path; /* CSV register export; may be NULL */
 	const char *source_crs;    /* CRS of the map when the file names none */
 	const char *commune;       /* commune code when the map has no commune field */
+	const char *boundaries;    /* commune boundary polygons (MaXa, TenXa); may be NULL */
 } td_ingest_options;
-#define TD_INGEST_OPTIONS_INIT {NULL, NULL, NULL, NULL}
+#define TD_INGEST_OPTIONS_INIT {NULL, NULL, NULL, NULL, NULL}
 
 typedef struct td_ingest_file {
 	int given;       /* this input was part of the run */
@@ -34,7 +35,7 @@ typedef struct td_ingest_file {
 	int replaced;    /* a previous version's rows were replaced */
 	long records;    /* parcels or register rows stored */
 	char checksum[9];
-	char crs[160];   /* map only: the CRS the features were read in */
+	char crs[160];   /* polygon sources: the CRS the features were read in */
 } td_ingest_file;
 
 #define TD_INGEST_MAX_WARNINGS 8
@@ -42,6 +43,7 @@ typedef struct td_ingest_file {
 typedef struct td_ingest_summary {
 	td_ingest_file map;
 	td_ingest_file reg;
+	td_ingest_file boundaries;
 	int nwarnings;
 	char warnings[TD_INGEST_MAX_WARNINGS][320];
 	char json[1024]; /* the summary as JSON, also stored in runs */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* The reference tables, in load order. */
-static const char *const ref_tables[] = {"ref_provinces", "ref_landuse"};
+static const char *const ref_tables[] = {"ref_provinces", "ref_communes", "ref_landuse"};
 
 td_status td_refdata_find_province(td_ctx *ctx, const char *code, td_province *out, td_error *err)
 {

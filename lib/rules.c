@@ -1,17 +1,62 @@
 #include "rules.h"
+#include "ini.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#define E TD_SEV_ERROR
+#define W TD_SEV_WARNING
+
 static const td_rule catalogue[TD_RULE_COUNT] = {
-	{TD_RULE_GEOM_INVALID, "GEOM_INVALID", "đúng", TD_SEV_ERROR, 3,
-	 "parcel polygon missing or not valid (self-intersection, bad ring); GEOS gives the reason and place"},
-	{TD_RULE_AREA_MISMATCH, "AREA_MISMATCH", "đúng", TD_SEV_ERROR, 2,
+	{TD_RULE_GEOM_MISSING, "GEOM_MISSING", "đúng", E, 3, "the parcel has no geometry"},
+	{TD_RULE_GEOM_RING_NOT_CLOSED, "GEOM_RING_NOT_CLOSED", "đúng", E, 3, "a ring does not end where it starts"},
+	{TD_RULE_GEOM_TOO_FEW_POINTS, "GEOM_TOO_FEW_POINTS", "đúng", E, 3, "a ring has fewer than 4 points"},
+	{TD_RULE_GEOM_ZERO_AREA, "GEOM_ZERO_AREA", "đúng", E, 3, "the polygon has no area (tolerance: zero_area)"},
+	{TD_RULE_GEOM_SELF_INTERSECTION, "GEOM_SELF_INTERSECTION", "đúng", E, 3,
+	 "the boundary crosses itself; GEOS gives the place"},
+	{TD_RULE_GEOM_INVALID, "GEOM_INVALID", "đúng", E, 3,
+	 "the polygon is invalid in another way (hole outside its shell, nested shells, ...)"},
+	{TD_RULE_GEOM_DUPLICATE_VERTEX, "GEOM_DUPLICATE_VERTEX", "đúng", W, 2, "the same vertex twice in a row"},
+	{TD_RULE_OVERLAP, "OVERLAP", "đúng", E, 3,
+	 "two parcels overlap by more than overlap_min_area; the overlap is the location"},
+	{TD_RULE_GAP, "GAP", "đúng", E, 2, "a hole in a sheet's coverage larger than gap_min_area"},
+	{TD_RULE_SLIVER, "SLIVER", "đúng", W, 2,
+	 "a thin parcel: 4πA/P² below sliver_max_thinness and area below sliver_max_area"},
+	{TD_RULE_OUTSIDE_COMMUNE, "OUTSIDE_COMMUNE", "đúng", E, 2,
+	 "part of the parcel lies outside its commune's boundary (when boundaries are loaded)"},
+	{TD_RULE_AREA_MISMATCH, "AREA_MISMATCH", "đúng", E, 2,
 	 "map area and register area differ by more than the tolerance for the parcel's size"},
-	{TD_RULE_MAP_NO_REGISTER, "MAP_NO_REGISTER", "đủ", TD_SEV_ERROR, 2,
-	 "parcel on the map has no row in the land register"},
-	{TD_RULE_REGISTER_NO_MAP, "REGISTER_NO_MAP", "đủ", TD_SEV_ERROR, 3,
-	 "register row has no parcel on the map (parcel not built)"},
+	{TD_RULE_LANDUSE_UNKNOWN, "LANDUSE_UNKNOWN", "đúng", E, 2, "land-use code in neither the current nor the legacy list"},
+	{TD_RULE_LANDUSE_LEGACY, "LANDUSE_LEGACY", "đúng", W, 2, "a legacy land-use code; the current code is given"},
+	{TD_RULE_ADMIN_CODE_INVALID, "ADMIN_CODE_INVALID", "đúng", E, 2,
+	 "commune code not in ref_communes (valid on admin_date when it is set)"},
+	{TD_RULE_DATE_IMPLAUSIBLE, "DATE_IMPLAUSIBLE", "đúng", E, 2,
+	 "birth year, certificate date or change date before 1900 or after today"},
+	{TD_RULE_CCCD_INVALID, "CCCD_INVALID", "đúng", E, 2,
+	 "CCCD is not 12 digits, or its province, century/sex or year digits disagree"},
+	{TD_RULE_CCCD_LEGACY_CMND, "CCCD_LEGACY_CMND", "đúng", W, 2, "a 9-digit CMND: the identity needs verification"},
+	{TD_RULE_MAP_NO_REGISTER, "MAP_NO_REGISTER", "đủ", E, 2, "parcel on the map has no row in the land register"},
+	{TD_RULE_REGISTER_NO_MAP, "REGISTER_NO_MAP", "đủ", E, 3, "register row has no parcel on the map (parcel not built)"},
+	{TD_RULE_REQUIRED_MISSING, "REQUIRED_MISSING", "đủ", E, 2, "land use, area or owner name missing in the register"},
+	{TD_RULE_SCAN_MISSING, "SCAN_MISSING", "đủ", E, 2,
+	 "no readable scanned document for the parcel (only when a scan inventory was ingested)"},
+	{TD_RULE_GCN_INCOMPLETE, "GCN_INCOMPLETE", "đủ", E, 2, "certificate serial without issue date, or the reverse"},
+	{TD_RULE_DUPLICATE_KEY, "DUPLICATE_KEY", "sạch", E, 2, "the same commune/sheet/parcel more than once on the map"},
+	{TD_RULE_GEOM_DUPLICATE, "GEOM_DUPLICATE", "sạch", E, 3, "two parcels with the same geometry"},
+	{TD_RULE_TEXT_NOT_CLEAN, "TEXT_NOT_CLEAN", "sạch", W, 2, "text with legacy-encoding residue (TCVN3/VNI shown as Latin)"},
+	{TD_RULE_OWNER_NAME_MISMATCH, "OWNER_NAME_MISMATCH", "sạch", E, 2,
+	 "one CCCD with differently spelled names"},
+	{TD_RULE_OWNER_ID_CONFLICT, "OWNER_ID_CONFLICT", "sạch", W, 2,
+	 "the same name and birth year with different CCCDs"},
+	{TD_RULE_LAST_CHANGE_MISSING, "LAST_CHANGE_MISSING", "sống", W, 2, "no last-change date in the register"},
+	{TD_RULE_CHANGE_OVERDUE, "CHANGE_OVERDUE", "sống", E, 2,
+	 "a pending change (biến động) older than change_deadline_days"},
 };
+
+#undef E
+#undef W
 
 const td_rule *td_rule_get(td_rule_id id)
 {
@@ -33,20 +78,33 @@ const td_rule *td_rule_find(const char *code)
  */
 void td_rule_settings_init(td_rule_settings *s)
 {
-	static const td_area_band bands[TD_AREA_BANDS] = {{100, 0.05}, {500, 0.03}, {2000, 0.02}, {0, 0.01}};
+	static const td_area_band bands[] = {{100, 0.05}, {500, 0.03}, {2000, 0.02}, {0, 0.01}};
 
-	for (int i = 0; i < TD_RULE_COUNT; i++)
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < TD_RULE_COUNT; i++) {
 		s->severity[i] = catalogue[i].severity;
+		s->group[i] = catalogue[i].group;
+	}
 	memcpy(s->area_bands, bands, sizeof(bands));
+	s->n_area_bands = (int)(sizeof(bands) / sizeof(bands[0]));
 	s->area_min_tolerance = 0.5;
+	s->zero_area = 0.01;
+	s->overlap_min_area = 0.5;
+	s->gap_min_area = 1.0;
+	s->sliver_max_thinness = 0.1;
+	s->sliver_max_area = 50;
+	s->outside_min_area = 0.5;
+	s->change_deadline_days = 30;
+	s->accept_max_errors = 0;
+	s->accept_max_outside_group1 = -1;
 }
 
 double td_rule_area_tolerance(const td_rule_settings *s, double area)
 {
 	double tol = 0;
 
-	for (int i = 0; i < TD_AREA_BANDS; i++)
-		if (i == TD_AREA_BANDS - 1 || area <= s->area_bands[i].max_area) {
+	for (int i = 0; i < s->n_area_bands; i++)
+		if (i == s->n_area_bands - 1 || area <= s->area_bands[i].max_area) {
 			tol = s->area_bands[i].ratio * area;
 			break;
 		}
@@ -64,4 +122,169 @@ const char *td_severity_name(td_severity sev)
 		return "error";
 	}
 	return "off";
+}
+
+struct loader {
+	td_rule_settings *s;
+	const char *path;
+};
+
+static int parse_number(const char *v, double *out)
+{
+	char *end;
+	*out = strtod(v, &end);
+	return end != v && *end == '\0' && isfinite(*out);
+}
+
+static int parse_date(const char *v, char out[11])
+{
+	int y, m, d, n = 0;
+	if (*v == '\0') {
+		out[0] = '\0';
+		return 1;
+	}
+	if (sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || v[n] != '\0' || m < 1 || m > 12 || d < 1 || d > 31)
+		return 0;
+	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	return 1;
+}
+
+/* "100:0.05 500:0.03 2000:0.02 *:0.01" */
+static int parse_bands(td_rule_settings *s, const char *v)
+{
+	char buf[512];
+	char *p, *save = NULL;
+	int n = 0;
+	double prev = 0;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (p = strtok_r(buf, " \t,", &save); p; p = strtok_r(NULL, " \t,", &save)) {
+		char *colon = strchr(p, ':');
+		double max = 0, ratio;
+		if (!colon || n == TD_AREA_BANDS_MAX || (n > 0 && s->area_bands[n - 1].max_area == 0))
+			return 0;
+		*colon = '\0';
+		if (strcmp(p, "*") != 0 && (!parse_number(p, &max) || max <= prev))
+			return 0;
+		if (!parse_number(colon + 1, &ratio) || ratio < 0)
+			return 0;
+		s->area_bands[n].max_area = max;
+		s->area_bands[n].ratio = ratio;
+		prev = max;
+		n++;
+	}
+	if (n == 0 || s->area_bands[n - 1].max_area != 0)
+		return 0; /* the last band must be "*" */
+	s->n_area_bands = n;
+	return 1;
+}
+
+static td_status bad_value(const struct loader *l, int line, const char *key, const char *value, const char *want,
+			   td_error *err)
+{
+	return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: %s = '%s': expected %s", l->path, line, key, value, want);
+}
+
+static td_status tolerance(const struct loader *l, const char *key, const char *value, int line, td_error *err)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} numbers[] = {
+		{"area_min", offsetof(td_rule_settings, area_min_tolerance)},
+		{"zero_area", offsetof(td_rule_settings, zero_area)},
+		{"overlap_min_area", offsetof(td_rule_settings, overlap_min_area)},
+		{"gap_min_area", offsetof(td_rule_settings, gap_min_area)},
+		{"sliver_max_thinness", offsetof(td_rule_settings, sliver_max_thinness)},
+		{"sliver_max_area", offsetof(td_rule_settings, sliver_max_area)},
+		{"outside_min_area", offsetof(td_rule_settings, outside_min_area)},
+	};
+	td_rule_settings *s = l->s;
+	double v;
+
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+		if (strcmp(key, numbers[i].name) == 0) {
+			if (!parse_number(value, &v) || v < 0)
+				return bad_value(l, line, key, value, "a number >= 0", err);
+			*(double *)((char *)s + numbers[i].offset) = v;
+			return TD_OK;
+		}
+	if (strcmp(key, "area_bands") == 0)
+		return parse_bands(s, value) ? TD_OK
+					     : bad_value(l, line, key, value,
+							 "ascending MAX_AREA:RATIO pairs ending with *:RATIO", err);
+	if (strcmp(key, "change_deadline_days") == 0) {
+		if (!parse_number(value, &v) || v < 0 || v != floor(v) || v > 36500)
+			return bad_value(l, line, key, value, "a whole number of days", err);
+		s->change_deadline_days = (int)v;
+		return TD_OK;
+	}
+	if (strcmp(key, "today") == 0 || strcmp(key, "admin_date") == 0)
+		return parse_date(value, key[0] == 't' ? s->today : s->admin_date)
+			       ? TD_OK
+			       : bad_value(l, line, key, value, "a date yyyy-mm-dd or nothing", err);
+	return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' in [tolerance]", l->path, line, key);
+}
+
+static td_status on_key(const char *section, const char *key, const char *value, int line, void *arg, td_error *err)
+{
+	const struct loader *l = arg;
+	const td_rule *rule;
+	double v;
+
+	if (!key) {
+		if (strcmp(section, "severity") && strcmp(section, "group") && strcmp(section, "tolerance") &&
+		    strcmp(section, "accept"))
+			return td_error_set(err, TD_ERR_USAGE,
+					    "'%s' line %d: unknown section [%s] (expected severity, group, tolerance "
+					    "or accept)",
+					    l->path, line, section);
+		return TD_OK;
+	}
+	if (strcmp(section, "tolerance") == 0)
+		return tolerance(l, key, value, line, err);
+	if (strcmp(section, "accept") == 0) {
+		int errors = strcmp(key, "max_errors") == 0;
+		if (!errors && strcmp(key, "max_outside_group1_percent") != 0)
+			return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' in [accept]", l->path,
+					    line, key);
+		if (strcmp(value, "any") == 0)
+			v = -1;
+		else if (!parse_number(value, &v) || v < 0 || (errors && v != floor(v)) || (!errors && v > 100))
+			return bad_value(l, line, key, value, errors ? "a count or 'any'" : "a percentage or 'any'",
+					 err);
+		if (errors)
+			l->s->accept_max_errors = (long)v;
+		else
+			l->s->accept_max_outside_group1 = v;
+		return TD_OK;
+	}
+	if (!section[0])
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: '%s' is outside any section", l->path, line, key);
+	rule = td_rule_find(key);
+	if (!rule)
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown rule '%s' (see 'thuadat check --list-rules')",
+				    l->path, line, key);
+	if (strcmp(section, "severity") == 0) {
+		if (strcmp(value, "error") == 0)
+			l->s->severity[rule->id] = TD_SEV_ERROR;
+		else if (strcmp(value, "warning") == 0)
+			l->s->severity[rule->id] = TD_SEV_WARNING;
+		else if (strcmp(value, "off") == 0)
+			l->s->severity[rule->id] = TD_SEV_OFF;
+		else
+			return bad_value(l, line, key, value, "error, warning or off", err);
+		return TD_OK;
+	}
+	if (strcmp(value, "2") == 0 || strcmp(value, "3") == 0) {
+		l->s->group[rule->id] = value[0] - '0';
+		return TD_OK;
+	}
+	return bad_value(l, line, key, value, "group 2 or 3", err);
+}
+
+td_status td_rule_profile_load(td_rule_settings *s, const char *path, td_error *err)
+{
+	struct loader l = {s, path};
+	return td_ini_parse(path, on_key, &l, err);
 }

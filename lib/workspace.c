@@ -2,6 +2,7 @@
 #include "crs.h"
 #include "outfile.h"
 #include "refdata.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -174,6 +175,19 @@ static void lock_release(td_ws *ws)
 	}
 }
 
+/* td_name_key(text): the case-folded NFC key names are compared by; NULL for NULL or bad UTF-8. */
+static void sql_name_key(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *s = sqlite3_value_text(argv[0]);
+	char key[512];
+
+	(void)argc;
+	if (!s || !td_text_key((const char *)s, key, sizeof(key)))
+		sqlite3_result_null(cx);
+	else
+		sqlite3_result_text(cx, key, -1, SQLITE_TRANSIENT);
+}
+
 /*
  * SpatiaLite gives SQL the ST_* functions the GeoPackage R-tree triggers
  * call, and reads and writes GeoPackage geometry blobs ("amphibious mode").
@@ -203,6 +217,9 @@ static td_status db_open(td_ws *ws, const char *path, int flags, td_error *err)
 		return rc;
 	}
 	sqlite3_db_config(ws->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	if (sqlite3_create_function(ws->db, "td_name_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_name_key,
+				    NULL, NULL) != SQLITE_OK)
+		return td_ws_sqlerr(ws, "register td_name_key", err);
 	return td_ws_exec(ws, "SELECT EnableGpkgAmphibiousMode()", err);
 }
 
@@ -409,6 +426,7 @@ done:
 
 static td_status populate(td_ws *ws, const td_crs *crs, td_error *err)
 {
+	static const char *const layers[] = {"parcels", "findings", "finding_areas", "communes"};
 	td_crs wgs84 = {0};
 	char *schema = NULL;
 	char sql[512];
@@ -432,10 +450,8 @@ static td_status populate(td_ws *ws, const td_crs *crs, td_error *err)
 		rc = insert_srs(ws, &wgs84, err);
 	if (rc == TD_OK)
 		rc = insert_srs(ws, crs, err);
-	if (rc == TD_OK)
-		rc = create_rtree(ws, "parcels", err);
-	if (rc == TD_OK)
-		rc = create_rtree(ws, "findings", err);
+	for (size_t i = 0; rc == TD_OK && i < sizeof(layers) / sizeof(layers[0]); i++)
+		rc = create_rtree(ws, layers[i], err);
 	if (rc == TD_OK)
 		rc = td_refdata_load(ws, err);
 	if (rc == TD_OK) {

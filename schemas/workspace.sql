@@ -61,7 +61,7 @@ CREATE TABLE runs (
 CREATE TABLE sources (
 	id INTEGER PRIMARY KEY,
 	path TEXT NOT NULL UNIQUE,
-	kind TEXT NOT NULL CHECK (kind IN ('map', 'register')),
+	kind TEXT NOT NULL CHECK (kind IN ('map', 'register', 'boundaries', 'scans')),
 	reader TEXT NOT NULL,
 	encoding TEXT,
 	crs TEXT,
@@ -100,7 +100,11 @@ CREATE TABLE register_rows (
 	owner_name TEXT,
 	cccd TEXT,                    -- text: leading zeros matter
 	birth_year INTEGER,
-	gender TEXT
+	gender TEXT,
+	gcn_serial TEXT,              -- certificate (GCN) serial, "Số phát hành"
+	gcn_date TEXT,                -- certificate issue date, yyyy-mm-dd
+	last_change TEXT,             -- last recorded change, yyyy-mm-dd
+	pending_since TEXT            -- a change filed and not yet done, yyyy-mm-dd
 );
 CREATE INDEX register_key ON register_rows(commune, sheet, parcel);
 CREATE INDEX register_source ON register_rows(source_id);
@@ -124,6 +128,42 @@ CREATE TABLE findings (
 );
 CREATE INDEX findings_key ON findings(commune, sheet, parcel);
 
+-- The area of a finding that has one (overlap, gap, part outside the
+-- commune), as a polygon layer; fid is the finding's fid.
+CREATE TABLE finding_areas (
+	fid INTEGER PRIMARY KEY REFERENCES findings(fid),
+	geom MULTIPOLYGON,
+	rule_id TEXT NOT NULL,
+	commune TEXT,
+	sheet INTEGER,
+	parcel INTEGER
+);
+
+-- Commune boundaries (ingest --boundaries), for OUTSIDE_COMMUNE.
+CREATE TABLE communes (
+	fid INTEGER PRIMARY KEY AUTOINCREMENT,
+	geom MULTIPOLYGON,
+	code TEXT NOT NULL,
+	name TEXT,
+	source_id INTEGER NOT NULL REFERENCES sources(id)
+);
+CREATE INDEX communes_code ON communes(code);
+
+-- The scanned-document inventory (the third information block).
+CREATE TABLE scans (
+	id INTEGER PRIMARY KEY,
+	source_id INTEGER NOT NULL REFERENCES sources(id),
+	path TEXT NOT NULL,
+	size INTEGER NOT NULL,
+	checksum TEXT NOT NULL,
+	kind TEXT,                    -- GCN, CCCD, dossier, ...
+	readable INTEGER NOT NULL,    -- 1 when the header is a real PDF/JPEG/PNG/TIFF
+	commune TEXT,
+	sheet INTEGER,
+	parcel INTEGER
+);
+CREATE INDEX scans_key ON scans(commune, sheet, parcel);
+
 -- Group of every parcel known to the map or the register, with reasons.
 CREATE TABLE parcel_grade (
 	commune TEXT NOT NULL,
@@ -144,6 +184,14 @@ CREATE TABLE ref_provinces (
 	valid_from TEXT,
 	valid_to TEXT
 );
+CREATE TABLE ref_communes (
+	code TEXT NOT NULL,             -- 5-digit commune code
+	name TEXT NOT NULL,
+	province TEXT NOT NULL,
+	valid_from TEXT,                -- yyyy-mm-dd, empty: always
+	valid_to TEXT                   -- yyyy-mm-dd, empty: still valid
+);
+CREATE INDEX ref_communes_code ON ref_communes(code);
 CREATE TABLE ref_landuse (
 	code TEXT PRIMARY KEY,
 	name TEXT NOT NULL,
@@ -154,10 +202,16 @@ CREATE TABLE ref_landuse (
 -- The two layers and their spatial indexes (GeoPackage R-tree extension).
 INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
 VALUES ('parcels', 'features', 'parcels', 'Thửa đất', @SRS_ID@),
-       ('findings', 'features', 'findings', 'Lỗi phát hiện', @SRS_ID@);
+       ('findings', 'features', 'findings', 'Lỗi phát hiện', @SRS_ID@),
+       ('finding_areas', 'features', 'finding_areas', 'Vùng lỗi (chồng lấn, hở)', @SRS_ID@),
+       ('communes', 'features', 'communes', 'Ranh giới xã', @SRS_ID@);
 INSERT INTO gpkg_geometry_columns VALUES
 	('parcels', 'geom', 'MULTIPOLYGON', @SRS_ID@, 0, 0),
-	('findings', 'geom', 'POINT', @SRS_ID@, 0, 0);
+	('findings', 'geom', 'POINT', @SRS_ID@, 0, 0),
+	('finding_areas', 'geom', 'MULTIPOLYGON', @SRS_ID@, 0, 0),
+	('communes', 'geom', 'MULTIPOLYGON', @SRS_ID@, 0, 0);
 INSERT INTO gpkg_extensions VALUES
 	('parcels', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only'),
-	('findings', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
+	('findings', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only'),
+	('finding_areas', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only'),
+	('communes', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');

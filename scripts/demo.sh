@@ -18,6 +18,7 @@ crs = EPSG:9210
 map = $src/fixtures/demo/map.gpkg
 register = $src/fixtures/demo/register.csv
 [check]
+today = 2026-11-01
 findings_csv = $out/findings.csv
 [classify]
 groups_csv = $out/groups.csv

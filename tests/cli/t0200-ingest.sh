@@ -16,7 +16,7 @@ eq "11311|1|1|500.0|Nguyễn Thị Hồng Nhung|031185001234|1985|Nữ|2" \
 		FROM register_rows WHERE commune='11311' AND sheet=1 AND parcel=1")" "first register row"
 eq "001088001111" "$(q ws.gpkg "SELECT cccd FROM register_rows WHERE owner_name='Hồ Quang Tuấn'")" "CCCD leading zero"
 eq "500.0" "$(qs ws.gpkg "SELECT printf('%.1f', ST_Area(geom)) FROM parcels WHERE commune='11311' AND sheet=1 AND parcel=1")" "area"
-eq 2 "$(q ws.gpkg "SELECT COUNT(*) FROM register_rows WHERE commune='11314' AND sheet=1 AND parcel=1")" "co-owners"
+eq 2 "$(q ws.gpkg "SELECT COUNT(*) FROM register_rows WHERE commune='11329' AND sheet=1 AND parcel=1")" "co-owners"
 runs=$(q ws.gpkg "SELECT COUNT(*) FROM runs")
 eq 1 "$runs" "one run recorded"
 

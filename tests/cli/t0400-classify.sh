@@ -11,7 +11,7 @@ run 2 check ws.gpkg
 run 2 classify ws.gpkg --groups-csv groups.csv
 same "$TD_SRC/tests/cli/expected/demo-groups.csv" groups.csv
 contains out.txt "11311            6         2         1"
-contains out.txt "11314            3         0         1"
+contains out.txt "11329            3         0         1"
 contains out.txt "total            9         2         2"
 eq "1|1|3|1|2|1|1|2|1|1|1|1" "$(q ws.gpkg "SELECT group_concat(grp, '|') FROM (SELECT grp FROM parcels ORDER BY commune, sheet, parcel)")" "group written to the parcels layer"
 

@@ -12,7 +12,7 @@ contains err.txt "run 'thuadat classify' first"
 run 2 classify ws.gpkg
 run 0 -v export ws.gpkg --out xlsx
 contains out.txt "wrote 2 workbooks (13 parcel rows, 4 findings) to xlsx"
-eq "thuadat-11311.xlsx thuadat-11314.xlsx" "$(ls xlsx | tr '\n' ' ' | sed 's/ $//')" "workbook files"
+eq "thuadat-11311.xlsx thuadat-11329.xlsx" "$(ls xlsx | tr '\n' ' ' | sed 's/ $//')" "workbook files"
 eq 600 "$(mode xlsx/thuadat-11311.xlsx)" "workbook mode (personal data)"
 
 export OGR_XLSX_HEADERS=FORCE OGR_XLSX_FIELD_TYPES=STRING
@@ -29,9 +29,9 @@ eq "AREA_MISMATCH" "$(cell thuadat-11311.xlsx 'Nhóm 2' 'Mã lỗi' "\"Số th�
 eq "GEOM_INVALID" "$(cell thuadat-11311.xlsx 'Nhóm 3' 'Mã lỗi' "\"Số thửa\" = '3'")" "group 3 parcel"
 eq "2300012.5" "$(cell thuadat-11311.xlsx 'Lỗi' 'Y' "\"Mã lỗi\" = 'GEOM_INVALID'")" "finding location"
 eq "Lỗi" "$(cell thuadat-11311.xlsx 'Lỗi' 'Mức độ' "\"Mã lỗi\" = 'GEOM_INVALID'")" "severity in Vietnamese"
-eq "Đỗ Văn Sơn; Ngô Thị Phương" "$(cell thuadat-11314.xlsx 'Nhóm 1' 'Chủ sử dụng' "\"Số thửa\" = '1'")" "co-owners joined"
+eq "Đỗ Văn Sơn; Ngô Thị Phương" "$(cell thuadat-11329.xlsx 'Nhóm 1' 'Chủ sử dụng' "\"Số thửa\" = '1'")" "co-owners joined"
 eq "9" "$(cell thuadat-11311.xlsx 'Tổng hợp' 'Giá trị' "\"Nội dung\" = 'Số thửa trên bản đồ'")" "summary: parcels on the map"
-eq "11314" "$(cell thuadat-11314.xlsx 'Tổng hợp' 'Giá trị' "\"Nội dung\" = 'Mã xã'")" "summary: commune code"
+eq "11329" "$(cell thuadat-11329.xlsx 'Tổng hợp' 'Giá trị' "\"Nội dung\" = 'Mã xã'")" "summary: commune code"
 eq 6 "$(ogrinfo -ro -so xlsx/thuadat-11311.xlsx 'Nhóm 1' 2>/dev/null | sed -n 's/Feature Count: //p')" "group 1 rows"
 ls xlsx | grep -q tmp && fail "temporary file left" || ok
 

@@ -1,0 +1,109 @@
+/*
+ * thuadat accept: the acceptance gate for a contractor's delivery. Runs check
+ * and classify with the profile, writes the findings CSV, and exits 0 only
+ * when the profile's [accept] thresholds are met; otherwise exit 2 with a
+ * one-screen explanation.
+ */
+#include "accept.h"
+#include "check.h"
+#include "classify.h"
+#include "cli.h"
+
+#include <string.h>
+
+static const char usage[] =
+	"thuadat accept WORKSPACE [--profile P] [--today YYYY-MM-DD] [--findings-csv FILE]";
+
+static void explain(const td_rule_settings *r, const td_accept_result *res, const char *csv)
+{
+	printf("%s\n", res->accepted ? "ACCEPTED: the delivery meets the profile's thresholds"
+				     : "NOT ACCEPTED: the delivery does not meet the profile's thresholds");
+	if (r->accept_max_errors >= 0)
+		printf("  %-4s error-level findings: %ld (at most %ld)\n", res->errors_ok ? "ok" : "FAIL", res->errors,
+		       r->accept_max_errors);
+	else
+		printf("  %-4s error-level findings: %ld (no limit)\n", "ok", res->errors);
+	if (r->accept_max_outside_group1 >= 0)
+		printf("  %-4s parcels outside group 1: %ld of %ld, %.2f %% (at most %.2f %%)\n",
+		       res->groups_ok ? "ok" : "FAIL", res->outside_group1, res->parcels, res->outside_percent,
+		       r->accept_max_outside_group1);
+	else
+		printf("  %-4s parcels outside group 1: %ld of %ld, %.2f %% (no limit)\n", "ok", res->outside_group1,
+		       res->parcels, res->outside_percent);
+	if (res->ntop)
+		printf("error-level findings by rule:\n");
+	for (int i = 0; i < res->ntop; i++)
+		printf("  %-22s %ld\n", res->top[i].rule, res->top[i].count);
+	printf("every finding, with its parcel and coordinates: %s\n", csv);
+}
+
+int cmd_accept(int argc, char **argv, td_cli *cli)
+{
+	static const struct option longopts[] = {
+		{"profile", required_argument, NULL, 'p'},
+		{"today", required_argument, NULL, 't'},
+		{"findings-csv", required_argument, NULL, 'f'},
+		CLI_GLOBAL_LONGOPTS,
+		{NULL, 0, NULL, 0}};
+	const char *profile = NULL, *today = NULL, *csv = "findings.csv";
+	td_check_options o;
+	td_check_summary cs;
+	td_classify_summary gs;
+	td_accept_result res;
+	td_error err;
+	td_ws *ws = NULL;
+	int c, rc;
+
+	td_check_options_init(&o);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == 'p')
+			profile = optarg;
+		else if (c == 't')
+			today = optarg;
+		else if (c == 'f')
+			csv = optarg;
+		else if (c == 'h') {
+			printf("usage: %s\n\n"
+			       "  --profile P          rule profile with the [accept] thresholds (default: default)\n"
+			       "  --today YYYY-MM-DD   the date overdue changes count from\n"
+			       "  --findings-csv FILE  where to write the findings (default: findings.csv)\n",
+			       usage);
+			return EXIT_GOOD;
+		} else if (!cli_global_opt(cli, c))
+			return cli_usage(usage, "bad option");
+	}
+	if (optind != argc - 1)
+		return cli_usage(usage, "expected one workspace path");
+	rc = cli_load_profile(cli, profile, &o.rules);
+	if (rc != EXIT_GOOD)
+		return rc;
+	if (today && (strlen(today) != 10 || today[4] != '-' || today[7] != '-'))
+		return cli_usage(usage, "--today '%s': expected YYYY-MM-DD", today);
+	if (today)
+		snprintf(o.rules.today, sizeof(o.rules.today), "%s", today);
+	rc = cli_open(cli, argv[optind], TD_WS_WRITE, &ws);
+	if (rc != EXIT_GOOD)
+		return rc;
+	td_error_init(&err);
+	memset(&gs, 0, sizeof(gs));
+	if (td_check_run(ws, &o, cli_progress, cli, &cs, &err) != TD_OK ||
+	    td_classify_run(ws, &o.rules, &gs, &err) != TD_OK || td_findings_write_csv(ws, csv, &err) != TD_OK ||
+	    td_accept_evaluate(ws, &o.rules, &res, &err) != TD_OK) {
+		td_classify_summary_release(&gs);
+		td_ws_close(ws);
+		return cli_fail(cli, &err);
+	}
+	td_classify_summary_release(&gs);
+	td_ws_close(ws);
+	if (cli->json) {
+		printf("{\"command\":\"accept\",\"accepted\":%s,\"errors\":%ld,\"parcels\":%ld,\"outside_group1\":%ld,"
+		       "\"findings_csv\":",
+		       res.accepted ? "true" : "false", res.errors, res.parcels, res.outside_group1);
+		cli_json_str(stdout, csv);
+		printf("}\n");
+	} else if (!cli->quiet || !res.accepted) {
+		explain(&o.rules, &res, csv);
+	}
+	return res.accepted ? EXIT_GOOD : EXIT_FAILS;
+}
