@@ -7,13 +7,13 @@ run 0 init ws.gpkg --crs EPSG:9210
 run 0 ingest ws.gpkg --map "$D/map.gpkg" --register "$D/register.csv"
 run 3 classify ws.gpkg
 contains err.txt "has not been checked: run 'thuadat check' first"
-run 2 check ws.gpkg
+run 2 check ws.gpkg --today 2026-11-01
 run 2 classify ws.gpkg --groups-csv groups.csv
 same "$TD_SRC/tests/cli/expected/demo-groups.csv" groups.csv
-contains out.txt "11311            6         2         1"
-contains out.txt "11329            3         0         1"
-contains out.txt "total            9         2         2"
-eq "1|1|3|1|2|1|1|2|1|1|1|1" "$(q ws.gpkg "SELECT group_concat(grp, '|') FROM (SELECT grp FROM parcels ORDER BY commune, sheet, parcel)")" "group written to the parcels layer"
+contains out.txt "11311            5         3         1"
+contains out.txt "11329            2         1         1"
+contains out.txt "total            7         4         2"
+eq "1|1|3|1|2|1|2|2|1|1|1|2" "$(q ws.gpkg "SELECT group_concat(grp, '|') FROM (SELECT grp FROM parcels ORDER BY commune, sheet, parcel)")" "group written to the parcels layer"
 
 # New data after the check: the findings are stale.
 head -n 4 "$D/register.csv" >reg.csv

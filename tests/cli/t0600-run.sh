@@ -12,6 +12,7 @@ crs = EPSG:9210
 map = $D/map.gpkg
 register = $D/register.csv
 [check]
+today = 2026-11-01
 findings_csv = out/findings.csv
 [classify]
 groups_csv = out/groups.csv
@@ -27,7 +28,7 @@ eq "ingest check classify" "$(q ws.gpkg "SELECT group_concat(command, ' ') FROM 
 cd /
 run 2 --json run "$T/job.ini"
 cd "$T"
-contains out.txt '{"command":"check","parcels":12'
+contains out.txt '{"command":"check","today":"2026-11-01","communes":2,"parcels":12'
 contains out.txt '{"command":"run","exit_code":2}'
 eq 2 "$(q ws.gpkg "SELECT COUNT(*) FROM runs WHERE command='check'")" "second run checked again"
 
