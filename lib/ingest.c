@@ -154,10 +154,15 @@ static int parse_date(const char *s, char out[11])
 	if (sscanf(s, "%2d/%2d/%4d%n", &d, &m, &y, &n) != 3 &&
 	    (n = 0, sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3))
 		return 0;
-	if (*skip_space(s + n) || y < 1000 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
+	if (*skip_space(s + n) || y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
 	    (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
 		return 0;
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	/* The ranges are checked; the wide buffer only quiets -Wformat-truncation. */
+	{
+		char buf[40];
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
+		memcpy(out, buf, 11);
+	}
 	return 1;
 }
 

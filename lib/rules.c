@@ -143,9 +143,14 @@ static int parse_date(const char *v, char out[11])
 		out[0] = '\0';
 		return 1;
 	}
-	if (sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || v[n] != '\0' || m < 1 || m > 12 || d < 1 || d > 31)
+	if (sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || v[n] != '\0' || y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
 		return 0;
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	/* The ranges are checked; the wide buffer only quiets -Wformat-truncation. */
+	{
+		char buf[40];
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
+		memcpy(out, buf, 11);
+	}
 	return 1;
 }
 
