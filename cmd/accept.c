@@ -75,13 +75,9 @@ int cmd_accept(int argc, char **argv, td_cli *cli)
 	}
 	if (optind != argc - 1)
 		return cli_usage(usage, "expected one workspace path");
-	rc = cli_load_profile(cli, profile, &o.rules);
+	rc = cli_load_profile(cli, profile, today, &o.rules);
 	if (rc != EXIT_GOOD)
 		return rc;
-	if (today && (strlen(today) != 10 || today[4] != '-' || today[7] != '-'))
-		return cli_usage(usage, "--today '%s': expected YYYY-MM-DD", today);
-	if (today)
-		snprintf(o.rules.today, sizeof(o.rules.today), "%s", today);
 	rc = cli_open(cli, argv[optind], TD_WS_WRITE, &ws);
 	if (rc != EXIT_GOOD)
 		return rc;

@@ -94,13 +94,9 @@ int cmd_check(int argc, char **argv, td_cli *cli)
 	}
 	if (optind != argc - 1)
 		return cli_usage(usage, "expected one workspace path");
-	rc = cli_load_profile(cli, profile, &o.rules);
+	rc = cli_load_profile(cli, profile, today, &o.rules);
 	if (rc != EXIT_GOOD)
 		return rc;
-	if (today && (strlen(today) != 10 || today[4] != '-' || today[7] != '-'))
-		return cli_usage(usage, "--today '%s': expected YYYY-MM-DD", today);
-	if (today)
-		snprintf(o.rules.today, sizeof(o.rules.today), "%s", today);
 	if (threads && ((o.threads = (int)strtol(threads, &end, 10)) < 1 || *end || o.threads > 64))
 		return cli_usage(usage, "--threads '%s': expected a number from 1 to 64", threads);
 	return stage_check(cli, argv[optind], &o, csv);

@@ -66,6 +66,6 @@ int cmd_classify(int argc, char **argv, td_cli *cli)
 	}
 	if (optind != argc - 1)
 		return cli_usage(usage, "expected one workspace path");
-	rc = cli_load_profile(cli, profile, &rules);
+	rc = cli_load_profile(cli, profile, NULL, &rules);
 	return rc != EXIT_GOOD ? rc : stage_classify(cli, argv[optind], &rules, csv);
 }

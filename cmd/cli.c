@@ -63,7 +63,7 @@ int cli_open(const td_cli *cli, const char *path, td_ws_mode mode, td_ws **ws)
 	return EXIT_GOOD;
 }
 
-int cli_load_profile(const td_cli *cli, const char *name, td_rule_settings *rules)
+int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_rule_settings *rules)
 {
 	char rel[512], path[4200];
 	td_error err;
@@ -84,6 +84,12 @@ int cli_load_profile(const td_cli *cli, const char *name, td_rule_settings *rule
 			err.code = TD_ERR_USAGE;
 		return cli_fail(cli, &err);
 	}
+	if (today && (strlen(today) != 10 || today[4] != '-' || today[7] != '-')) {
+		fprintf(stderr, "thuadat: error: today '%s': expected YYYY-MM-DD\n", today);
+		return EXIT_USAGE;
+	}
+	if (today)
+		snprintf(rules->today, sizeof(rules->today), "%s", today);
 	return EXIT_GOOD;
 }
 

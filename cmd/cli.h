@@ -57,9 +57,10 @@ int cli_open(const td_cli *cli, const char *path, td_ws_mode mode, td_ws **ws);
 /*
  * Rule settings from a profile: NULL means schemas/rules/default.ini; a
  * name without '/' or ".ini" is schemas/rules/NAME.ini; else a path.
+ * today (YYYY-MM-DD, may be NULL) overrides the profile's date.
  * Returns EXIT_GOOD or prints the error and returns its exit code.
  */
-int cli_load_profile(const td_cli *cli, const char *name, td_rule_settings *rules);
+int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_rule_settings *rules);
 
 /* td_progress_fn drawing a bar on stderr; arg is the td_cli. */
 int cli_progress(double done, const char *msg, void *arg);

@@ -156,11 +156,9 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 		char *end;
 		int rc;
 		td_check_options_init(&o);
-		rc = cli_load_profile(cli, st->v[1], &o.rules);
+		rc = cli_load_profile(cli, st->v[1], st->v[2], &o.rules);
 		if (rc != EXIT_GOOD)
 			return rc;
-		if (st->v[2])
-			snprintf(o.rules.today, sizeof(o.rules.today), "%s", st->v[2]);
 		if (st->v[3] && ((o.threads = (int)strtol(st->v[3], &end, 10)) < 1 || *end)) {
 			fprintf(stderr, "thuadat: error: '%s': [check] threads = '%s': expected a number\n", job->path,
 				st->v[3]);
@@ -170,7 +168,7 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 	}
 	case S_CLASSIFY: {
 		td_rule_settings rules;
-		int rc = cli_load_profile(cli, st->v[1], &rules);
+		int rc = cli_load_profile(cli, st->v[1], NULL, &rules);
 		return rc != EXIT_GOOD ? rc : stage_classify(cli, job->workspace, &rules, st->v[0]);
 	}
 	case S_EXPORT: {

@@ -212,12 +212,7 @@ static void analyse(GEOSContextHandle_t h, struct job *j)
 	td_topo_settings_init(&ts);
 	for (int i = 0; i < TD_RULE_COUNT; i++)
 		ts.enabled[i] = r->severity[i] != TD_SEV_OFF || breaks_geometry((td_rule_id)i);
-	ts.zero_area = r->zero_area;
-	ts.overlap_min_area = r->overlap_min_area;
-	ts.gap_min_area = r->gap_min_area;
-	ts.sliver_max_thinness = r->sliver_max_thinness;
-	ts.sliver_max_area = r->sliver_max_area;
-	ts.outside_min_area = r->outside_min_area;
+	td_topo_settings_from_rules(&ts, r);
 	for (size_t i = 0; i < j->n; i++) {
 		tp[i].wkb = j->parcels[i].wkb;
 		tp[i].wkb_len = j->parcels[i].wkb_len;

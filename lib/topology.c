@@ -18,16 +18,24 @@
 /* Grid size for the snap-rounding retry when a floating-point overlay fails. */
 #define RETRY_GRID 1e-6
 
+void td_topo_settings_from_rules(td_topo_settings *s, const td_rule_settings *r)
+{
+	s->zero_area = r->zero_area;
+	s->overlap_min_area = r->overlap_min_area;
+	s->gap_min_area = r->gap_min_area;
+	s->sliver_max_thinness = r->sliver_max_thinness;
+	s->sliver_max_area = r->sliver_max_area;
+	s->outside_min_area = r->outside_min_area;
+}
+
 void td_topo_settings_init(td_topo_settings *s)
 {
+	td_rule_settings defaults;
+
+	td_rule_settings_init(&defaults);
+	td_topo_settings_from_rules(s, &defaults);
 	for (int i = 0; i < TD_RULE_COUNT; i++)
 		s->enabled[i] = 1;
-	s->zero_area = 0.01;
-	s->overlap_min_area = 0.5;
-	s->gap_min_area = 1.0;
-	s->sliver_max_thinness = 0.1;
-	s->sliver_max_area = 50;
-	s->outside_min_area = 0.5;
 }
 
 /* One ring of a decoded parcel: n points (x, y pairs) from xy[2 * off]. */

@@ -66,8 +66,11 @@ typedef struct td_topo_settings {
 	double outside_min_area;    /* m²; OUTSIDE_COMMUNE when the area outside the boundary > this (default 0.5) */
 } td_topo_settings;
 
-/* All rules enabled, the defaults above. */
+/* All rules enabled; tolerances from the rule catalogue's defaults (td_rule_settings_init). */
 void td_topo_settings_init(td_topo_settings *s);
+
+/* Copy the tolerances of a rule profile (enabled[] is left as it is). */
+void td_topo_settings_from_rules(td_topo_settings *s, const td_rule_settings *r);
 
 typedef struct td_topo_defect {
 	td_rule_id rule;

@@ -27,17 +27,17 @@ out = $out/xlsx
 EOT
 
 echo "== thuadat run $out/job.ini"
-"$bin" -v run "$out/job.ini"
+"$bin" run "$out/job.ini"
 rc=$?
 echo
 echo "== summary"
 echo "exit code: $rc (2 = finished, the data fails rules: expected for the demo data)"
 echo "findings by rule:"
-tail -n +2 "$out/findings.csv" | cut -d, -f1 | sort | uniq -c | sed 's/^/  /'
+tail -n +2 "$out/findings.csv" | cut -d, -f1 | sort | uniq -c | awk '{ printf "  %-24s %s\n", $2, $1 }'
 echo "parcels per group:"
 tail -n +2 "$out/groups.csv" | cut -d, -f4 | sort | uniq -c | sed 's/^ *\([0-9]*\) \(.*\)/  group \2: \1/'
 echo "files written:"
 find "$out" -type f ! -name job.ini | sort | sed 's/^/  /'
 echo
-echo "open $out/workspace.gpkg in QGIS: layers 'parcels' (with grp) and 'findings'"
+echo "open $out/workspace.gpkg in QGIS: layers 'parcels' (with grp), 'findings' and 'finding_areas'"
 [ "$rc" -le 2 ]

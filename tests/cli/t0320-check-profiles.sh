@@ -46,7 +46,7 @@ contains err.txt "'bad.ini' line 2: unknown rule 'NO_SUCH_RULE'"
 run 3 check ws.gpkg --profile nosuch
 contains err.txt "missing schema file"
 run 3 check ws.gpkg --today 1/11/2026
-contains err.txt "--today '1/11/2026': expected YYYY-MM-DD"
+contains err.txt "today '1/11/2026': expected YYYY-MM-DD"
 
 # accept: the default profile allows no error-level finding.
 run 2 accept ws.gpkg --today 2026-11-01 --findings-csv acc.csv
