@@ -144,16 +144,20 @@ static int parse_decimal(const char *s, double *out)
 	return end != buf && *skip_space(end) == '\0';
 }
 
-/* A date as dd/mm/yyyy (d/m/yyyy too) or yyyy-mm-dd, into yyyy-mm-dd. */
+/* A date into yyyy-mm-dd. */
 static int parse_date(const char *s, char out[11])
 {
 	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int d, m, y, n = 0;
 
 	s = skip_space(s);
-	if (sscanf(s, "%2d/%2d/%4d%n", &d, &m, &y, &n) != 3 &&
-	    (n = 0, sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3))
-		return 0;
+	/* dd/mm/yyyy as typed; yyyy-mm-dd; yyyy/mm/dd as GDAL gives spreadsheet date cells. */
+	if (sscanf(s, "%4d/%2d/%2d%n", &y, &m, &d, &n) != 3 || n != 10) {
+		n = 0;
+		if (sscanf(s, "%2d/%2d/%4d%n", &d, &m, &y, &n) != 3 &&
+		    (n = 0, sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3))
+			return 0;
+	}
 	if (*skip_space(s + n) || y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
 	    (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
 		return 0;
@@ -532,11 +536,11 @@ static td_status bind_text_nfc(sqlite3_stmt *st, int col, const char *s, const c
 static const struct {
 	enum role role;
 	int param;
-} text_columns[] = {{R_LANDUSE, 7}, {R_OWNER, 8}, {R_CCCD, 9}, {R_GENDER, 11}, {R_GCN_SERIAL, 12}},
+} text_columns[] = {{R_LANDUSE, 7}, {R_OWNER, 8}, {R_GENDER, 11}, {R_GCN_SERIAL, 12}},
   date_columns[] = {{R_GCN_DATE, 13}, {R_LAST_CHANGE, 14}, {R_PENDING, 15}, {R_BIRTH_DATE, 0}};
 
-static td_status register_row(td_ws *ws, OGRFeatureH f, const int idx[R_COUNT], const td_ingest_options *opts,
-			      OGRFeatureDefnH defn, const char *where, sqlite3_stmt *ins, td_error *err)
+static td_status register_row(OGRFeatureH f, const int idx[R_COUNT], char headers[R_COUNT][128],
+			      const td_ingest_options *opts, const char *where, sqlite3_stmt *ins, td_error *err)
 {
 	char commune[16];
 	long sheet, parcel, year;
@@ -553,13 +557,13 @@ static td_status register_row(td_ws *ws, OGRFeatureH f, const int idx[R_COUNT], 
 	if ((s = field_str(f, idx[R_AREA])) != NULL && *skip_space(s)) {
 		if (!parse_decimal(s, &area) || area < 0)
 			return td_error_set(err, TD_ERR_INPUT, "%s, column '%s': '%s' is not an area in m²", where,
-					    OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, idx[R_AREA])), s);
+					    headers[R_AREA], s);
 		sqlite3_bind_double(ins, 6, area);
 	}
 	if ((s = field_str(f, idx[R_BIRTH_YEAR])) != NULL && *skip_space(s)) {
 		if (!parse_long(s, &year) || year < 1000 || year > 9999)
 			return td_error_set(err, TD_ERR_INPUT, "%s, column '%s': '%s' is not a year", where,
-					    OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, idx[R_BIRTH_YEAR])), s);
+					    headers[R_BIRTH_YEAR], s);
 		sqlite3_bind_int64(ins, 10, year);
 	}
 	for (size_t i = 0; i < sizeof(date_columns) / sizeof(date_columns[0]); i++) {
@@ -569,48 +573,123 @@ static td_status register_row(td_ws *ws, OGRFeatureH f, const int idx[R_COUNT], 
 			continue;
 		if (!parse_date(s, date))
 			return td_error_set(err, TD_ERR_INPUT, "%s, column '%s': '%s' is not a date dd/mm/yyyy", where,
-					    OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, idx[r])), s);
+					    headers[r], s);
 		if (date_columns[i].param)
 			sqlite3_bind_text(ins, date_columns[i].param, date, -1, SQLITE_TRANSIENT);
 		else if (idx[R_BIRTH_YEAR] < 0 || !field_str(f, idx[R_BIRTH_YEAR]))
 			sqlite3_bind_int(ins, 10, (int)strtol(date, NULL, 10)); /* birth date gives the year */
 	}
+	if ((s = field_str(f, idx[R_CCCD])) != NULL && *skip_space(s)) {
+		/*
+		 * A spreadsheet that took the number for a number dropped its
+		 * leading zeros: every CCCD starts with 0 or 00 (province codes
+		 * 001-096), so 10 or 11 digits are a CCCD that lost them, as 8
+		 * are a CMND that lost one.
+		 */
+		char id[32];
+		size_t n;
+		snprintf(id, sizeof(id), "%s", skip_space(s));
+		n = strcspn(id, " \t");
+		id[n] = '\0';
+		if ((n == 10 || n == 11 || n == 8) && strspn(id, "0123456789") == n) {
+			size_t pad = (n == 8 ? 9 : 12) - n;
+			memmove(id + pad, id, n + 1);
+			memset(id, '0', pad);
+		}
+		sqlite3_bind_text(ins, 9, id, -1, SQLITE_TRANSIENT);
+	}
 	for (size_t i = 0; i < sizeof(text_columns) / sizeof(text_columns[0]) && rc == TD_OK; i++) {
 		int r = text_columns[i].role;
 		if (idx[r] >= 0)
 			rc = bind_text_nfc(ins, text_columns[i].param, field_str(f, idx[r]), where,
-					   OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, idx[r])), err);
+					   headers[r], err);
 	}
 	return rc;
+}
+
+/*
+ * Register exports often carry title rows above the header ("SỔ ĐỊA CHÍNH",
+ * the commune's name): the header is the first of the first rows that names
+ * at least the sheet and parcel columns. Fills idx with column indexes and
+ * headers with the header texts, for messages; returns its row, or 0.
+ */
+#define HEADER_SEARCH_ROWS 30
+
+static long find_header(OGRLayerH layer, int idx[R_COUNT], char headers[R_COUNT][128])
+{
+	OGRFeatureH f;
+	char key[256];
+	long row = 0;
+
+	for (int n = 0; n < HEADER_SEARCH_ROWS && !row && (f = OGR_L_GetNextFeature(layer)) != NULL; n++) {
+		int found = 0;
+		for (int r = 0; r < R_COUNT; r++)
+			idx[r] = -1;
+		for (int i = 0; i < OGR_F_GetFieldCount(f); i++) {
+			const char *v = field_str(f, i);
+			if (!v || !td_text_key(v, key, sizeof(key)))
+				continue;
+			for (int r = 0; r < R_COUNT; r++)
+				for (int k = 0; k < 4 && register_names[r][k]; k++)
+					if (idx[r] < 0 && strcmp(key, register_names[r][k]) == 0) {
+						idx[r] = i;
+						snprintf(headers[r], sizeof(headers[0]), "%s", v);
+						found++;
+					}
+		}
+		if (idx[R_SHEET] >= 0 && idx[R_PARCEL] >= 0 && found >= 3)
+			row = (long)OGR_F_GetFID(f);
+		OGR_F_Destroy(f);
+	}
+	return row;
+}
+
+static int blank_row(OGRFeatureH f)
+{
+	for (int i = 0; i < OGR_F_GetFieldCount(f); i++) {
+		const char *v = field_str(f, i);
+		if (v && *skip_space(v))
+			return 0;
+	}
+	return 1;
 }
 
 static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_progress_fn progress, void *arg,
 				 td_ingest_summary *sum, td_error *err)
 {
-	GDALDatasetH ds = td_source_open_csv(opts->register_path, err);
+	GDALDatasetH ds = td_source_open_table(opts->register_path, err);
 	sqlite3_stmt *ins = NULL;
-	OGRLayerH layer;
-	OGRFeatureDefnH defn;
+	OGRLayerH layer = NULL;
 	OGRFeatureH f = NULL;
 	int64_t source_id;
 	GIntBig total;
 	int idx[R_COUNT], skip;
+	char headers[R_COUNT][128] = {{0}};
 	char where[4200];
+	long header_row = 0;
 	td_status rc;
 
 	if (!ds)
 		return err->code;
 	sum->reg.given = 1;
 	CPLPushErrorHandler(CPLQuietErrorHandler);
-	layer = GDALDatasetGetLayer(ds, 0);
-	defn = OGR_L_GetLayerDefn(layer);
-	find_fields(defn, register_names, idx);
-	for (int r = R_COMMUNE; r <= R_PARCEL; r++)
-		if (idx[r] < 0 && !(r == R_COMMUNE && opts->commune)) {
-			rc = td_error_set(err, TD_ERR_INPUT, "register '%s' has no column '%s' in its header row",
-					  opts->register_path, register_names[r][0]);
-			goto done;
-		}
+	/* The first sheet with a header row is the register. */
+	for (int i = 0; i < GDALDatasetGetLayerCount(ds) && !header_row; i++) {
+		layer = GDALDatasetGetLayer(ds, i);
+		header_row = find_header(layer, idx, headers);
+	}
+	if (!header_row) {
+		rc = td_error_set(err, TD_ERR_INPUT,
+				  "register '%s': no header row naming '%s' and '%s' in the first %d rows of any sheet",
+				  opts->register_path, register_names[R_SHEET][0], register_names[R_PARCEL][0],
+				  HEADER_SEARCH_ROWS);
+		goto done;
+	}
+	if (idx[R_COMMUNE] < 0 && !opts->commune) {
+		rc = td_error_set(err, TD_ERR_INPUT, "register '%s' has no column '%s' in its header row (row %ld); "
+				  "or give --commune", opts->register_path, register_names[R_COMMUNE][0], header_row);
+		goto done;
+	}
 	rc = source_row(ws, ds, opts->register_path, "register", "register_rows", NULL, &sum->reg, &source_id, &skip,
 			err);
 	if (rc != TD_OK || skip)
@@ -621,15 +700,21 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 			   &ins, err);
 	total = OGR_L_GetFeatureCount(layer, FALSE);
+	OGR_L_ResetReading(layer);
 	while (rc == TD_OK && (f = OGR_L_GetNextFeature(layer)) != NULL) {
-		/* GDAL numbers CSV data rows from 1; the header is spreadsheet row 1. */
-		long row = (long)OGR_F_GetFID(f) + 1;
+		/* Headers are read as data: GDAL's feature id is the spreadsheet row (CSV: line). */
+		long row = (long)OGR_F_GetFID(f);
+		if (row <= header_row || blank_row(f)) {
+			OGR_F_Destroy(f);
+			f = NULL;
+			continue;
+		}
 		snprintf(where, sizeof(where), "register '%s' row %ld", opts->register_path, row);
 		sqlite3_reset(ins);
 		sqlite3_clear_bindings(ins);
 		sqlite3_bind_int64(ins, 1, source_id);
 		sqlite3_bind_int64(ins, 2, row);
-		rc = register_row(ws, f, idx, opts, defn, where, ins, err);
+		rc = register_row(f, idx, headers, opts, where, ins, err);
 		if (rc == TD_OK && sqlite3_step(ins) != SQLITE_DONE)
 			rc = td_ws_sqlerr(ws, where, err);
 		if (rc == TD_OK)
@@ -647,7 +732,7 @@ done:
 	OGR_F_Destroy(f);
 	sqlite3_finalize(ins);
 	CPLPopErrorHandler();
-	GDALClose(ds);
+	td_source_close_table(ds);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <gdal.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <zlib.h>
 
 static const char *gdal_reason(const char *fallback)
@@ -28,6 +29,48 @@ void *td_source_open_csv(const char *path, td_error *err)
 			     gdal_reason("no such file, or not a CSV file"));
 	CPLPopErrorHandler();
 	return ds;
+}
+
+/* Spreadsheet drivers read these settings lazily, so they stay set until close. */
+static const char *const sheet_options[][2] = {
+	{"OGR_XLSX_HEADERS", "DISABLE"},
+	{"OGR_XLSX_FIELD_TYPES", "STRING"},
+	{"OGR_XLS_HEADERS", "DISABLE"},
+	{"OGR_XLS_FIELD_TYPES", "STRING"},
+};
+
+void *td_source_open_table(const char *path, td_error *err)
+{
+	const char *csv[] = {"CSV", NULL}, *xlsx[] = {"XLSX", NULL}, *xls[] = {"XLS", NULL};
+	const char *csv_options[] = {"AUTODETECT_TYPE=NO", "HEADERS=NO", "EMPTY_STRING_AS_NULL=YES", NULL};
+	const char *ext = strrchr(path, '.');
+	const char *const *drivers = csv;
+	GDALDatasetH ds;
+
+	if (ext && strcasecmp(ext, ".xlsx") == 0)
+		drivers = xlsx;
+	else if (ext && strcasecmp(ext, ".xls") == 0)
+		drivers = xls;
+	for (size_t i = 0; i < sizeof(sheet_options) / sizeof(sheet_options[0]); i++)
+		CPLSetThreadLocalConfigOption(sheet_options[i][0], sheet_options[i][1]);
+	CPLPushErrorHandler(CPLQuietErrorHandler);
+	CPLErrorReset();
+	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, drivers == csv ? csv_options : NULL, NULL);
+	if (!ds)
+		td_error_set(err, TD_ERR_INPUT, "cannot read register '%s' as %s: %s", path, drivers[0],
+			     gdal_reason("no such file, or not that format"));
+	CPLPopErrorHandler();
+	if (!ds)
+		td_source_close_table(NULL);
+	return ds;
+}
+
+void td_source_close_table(void *dataset)
+{
+	if (dataset)
+		GDALClose(dataset);
+	for (size_t i = 0; i < sizeof(sheet_options) / sizeof(sheet_options[0]); i++)
+		CPLSetThreadLocalConfigOption(sheet_options[i][0], NULL);
 }
 
 void *td_source_open_vector(const char *path, td_error *err)

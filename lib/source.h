@@ -18,6 +18,16 @@
 void *td_source_open_csv(const char *path, td_error *err);
 
 /*
+ * Open a register table: CSV (, ; or tab, with or without BOM), XLSX or XLS
+ * by the file's extension, every cell as text and no row taken as the
+ * header, so the caller finds the header row itself; feature ids are
+ * spreadsheet row numbers (CSV: line numbers). Close with
+ * td_source_close_table() (not GDALClose). NULL and err on failure.
+ */
+void *td_source_open_table(const char *path, td_error *err);
+void td_source_close_table(void *dataset);
+
+/*
  * Open any vector dataset GDAL reads (GeoPackage, shapefile, ...), read-only.
  * Returns NULL and fills err (TD_ERR_INPUT naming path and GDAL's reason).
  */

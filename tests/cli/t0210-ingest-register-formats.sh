@@ -1,0 +1,34 @@
+#!/bin/sh
+# The same register as CSV, XLSX and XLS (made by LibreOffice, two title rows
+# above the header, dates as date cells, the XLSX's CCCDs stored as numbers)
+# gives the same rows as the plain demo CSV; a file without a header is
+# refused with exit 4.
+. "$(dirname "$0")/lib.sh"
+
+R="$FIX/register"
+cols="commune, sheet, parcel, area, landuse, owner_name, cccd, birth_year, gender, gcn_serial, gcn_date, last_change, pending_since"
+run 0 init demo.gpkg --crs EPSG:9210
+run 0 ingest demo.gpkg --register "$FIX/demo/register.csv"
+q demo.gpkg "SELECT $cols FROM register_rows ORDER BY id" >want.txt
+eq 13 "$(wc -l <want.txt | tr -d ' ')" "demo rows"
+for f in register.csv register.xlsx register.xls; do
+	run 0 init "$f.gpkg" --crs EPSG:9210
+	run 0 ingest "$f.gpkg" --register "$R/$f"
+	contains out.txt "$f: 13 rows"
+	q "$f.gpkg" "SELECT $cols FROM register_rows ORDER BY id" >got.txt
+	same want.txt got.txt
+	eq "4 16" "$(q "$f.gpkg" "SELECT MIN(source_row) || ' ' || MAX(source_row) FROM register_rows")" "$f: spreadsheet rows"
+done
+eq "031185001234|2015-03-12" "$(q register.xlsx.gpkg "SELECT cccd, gcn_date FROM register_rows WHERE owner_name = 'Nguyễn Thị Hồng Nhung'")" "CCCD leading zero restored, date cell read"
+
+printf 'a,b,c\n1,2,3\n' >noheader.csv
+run 4 ingest demo.gpkg --register noheader.csv
+contains err.txt "register 'noheader.csv': no header row naming 'số tờ' and 'số thửa' in the first 30 rows of any sheet"
+printf 'Số tờ,Số thửa,Diện tích\n1,2,3\n' >nocommune.csv
+run 4 ingest demo.gpkg --register nocommune.csv
+contains err.txt "has no column 'mã xã' in its header row (row 1); or give --commune"
+run 0 ingest demo.gpkg --register nocommune.csv --commune 11311
+eq "11311|1|2|3.0" "$(q demo.gpkg "SELECT commune, sheet, parcel, area FROM register_rows WHERE source_row = 2 AND area = 3")" "--commune fills the code"
+run 4 ingest demo.gpkg --register missing.xlsx
+contains err.txt "cannot read register 'missing.xlsx' as XLSX"
+done_testing
