@@ -7,7 +7,7 @@
 
 static const char usage[] =
 	"thuadat ingest WORKSPACE [--map FILE] [--register FILE] [--boundaries FILE] [--source-crs CRS] "
-	"[--commune CODE]";
+	"[--commune CODE] [--encoding ENC]";
 
 static void print_file(const char *label, const char *path, const td_ingest_file *f, const char *unit)
 {
@@ -56,6 +56,7 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 		{"source-crs", required_argument, NULL, 's'},
 		{"commune", required_argument, NULL, 'c'},
 		{"boundaries", required_argument, NULL, 'b'},
+		{"encoding", required_argument, NULL, 'e'},
 		CLI_GLOBAL_LONGOPTS,
 		{NULL, 0, NULL, 0}};
 	td_ingest_options o = TD_INGEST_OPTIONS_INIT;
@@ -73,13 +74,18 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 			o.commune = optarg;
 		else if (c == 'b')
 			o.boundaries = optarg;
+		else if (c == 'e')
+			o.encoding = optarg;
 		else if (c == 'h') {
 			printf("usage: %s\n\n"
 			       "  --map FILE         cadastral map: GeoPackage, shapefile or any polygon source GDAL reads\n"
-			       "  --register FILE    land-register export as CSV (, ; or tab separated, UTF-8)\n"
+			       "  --register FILE    land-register export: CSV (, ; or tab), XLSX or XLS; title rows above\n"
+			       "                     the header are skipped\n"
 			       "  --boundaries FILE  commune boundary polygons (fields MaXa, TenXa), for OUTSIDE_COMMUNE\n"
 			       "  --source-crs CRS   CRS of the map when the file names none (e.g. EPSG:9209)\n"
-			       "  --commune CODE     commune code when the map has no MaXa field\n",
+			       "  --commune CODE     commune code when the map or register has no commune column\n"
+			       "  --encoding ENC     text encoding of a CSV register: utf8, tcvn3, vni, cp1258, viscii\n"
+			       "                     (default: detected from the bytes, and reported)\n",
 			       usage);
 			return EXIT_GOOD;
 		} else if (!cli_global_opt(cli, c))

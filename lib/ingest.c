@@ -1,4 +1,5 @@
 #include "ingest.h"
+#include "encoding.h"
 #include "source.h"
 #include "text.h"
 
@@ -259,6 +260,21 @@ static td_status set_records(td_ws *ws, int64_t source_id, long n, td_error *err
 	char sql[128];
 	snprintf(sql, sizeof(sql), "UPDATE sources SET records = %ld WHERE id = %lld", n, (long long)source_id);
 	return td_ws_exec(ws, sql, err);
+}
+
+static td_status set_encoding(td_ws *ws, int64_t source_id, const char *encoding, td_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	td_status rc = td_ws_prepare(ws, "UPDATE sources SET encoding = ? WHERE id = ?", &st, err);
+
+	if (rc == TD_OK) {
+		sqlite3_bind_text(st, 1, encoding, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, source_id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = td_ws_sqlerr(ws, "record encoding", err);
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 static int is_polygonal(OGRwkbGeometryType t)
@@ -608,6 +624,28 @@ static td_status register_row(OGRFeatureH f, const int idx[R_COUNT], char header
 }
 
 /*
+ * Replace the feature's text by its UTF-8 (NFC) decoding from enc, so the
+ * rest of the reader sees Unicode whatever the file held.
+ */
+static td_status recode(OGRFeatureH f, td_encoding enc, const char *path, td_error *err)
+{
+	for (int i = 0; enc != TD_ENC_UTF8 && enc != TD_ENC_ASCII && i < OGR_F_GetFieldCount(f); i++) {
+		const char *v = field_str(f, i);
+		char *text = NULL;
+		td_error why;
+		td_error_init(&why);
+		if (!v)
+			continue;
+		if (td_encoding_decode(enc, v, strlen(v), &text, &why) != TD_OK)
+			return td_error_set(err, TD_ERR_INPUT, "register '%s' row %lld column %d: %s (read as %s)", path,
+					    (long long)OGR_F_GetFID(f), i + 1, why.msg, td_encoding_name(enc));
+		OGR_F_SetFieldString(f, i, text);
+		free(text);
+	}
+	return TD_OK;
+}
+
+/*
  * Register exports often carry title rows above the header ("SỔ ĐỊA CHÍNH",
  * the commune's name): the header is the first of the first rows that names
  * at least the sheet and parcel columns. Fills idx with column indexes and
@@ -615,7 +653,8 @@ static td_status register_row(OGRFeatureH f, const int idx[R_COUNT], char header
  */
 #define HEADER_SEARCH_ROWS 30
 
-static long find_header(OGRLayerH layer, int idx[R_COUNT], char headers[R_COUNT][128])
+static long find_header(OGRLayerH layer, td_encoding enc, const char *path, int idx[R_COUNT],
+			char headers[R_COUNT][128], td_error *why)
 {
 	OGRFeatureH f;
 	char key[256];
@@ -625,6 +664,10 @@ static long find_header(OGRLayerH layer, int idx[R_COUNT], char headers[R_COUNT]
 		int found = 0;
 		for (int r = 0; r < R_COUNT; r++)
 			idx[r] = -1;
+		if (recode(f, enc, path, why) != TD_OK) {
+			OGR_F_Destroy(f);
+			continue;
+		}
 		for (int i = 0; i < OGR_F_GetFieldCount(f); i++) {
 			const char *v = field_str(f, i);
 			if (!v || !td_text_key(v, key, sizeof(key)))
@@ -654,6 +697,43 @@ static int blank_row(OGRFeatureH f)
 	return 1;
 }
 
+/*
+ * The text encoding of a CSV register: the one given, else the detector's
+ * verdict over every cell. Spreadsheets are Unicode already.
+ */
+static td_status register_encoding(OGRLayerH layer, const td_ingest_options *opts, td_ingest_summary *sum,
+				   td_encoding *enc, td_error *err)
+{
+	td_encoding_detector *d;
+	OGRFeatureH f;
+	char why[256];
+
+	if (opts->encoding)
+		return td_encoding_parse(opts->encoding, enc, err);
+	d = td_encoding_detector_new();
+	if (!d)
+		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
+	OGR_L_ResetReading(layer);
+	while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
+		for (int i = 0; i < OGR_F_GetFieldCount(f); i++) {
+			const char *v = field_str(f, i);
+			if (v)
+				td_encoding_detector_feed(d, v, strlen(v));
+		}
+		OGR_F_Destroy(f);
+	}
+	*enc = td_encoding_detector_result(d, why, sizeof(why));
+	td_encoding_detector_free(d);
+	OGR_L_ResetReading(layer);
+	if (*enc == TD_ENC_UNKNOWN)
+		return td_error_set(err, TD_ERR_INPUT, "register '%s': cannot tell its text encoding (%s); give --encoding",
+				    opts->register_path, why);
+	if (*enc != TD_ENC_UTF8 && *enc != TD_ENC_ASCII)
+		warn(sum, "register '%s' is not UTF-8: read as %s (%s; override with --encoding)", opts->register_path,
+		     td_encoding_name(*enc), why);
+	return TD_OK;
+}
+
 static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_progress_fn progress, void *arg,
 				 td_ingest_summary *sum, td_error *err)
 {
@@ -667,16 +747,28 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 	char headers[R_COUNT][128] = {{0}};
 	char where[4200];
 	long header_row = 0;
-	td_status rc;
+	td_encoding enc = TD_ENC_UTF8;
+	td_error why;
+	td_status rc = TD_OK;
 
 	if (!ds)
 		return err->code;
+	td_error_init(&why);
 	sum->reg.given = 1;
 	CPLPushErrorHandler(CPLQuietErrorHandler);
+	if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") == 0)
+		rc = register_encoding(GDALDatasetGetLayer(ds, 0), opts, sum, &enc, err);
+	if (rc != TD_OK)
+		goto done;
+	snprintf(sum->reg.encoding, sizeof(sum->reg.encoding), "%s", td_encoding_name(enc));
 	/* The first sheet with a header row is the register. */
 	for (int i = 0; i < GDALDatasetGetLayerCount(ds) && !header_row; i++) {
 		layer = GDALDatasetGetLayer(ds, i);
-		header_row = find_header(layer, idx, headers);
+		header_row = find_header(layer, enc, opts->register_path, idx, headers, &why);
+	}
+	if (!header_row && why.code != TD_OK) {
+		rc = td_error_set(err, TD_ERR_INPUT, "%s", why.msg); /* the text could not be read at all */
+		goto done;
 	}
 	if (!header_row) {
 		rc = td_error_set(err, TD_ERR_INPUT,
@@ -710,6 +802,9 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 			continue;
 		}
 		snprintf(where, sizeof(where), "register '%s' row %ld", opts->register_path, row);
+		rc = recode(f, enc, opts->register_path, err);
+		if (rc != TD_OK)
+			break;
 		sqlite3_reset(ins);
 		sqlite3_clear_bindings(ins);
 		sqlite3_bind_int64(ins, 1, source_id);
@@ -728,6 +823,8 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 	}
 	if (rc == TD_OK)
 		rc = set_records(ws, source_id, sum->reg.records, err);
+	if (rc == TD_OK)
+		rc = set_encoding(ws, source_id, sum->reg.encoding, err);
 done:
 	OGR_F_Destroy(f);
 	sqlite3_finalize(ins);

@@ -26,8 +26,9 @@ typedef struct td_ingest_options {
 	const char *source_crs;    /* CRS of the map when the file names none */
 	const char *commune;       /* commune code when the map has no commune field */
 	const char *boundaries;    /* commune boundary polygons (MaXa, TenXa); may be NULL */
+	const char *encoding;      /* text encoding of a CSV register; NULL: detect (td_encoding_parse names) */
 } td_ingest_options;
-#define TD_INGEST_OPTIONS_INIT {NULL, NULL, NULL, NULL, NULL}
+#define TD_INGEST_OPTIONS_INIT {NULL, NULL, NULL, NULL, NULL, NULL}
 
 typedef struct td_ingest_file {
 	int given;       /* this input was part of the run */
@@ -36,6 +37,7 @@ typedef struct td_ingest_file {
 	long records;    /* parcels or register rows stored */
 	char checksum[9];
 	char crs[160];   /* polygon sources: the CRS the features were read in */
+	char encoding[16]; /* register: the text encoding it was read in */
 } td_ingest_file;
 
 #define TD_INGEST_MAX_WARNINGS 8

@@ -19,6 +19,21 @@ for f in register.csv register.xlsx register.xls; do
 	same want.txt got.txt
 	eq "4 16" "$(q "$f.gpkg" "SELECT MIN(source_row) || ' ' || MAX(source_row) FROM register_rows")" "$f: spreadsheet rows"
 done
+# An old export in TCVN3 bytes: detected, reported (exit 1: a warning), decoded.
+run 0 init tcvn3.gpkg --crs EPSG:9210
+run 1 ingest tcvn3.gpkg --register "$R/register-tcvn3.csv"
+contains err.txt "is not UTF-8: read as TCVN3"
+q tcvn3.gpkg "SELECT $cols FROM register_rows ORDER BY id" >got.txt
+same want.txt got.txt
+eq TCVN3 "$(q tcvn3.gpkg "SELECT encoding FROM sources")" "encoding recorded"
+run 0 init tcvn3b.gpkg --crs EPSG:9210
+run 0 ingest tcvn3b.gpkg --register "$R/register-tcvn3.csv" --encoding tcvn3
+run 0 init vni.gpkg --crs EPSG:9210
+run 4 ingest vni.gpkg --register "$R/register-tcvn3.csv" --encoding vni
+contains err.txt "(read as VNI)"
+run 3 ingest vni.gpkg --register "$R/register-tcvn3.csv" --encoding klingon
+contains err.txt "klingon"
+
 eq "031185001234|2015-03-12" "$(q register.xlsx.gpkg "SELECT cccd, gcn_date FROM register_rows WHERE owner_name = 'Nguyễn Thị Hồng Nhung'")" "CCCD leading zero restored, date cell read"
 
 printf 'a,b,c\n1,2,3\n' >noheader.csv
