@@ -7,7 +7,7 @@
 
 static const char usage[] =
 	"thuadat ingest WORKSPACE [--map FILE] [--register FILE] [--boundaries FILE] [--source-crs CRS] "
-	"[--commune CODE] [--encoding ENC]";
+	"[--commune CODE] [--encoding ENC] [--scans DIR [--scan-pattern P]]";
 
 static void print_file(const char *label, const char *path, const td_ingest_file *f, const char *unit)
 {
@@ -44,6 +44,7 @@ int stage_ingest(td_cli *cli, const char *path, const td_ingest_options *opts)
 		print_file("map", opts->map, &sum.map, "parcels");
 		print_file("register", opts->register_path, &sum.reg, "rows");
 		print_file("boundaries", opts->boundaries, &sum.boundaries, "communes");
+		print_file("scans", opts->scans, &sum.scans, "files");
 	}
 	return sum.nwarnings ? EXIT_WARNINGS : EXIT_GOOD;
 }
@@ -57,6 +58,8 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 		{"commune", required_argument, NULL, 'c'},
 		{"boundaries", required_argument, NULL, 'b'},
 		{"encoding", required_argument, NULL, 'e'},
+		{"scans", required_argument, NULL, 'S'},
+		{"scan-pattern", required_argument, NULL, 'P'},
 		CLI_GLOBAL_LONGOPTS,
 		{NULL, 0, NULL, 0}};
 	td_ingest_options o = TD_INGEST_OPTIONS_INIT;
@@ -76,6 +79,10 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 			o.boundaries = optarg;
 		else if (c == 'e')
 			o.encoding = optarg;
+		else if (c == 'S')
+			o.scans = optarg;
+		else if (c == 'P')
+			o.scan_pattern = optarg;
 		else if (c == 'h') {
 			printf("usage: %s\n\n"
 			       "  --map FILE         cadastral map: GeoPackage, shapefile or any polygon source GDAL reads\n"
@@ -85,7 +92,9 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 			       "  --source-crs CRS   CRS of the map when the file names none (e.g. EPSG:9209)\n"
 			       "  --commune CODE     commune code when the map or register has no commune column\n"
 			       "  --encoding ENC     text encoding of a CSV register: utf8, tcvn3, vni, cp1258, viscii\n"
-			       "                     (default: detected from the bytes, and reported)\n",
+			       "                     (default: detected from the bytes, and reported)\n"
+			       "  --scans DIR        scanned documents (PDF/JPEG/PNG/TIFF) named after their parcel\n"
+			       "  --scan-pattern P   file-name pattern (default {commune}_{sheet}_{parcel}_{kind})\n",
 			       usage);
 			return EXIT_GOOD;
 		} else if (!cli_global_opt(cli, c))
@@ -93,7 +102,7 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 	}
 	if (optind != argc - 1)
 		return cli_usage(usage, "expected one workspace path");
-	if (!o.map && !o.register_path && !o.boundaries)
-		return cli_usage(usage, "nothing to ingest: give --map, --register or --boundaries");
+	if (!o.map && !o.register_path && !o.boundaries && !o.scans)
+		return cli_usage(usage, "nothing to ingest: give --map, --register, --boundaries or --scans");
 	return stage_ingest(cli, argv[optind], &o);
 }

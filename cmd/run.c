@@ -37,9 +37,9 @@ enum stage_kind { S_INIT, S_INGEST, S_CHECK, S_CLASSIFY, S_EXPORT };
 static const char *const stage_names[] = {"init", "ingest", "check", "classify", "export"};
 
 /* The keys each section accepts; keys ending in '/' are paths. */
-static const char *const stage_keys[][6] = {
+static const char *const stage_keys[][8] = {
 	{"crs", "province"},
-	{"map/", "register/", "source_crs", "commune", "boundaries/", "encoding"},
+	{"map/", "register/", "source_crs", "commune", "boundaries/", "encoding", "scans/", "scan_pattern"},
 	{"findings_csv/", "profile", "today", "threads"},
 	{"groups_csv/", "profile"},
 	{"out/"},
@@ -47,7 +47,7 @@ static const char *const stage_keys[][6] = {
 
 struct stage {
 	enum stage_kind kind;
-	const char *v[6]; /* values, indexed like stage_keys */
+	const char *v[8]; /* values, indexed like stage_keys */
 };
 
 struct job {
@@ -110,7 +110,7 @@ static td_status on_key(const char *section, const char *key, const char *value,
 				    job->path, line, section);
 	}
 	st = &job->stages[job->n - 1];
-	for (int k = 0; k < 6 && stage_keys[st->kind][k]; k++) {
+	for (int k = 0; k < 8 && stage_keys[st->kind][k]; k++) {
 		const char *name = stage_keys[st->kind][k];
 		size_t len = strcspn(name, "/");
 		if (strlen(key) == len && strncmp(key, name, len) == 0) {
@@ -146,8 +146,11 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 		o.commune = st->v[3];
 		o.boundaries = st->v[4];
 		o.encoding = st->v[5];
-		if (!o.map && !o.register_path && !o.boundaries) {
-			fprintf(stderr, "thuadat: error: '%s': [ingest] needs map, register or boundaries\n", job->path);
+		o.scans = st->v[6];
+		o.scan_pattern = st->v[7];
+		if (!o.map && !o.register_path && !o.boundaries && !o.scans) {
+			fprintf(stderr, "thuadat: error: '%s': [ingest] needs map, register, boundaries or scans\n",
+				job->path);
 			return EXIT_USAGE;
 		}
 		return stage_ingest(cli, job->workspace, &o);

@@ -1,5 +1,6 @@
 #include "ingest.h"
 #include "encoding.h"
+#include "scans.h"
 #include "source.h"
 #include "text.h"
 
@@ -193,20 +194,17 @@ static void commune_code(const char *s, char *buf, size_t size)
  * Register (or find) the source row for a dataset. Sets *skip when the same
  * bytes were ingested before; deletes the old rows when the file changed.
  */
-static td_status source_row(td_ws *ws, GDALDatasetH ds, const char *path, const char *kind, const char *table,
-			    const char *crs, td_ingest_file *file, int64_t *source_id, int *skip, td_error *err)
+static td_status source_row(td_ws *ws, const char *path, const char *kind, const char *table, const char *reader,
+			    const char *crs, int64_t size, td_ingest_file *file, int64_t *source_id, int *skip,
+			    td_error *err)
 {
 	char real[PATH_MAX], sql[256];
 	const char *id_path = realpath(path, real) ? real : path;
 	sqlite3_stmt *st = NULL;
-	int64_t size;
 	td_status rc;
 
 	*skip = 0;
 	*source_id = 0;
-	rc = td_source_checksum(ds, file->checksum, &size, err);
-	if (rc != TD_OK)
-		return rc;
 	rc = td_ws_prepare(ws, "SELECT id, checksum, size FROM sources WHERE path = ?", &st, err);
 	if (rc != TD_OK)
 		return rc;
@@ -241,7 +239,7 @@ static td_status source_row(td_ws *ws, GDALDatasetH ds, const char *path, const 
 		sqlite3_bind_int64(st, 1, *source_id);
 	sqlite3_bind_text(st, 2, id_path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, GDALGetDriverShortName(GDALGetDatasetDriver(ds)), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, reader, -1, SQLITE_STATIC);
 	if (crs)
 		sqlite3_bind_text(st, 5, crs, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, file->checksum, -1, SQLITE_STATIC);
@@ -253,6 +251,19 @@ static td_status source_row(td_ws *ws, GDALDatasetH ds, const char *path, const 
 		*source_id = sqlite3_last_insert_rowid(ws->db);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* source_row() for a GDAL dataset: the fingerprint covers every file it is made of. */
+static td_status dataset_source(td_ws *ws, GDALDatasetH ds, const char *path, const char *kind, const char *table,
+				const char *crs, td_ingest_file *file, int64_t *source_id, int *skip, td_error *err)
+{
+	int64_t size;
+	td_status rc = td_source_checksum(ds, file->checksum, &size, err);
+
+	if (rc != TD_OK)
+		return rc;
+	return source_row(ws, path, kind, table, GDALGetDriverShortName(GDALGetDatasetDriver(ds)), crs, size, file,
+			  source_id, skip, err);
 }
 
 static td_status set_records(td_ws *ws, int64_t source_id, long n, td_error *err)
@@ -510,7 +521,7 @@ static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ing
 		return err->code;
 	t->file->given = 1;
 	CPLPushErrorHandler(CPLQuietErrorHandler);
-	rc = source_row(ws, ds, t->path, t->kind, t->table, opts->source_crs, t->file, &source_id, &skip, err);
+	rc = dataset_source(ws, ds, t->path, t->kind, t->table, opts->source_crs, t->file, &source_id, &skip, err);
 	if (rc != TD_OK || skip)
 		goto done;
 	rc = td_ws_prepare(ws, t->insert, &ins, err);
@@ -782,8 +793,8 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 				  "or give --commune", opts->register_path, register_names[R_COMMUNE][0], header_row);
 		goto done;
 	}
-	rc = source_row(ws, ds, opts->register_path, "register", "register_rows", NULL, &sum->reg, &source_id, &skip,
-			err);
+	rc = dataset_source(ws, ds, opts->register_path, "register", "register_rows", NULL, &sum->reg, &source_id,
+			    &skip, err);
 	if (rc != TD_OK || skip)
 		goto done;
 	rc = td_ws_prepare(ws,
@@ -833,6 +844,66 @@ done:
 	return rc;
 }
 
+static td_status ingest_scans(td_ws *ws, const td_ingest_options *opts, td_ingest_summary *sum, td_error *err)
+{
+	td_scan_list list;
+	sqlite3_stmt *ins = NULL;
+	int64_t source_id;
+	int skip;
+	long unmatched = 0, unreadable = 0;
+	td_status rc;
+
+	sum->scans.given = 1;
+	rc = td_scans_read(opts->scans, opts->scan_pattern, &list, err);
+	if (rc == TD_OK) {
+		snprintf(sum->scans.checksum, sizeof(sum->scans.checksum), "%s", list.checksum);
+		rc = source_row(ws, opts->scans, "scans", "scans", "folder", NULL, list.size, &sum->scans, &source_id,
+				&skip, err);
+	}
+	if (rc != TD_OK || skip)
+		goto done;
+	rc = td_ws_prepare(ws,
+			   "INSERT INTO scans (source_id, path, size, checksum, kind, readable, commune, sheet, parcel) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			   &ins, err);
+	for (size_t i = 0; rc == TD_OK && i < list.n; i++) {
+		const td_scan_file *f = &list.files[i];
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+		sqlite3_bind_int64(ins, 1, source_id);
+		sqlite3_bind_text(ins, 2, f->path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 3, f->size);
+		sqlite3_bind_text(ins, 4, f->checksum, -1, SQLITE_STATIC);
+		if (f->kind[0])
+			sqlite3_bind_text(ins, 5, f->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_int(ins, 6, f->format != NULL);
+		if (f->matched) {
+			char code[16];
+			commune_code(f->commune, code, sizeof(code));
+			sqlite3_bind_text(ins, 7, code, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(ins, 8, f->sheet);
+			sqlite3_bind_int64(ins, 9, f->parcel);
+		}
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			rc = td_ws_sqlerr(ws, "insert scan", err);
+		unmatched += !f->matched;
+		unreadable += f->format == NULL;
+		sum->scans.records++;
+	}
+	if (rc == TD_OK)
+		rc = set_records(ws, source_id, sum->scans.records, err);
+	/* Kept in the inventory, but said out loud: they count for no parcel. */
+	if (rc == TD_OK && unmatched)
+		warn(sum, "scans '%s': %ld files whose names do not match '%s' belong to no parcel", opts->scans,
+		     unmatched, opts->scan_pattern ? opts->scan_pattern : TD_SCANS_DEFAULT_PATTERN);
+	if (rc == TD_OK && unreadable)
+		warn(sum, "scans '%s': %ld files are not a readable PDF, JPEG, PNG or TIFF", opts->scans, unreadable);
+done:
+	sqlite3_finalize(ins);
+	td_scans_release(&list);
+	return rc;
+}
+
 static int changed(const td_ingest_file *f)
 {
 	return f->given && !f->unchanged;
@@ -840,11 +911,11 @@ static int changed(const td_ingest_file *f)
 
 static void summary_json(td_ingest_summary *sum)
 {
-	const td_ingest_file *files[3] = {&sum->map, &sum->reg, &sum->boundaries};
-	const char *names[3] = {"map", "register", "boundaries"};
+	const td_ingest_file *files[4] = {&sum->map, &sum->reg, &sum->boundaries, &sum->scans};
+	const char *names[4] = {"map", "register", "boundaries", "scans"};
 	size_t n = (size_t)snprintf(sum->json, sizeof(sum->json), "{\"command\":\"ingest\"");
 
-	for (int i = 0; i < 3 && n < sizeof(sum->json); i++)
+	for (int i = 0; i < 4 && n < sizeof(sum->json); i++)
 		if (files[i]->given)
 			n += (size_t)snprintf(sum->json + n, sizeof(sum->json) - n,
 					      ",\"%s\":{\"records\":%ld,\"unchanged\":%s,\"replaced\":%s,"
@@ -870,8 +941,8 @@ td_status td_ingest_run(td_ws *ws, const td_ingest_options *opts, td_progress_fn
 	td_status rc;
 
 	memset(sum, 0, sizeof(*sum));
-	if (!opts->map && !opts->register_path && !opts->boundaries)
-		return td_error_set(err, TD_ERR_USAGE, "nothing to ingest: give a map, a register or boundaries");
+	if (!opts->map && !opts->register_path && !opts->boundaries && !opts->scans)
+		return td_error_set(err, TD_ERR_USAGE, "nothing to ingest: give a map, a register, boundaries or scans");
 	rc = td_ws_begin(ws, "ingest", err);
 	if (rc == TD_OK && opts->map)
 		rc = ingest_polygons(ws, &map, opts, progress, arg, sum, err);
@@ -879,9 +950,11 @@ td_status td_ingest_run(td_ws *ws, const td_ingest_options *opts, td_progress_fn
 		rc = ingest_register(ws, opts, progress, arg, sum, err);
 	if (rc == TD_OK && opts->boundaries)
 		rc = ingest_polygons(ws, &boundaries, opts, progress, arg, sum, err);
+	if (rc == TD_OK && opts->scans)
+		rc = ingest_scans(ws, opts, sum, err);
 	summary_json(sum);
 	/* Files that were all unchanged leave no trace, not even a run row. */
-	if (rc == TD_OK && (changed(&sum->map) || changed(&sum->reg) || changed(&sum->boundaries)))
+	if (rc == TD_OK && (changed(&sum->map) || changed(&sum->reg) || changed(&sum->boundaries) || changed(&sum->scans)))
 		rc = td_ws_commit(ws, sum->json, err);
 	else
 		td_ws_rollback(ws);

@@ -27,8 +27,10 @@ typedef struct td_ingest_options {
 	const char *commune;       /* commune code when the map has no commune field */
 	const char *boundaries;    /* commune boundary polygons (MaXa, TenXa); may be NULL */
 	const char *encoding;      /* text encoding of a CSV register; NULL: detect (td_encoding_parse names) */
+	const char *scans;         /* folder of scanned documents; may be NULL */
+	const char *scan_pattern;  /* file-name pattern (see scans.h); NULL: the default */
 } td_ingest_options;
-#define TD_INGEST_OPTIONS_INIT {NULL, NULL, NULL, NULL, NULL, NULL}
+#define TD_INGEST_OPTIONS_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
 
 typedef struct td_ingest_file {
 	int given;       /* this input was part of the run */
@@ -46,6 +48,7 @@ typedef struct td_ingest_summary {
 	td_ingest_file map;
 	td_ingest_file reg;
 	td_ingest_file boundaries;
+	td_ingest_file scans;
 	int nwarnings;
 	char warnings[TD_INGEST_MAX_WARNINGS][320];
 	char json[1024]; /* the summary as JSON, also stored in runs */
