@@ -558,8 +558,8 @@ typedef struct sheet {
 	int count;          /* n plus added parcels, numbered n + 1, n + 2, ... */
 	parcel p[2 * SHEET_MAX];
 	unsigned char state[SHEET_MAX];
-	item todo[CARRY_MAX + SHEET_MAX];
-	int ntodo;
+	item queued[CARRY_MAX + SHEET_MAX];
+	int nqueued;
 	truth_row truth[SHEET_MAX];
 	int ntruth;
 } sheet;
@@ -1446,16 +1446,16 @@ static long long ceil_sqrt(long long n)
  */
 static void sheet_place(gen_run *g, sheet *s)
 {
-	unsigned char done[ARRAY_SIZE(s->todo)] = {0};
+	unsigned char done[ARRAY_SIZE(s->queued)] = {0};
 
 	for (int pass = 0; pass < 2; pass++)
-		for (int t = 0; t < s->ntodo; t++)
-			if ((kinds[s->todo[t].kind].need == NEED_NONE) == pass)
-				done[t] = (unsigned char)place(s, &s->todo[t], &g->owners);
+		for (int t = 0; t < s->nqueued; t++)
+			if ((kinds[s->queued[t].kind].need == NEED_NONE) == pass)
+				done[t] = (unsigned char)place(s, &s->queued[t], &g->owners);
 	g->ncarry = 0;
-	for (int t = 0; t < s->ntodo; t++)
+	for (int t = 0; t < s->nqueued; t++)
 		if (!done[t] && g->ncarry < CARRY_MAX)
-			g->carry[g->ncarry++] = s->todo[t];
+			g->carry[g->ncarry++] = s->queued[t];
 }
 
 /*
@@ -1472,11 +1472,11 @@ static int put_sheet(gen_run *g, long long commune, keys *k, long long count, do
 	s->commune = (int)commune;
 	s->communes = g->communes;
 	s->n = s->count = (int)count;
-	s->ntodo = s->ntruth = 0;
+	s->nqueued = s->ntruth = 0;
 	memset(s->state, CELL_FREE, sizeof(s->state));
 	for (int t = 0; t < g->ncarry; t++) {
-		s->todo[s->ntodo] = g->carry[t];
-		s->todo[s->ntodo++].pref %= s->n;
+		s->queued[s->nqueued] = g->carry[t];
+		s->queued[s->nqueued++].pref %= s->n;
 	}
 	for (int i = 0; i < s->n; i++) {
 		rng own;
@@ -1486,8 +1486,8 @@ static int put_sheet(gen_run *g, long long commune, keys *k, long long count, do
 		parcel_make(&s->p[i], k, &grid, west, north, i / GRID, i % GRID, &own, g->seed);
 		/* Selection sampling (Knuth 3.4.2 S): exactly g->defects picks, spread evenly. */
 		if (rng_below(&g->pick, (uint64_t)(g->parcels - g->nth)) < (uint64_t)(g->defects - g->chosen)) {
-			s->todo[s->ntodo].kind = (int)(g->chosen++ % (long long)NKINDS);
-			s->todo[s->ntodo++].pref = i;
+			s->queued[s->nqueued].kind = (int)(g->chosen++ % (long long)NKINDS);
+			s->queued[s->nqueued++].pref = i;
 		}
 		g->nth++;
 	}
