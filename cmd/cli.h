@@ -76,7 +76,7 @@ int stage_init(td_cli *cli, const char *ws, const char *crs, const char *provinc
 int stage_ingest(td_cli *cli, const char *ws, const td_ingest_options *opts);
 int stage_check(td_cli *cli, const char *ws, const td_check_options *opts, const char *csv);
 int stage_classify(td_cli *cli, const char *ws, const td_rule_settings *rules, const char *csv);
-int stage_export(td_cli *cli, const char *ws, const td_export_options *opts);
+int stage_export(td_cli *cli, const char *ws, const td_export_options *opts, int c06);
 
 /* Subcommands. */
 int cmd_init(int argc, char **argv, td_cli *cli);

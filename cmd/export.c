@@ -1,15 +1,19 @@
 /*
  * thuadat export: write one Excel workbook per commune (summary, group
- * lists, findings) into a directory. Reads the workspace only.
+ * lists, findings) into a directory and, with --c06, the legacy .xls lists
+ * of certificate holders for the police's population-data department.
+ * Reads the workspace only.
  */
+#include "c06.h"
 #include "cli.h"
 #include "export.h"
 
-static const char usage[] = "thuadat export WORKSPACE --out DIR";
+static const char usage[] = "thuadat export WORKSPACE --out DIR [--c06]";
 
-int stage_export(td_cli *cli, const char *path, const td_export_options *opts)
+int stage_export(td_cli *cli, const char *path, const td_export_options *opts, int c06)
 {
 	td_export_summary sum = {0};
+	td_c06_summary lists = {0};
 	td_error err;
 	td_ws *ws = NULL;
 	int rc = cli_open(cli, path, TD_WS_READ, &ws);
@@ -17,15 +21,21 @@ int stage_export(td_cli *cli, const char *path, const td_export_options *opts)
 	if (rc != EXIT_GOOD)
 		return rc;
 	td_error_init(&err);
-	if (td_export_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK)
+	if (td_export_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK ||
+	    (c06 && td_c06_export(ws, opts->out_dir, &lists, &err) != TD_OK))
 		rc = cli_fail(cli, &err);
-	else if (cli->json)
+	else if (cli->json) {
 		printf("%s\n", sum.json);
-	else if (!cli->quiet) {
+		if (c06)
+			printf("{\"command\":\"export-c06\",\"files\":%d,\"rows\":%ld}\n", lists.files, lists.rows);
+	} else if (!cli->quiet) {
 		printf("wrote %d workbooks (%ld parcel rows, %ld findings) to %s\n", sum.workbooks, sum.parcels,
 		       sum.findings, opts->out_dir);
 		for (int i = 0; cli->verbose && i < sum.workbooks; i++)
 			printf("  %s\n", sum.files[i]);
+		if (c06)
+			printf("wrote %d C06 lists (.xls, %ld certificate holders) to %s\n", lists.files, lists.rows,
+			       opts->out_dir);
 	}
 	td_export_summary_release(&sum);
 	td_ws_close(ws);
@@ -36,17 +46,24 @@ int cmd_export(int argc, char **argv, td_cli *cli)
 {
 	static const struct option longopts[] = {
 		{"out", required_argument, NULL, 'o'},
+		{"c06", no_argument, NULL, 'C'},
 		CLI_GLOBAL_LONGOPTS,
 		{NULL, 0, NULL, 0}};
 	td_export_options o = TD_EXPORT_OPTIONS_INIT;
-	int c;
+	int c, c06 = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
 		if (c == 'o')
 			o.out_dir = optarg;
+		else if (c == 'C')
+			c06 = 1;
 		else if (c == 'h') {
-			printf("usage: %s\n\n  --out DIR  directory for the workbooks (thuadat-<commune>.xlsx)\n", usage);
+			printf("usage: %s\n\n"
+			       "  --out DIR  directory for the workbooks (thuadat-<commune>.xlsx)\n"
+			       "  --c06      also the .xls lists of certificate holders to verify (c06-<commune>.xls;\n"
+			       "             columns in schemas/c06/columns.csv)\n",
+			       usage);
 			return EXIT_GOOD;
 		} else if (!cli_global_opt(cli, c))
 			return cli_usage(usage, "bad option");
@@ -55,5 +72,5 @@ int cmd_export(int argc, char **argv, td_cli *cli)
 		return cli_usage(usage, "expected one workspace path");
 	if (!o.out_dir)
 		return cli_usage(usage, "--out DIR is required");
-	return stage_export(cli, argv[optind], &o);
+	return stage_export(cli, argv[optind], &o, c06);
 }

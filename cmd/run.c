@@ -42,7 +42,7 @@ static const char *const stage_keys[][8] = {
 	{"map/", "register/", "source_crs", "commune", "boundaries/", "encoding", "scans/", "scan_pattern"},
 	{"findings_csv/", "profile", "today", "threads"},
 	{"groups_csv/", "profile"},
-	{"out/"},
+	{"out/", "c06"},
 };
 
 struct stage {
@@ -182,7 +182,12 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 			fprintf(stderr, "thuadat: error: '%s': [export] needs out\n", job->path);
 			return EXIT_USAGE;
 		}
-		return stage_export(cli, job->workspace, &o);
+		if (st->v[1] && strcmp(st->v[1], "yes") != 0 && strcmp(st->v[1], "no") != 0) {
+			fprintf(stderr, "thuadat: error: '%s': [export] c06 = '%s': expected yes or no\n", job->path,
+				st->v[1]);
+			return EXIT_USAGE;
+		}
+		return stage_export(cli, job->workspace, &o, st->v[1] && strcmp(st->v[1], "yes") == 0);
 	}
 	}
 	return EXIT_FAILURE_IO;
