@@ -24,6 +24,7 @@ findings_csv = $out/findings.csv
 groups_csv = $out/groups.csv
 [export]
 out = $out/xlsx
+c06 = yes
 EOT
 
 echo "== thuadat run $out/job.ini"
