@@ -855,7 +855,7 @@ static td_status load_landuse(checker *c, td_error *err)
 	return rc;
 }
 
-static int count_rows(td_ws *ws, const char *sql)
+static int query_int(td_ws *ws, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	int n = 0;
@@ -1064,8 +1064,8 @@ td_status td_check_run(td_ws *ws, const td_check_options *opts, td_progress_fn p
 	rc = td_ws_begin(ws, "check", err);
 	if (rc != TD_OK)
 		return rc;
-	c.have_scans = count_rows(ws, "SELECT EXISTS (SELECT 1 FROM scans)");
-	c.have_boundaries = count_rows(ws, "SELECT EXISTS (SELECT 1 FROM communes)");
+	c.have_scans = query_int(ws, "SELECT EXISTS (SELECT 1 FROM scans)");
+	c.have_boundaries = query_int(ws, "SELECT EXISTS (SELECT 1 FROM communes)");
 	rc = td_ws_exec(ws, "DELETE FROM finding_areas; DELETE FROM findings", err);
 	if (rc == TD_OK)
 		rc = prepare(&c, err);
