@@ -4,6 +4,8 @@
  * places the labels.
  */
 #include "dgn.h"
+#include "text.h"
+#include "source.h"
 
 #include <cpl_error.h>
 #include <ctype.h>
@@ -79,12 +81,6 @@ static int grow(void **a, size_t *cap, size_t n, size_t size)
 	*a = b;
 	*cap = c;
 	return 1;
-}
-
-static const char *gdal_reason(const char *fallback)
-{
-	const char *m = CPLGetLastErrorMsg();
-	return m && *m ? m : fallback;
 }
 
 /*
@@ -254,7 +250,7 @@ static td_status read_elements(reader *r)
 	ds = GDALOpenEx(r->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
 	if (!ds) {
 		st = td_error_set(r->err, TD_ERR_INPUT, "cannot read '%s' as DGN: %s", r->path,
-				  gdal_reason("not a DGN v7 file"));
+				  td_source_gdal_reason("not a DGN v7 file"));
 		goto done;
 	}
 	layer = GDALDatasetGetLayerByName(ds, "elements");
@@ -281,7 +277,7 @@ static td_status read_elements(reader *r)
 		f = NULL;
 	}
 	if (st == TD_OK && CPLGetLastErrorType() >= CE_Failure)
-		st = td_error_set(r->err, TD_ERR_INPUT, "cannot read '%s': %s", r->path, gdal_reason("malformed DGN"));
+		st = td_error_set(r->err, TD_ERR_INPUT, "cannot read '%s': %s", r->path, td_source_gdal_reason("malformed DGN"));
 done:
 	OGR_F_Destroy(f);
 	if (ds)
@@ -330,34 +326,17 @@ static void copy_utf8(char *dst, size_t size, const char *src)
 }
 
 /* "12" → 12; 0 if not a positive whole number. */
+/* A parcel number: digits only, above 0; 0 if not one. */
 static long parse_number(const char *s)
 {
-	char *end;
 	long v;
-
-	if (!isdigit((unsigned char)*s))
-		return 0;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	return errno || *end || v <= 0 ? 0 : v;
+	return isdigit((unsigned char)*s) && td_text_parse_long(s, &v) && v > 0 ? v : 0;
 }
 
-/* "119.3" or "119,3" → 119.3; 0 if not a number. */
+/* "119.3" or "119,3" → 119.3; 0 if not an area. */
 static int parse_area(const char *s, double *area)
 {
-	char buf[64], *end, *comma;
-
-	if (strlen(s) >= sizeof(buf) || !*s)
-		return 0;
-	memcpy(buf, s, strlen(s) + 1);
-	comma = strchr(buf, ',');
-	if (comma && !strchr(comma + 1, ',') && !strchr(buf, '.'))
-		*comma = '.';
-	if (!isdigit((unsigned char)buf[0]))
-		return 0;
-	errno = 0;
-	*area = strtod(buf, &end);
-	return !errno && !*end && isfinite(*area) && *area >= 0;
+	return isdigit((unsigned char)*s) && td_text_parse_decimal(s, area) && *area >= 0;
 }
 
 /*

@@ -112,40 +112,6 @@ static const char *skip_space(const char *s)
 	return s;
 }
 
-/* A whole number, with surrounding spaces allowed. */
-static int parse_long(const char *s, long *out)
-{
-	char *end;
-	long v;
-
-	s = skip_space(s);
-	v = strtol(s, &end, 10);
-	if (end == s || *skip_space(end))
-		return 0;
-	*out = v;
-	return 1;
-}
-
-/* A decimal number with a dot or a Vietnamese decimal comma: "123,4". */
-static int parse_decimal(const char *s, double *out)
-{
-	char buf[64], *end;
-	size_t n;
-
-	s = skip_space(s);
-	n = strlen(s);
-	if (n == 0 || n >= sizeof(buf))
-		return 0;
-	memcpy(buf, s, n + 1);
-	if (!strchr(buf, '.')) {
-		char *comma = strchr(buf, ',');
-		if (comma && !strchr(comma + 1, ','))
-			*comma = '.';
-	}
-	*out = strtod(buf, &end);
-	return end != buf && *skip_space(end) == '\0';
-}
-
 /* A date into yyyy-mm-dd. */
 static int parse_date(const char *s, char out[11])
 {
@@ -369,11 +335,11 @@ static td_status map_keys(OGRFeatureH f, const int idx[R_COUNT], const td_ingest
 		return td_error_set(err, TD_ERR_INPUT, "%s: empty commune code", where);
 	commune_code(s, commune, 16);
 	s = field_str(f, idx[R_SHEET]);
-	if (!s || !parse_long(s, sheet) || *sheet <= 0)
+	if (!s || !td_text_parse_long(s, sheet) || *sheet <= 0)
 		return td_error_set(err, TD_ERR_INPUT, "%s: sheet number '%s' is not a positive whole number", where,
 				    s ? s : "");
 	s = field_str(f, idx[R_PARCEL]);
-	if (!s || !parse_long(s, parcel) || *parcel <= 0)
+	if (!s || !td_text_parse_long(s, parcel) || *parcel <= 0)
 		return td_error_set(err, TD_ERR_INPUT, "%s: parcel number '%s' is not a positive whole number",
 				    where, s ? s : "");
 	return TD_OK;
@@ -397,7 +363,7 @@ static td_status bind_parcel(const struct target *t, OGRFeatureH f, const int id
 	if ((s = field_str(f, idx[R_LANDUSE])) != NULL && *skip_space(s))
 		sqlite3_bind_text(ins, 8, skip_space(s), -1, SQLITE_TRANSIENT);
 	if ((s = field_str(f, idx[R_AREA])) != NULL && *skip_space(s)) {
-		if (!parse_decimal(s, &area))
+		if (!td_text_parse_decimal(s, &area))
 			return td_error_set(err, TD_ERR_INPUT, "%s: area '%s' is not a number", where, s);
 		sqlite3_bind_double(ins, 9, area);
 	}
@@ -582,13 +548,13 @@ static td_status register_row(OGRFeatureH f, const int idx[R_COUNT], char header
 	sqlite3_bind_int64(ins, 4, sheet);
 	sqlite3_bind_int64(ins, 5, parcel);
 	if ((s = field_str(f, idx[R_AREA])) != NULL && *skip_space(s)) {
-		if (!parse_decimal(s, &area) || area < 0)
+		if (!td_text_parse_decimal(s, &area) || area < 0)
 			return td_error_set(err, TD_ERR_INPUT, "%s, column '%s': '%s' is not an area in m²", where,
 					    headers[R_AREA], s);
 		sqlite3_bind_double(ins, 6, area);
 	}
 	if ((s = field_str(f, idx[R_BIRTH_YEAR])) != NULL && *skip_space(s)) {
-		if (!parse_long(s, &year) || year < 1000 || year > 9999)
+		if (!td_text_parse_long(s, &year) || year < 1000 || year > 9999)
 			return td_error_set(err, TD_ERR_INPUT, "%s, column '%s': '%s' is not a year", where,
 					    headers[R_BIRTH_YEAR], s);
 		sqlite3_bind_int64(ins, 10, year);

@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <zlib.h>
 
-static const char *gdal_reason(const char *fallback)
+const char *td_source_gdal_reason(const char *fallback)
 {
 	const char *m = CPLGetLastErrorMsg();
 	return m && *m ? m : fallback;
@@ -26,7 +26,7 @@ void *td_source_open_csv(const char *path, td_error *err)
 	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, options, NULL);
 	if (!ds)
 		td_error_set(err, TD_ERR_INPUT, "cannot read '%s' as CSV: %s", path,
-			     gdal_reason("no such file, or not a CSV file"));
+			     td_source_gdal_reason("no such file, or not a CSV file"));
 	CPLPopErrorHandler();
 	return ds;
 }
@@ -58,7 +58,7 @@ void *td_source_open_table(const char *path, td_error *err)
 	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, drivers == csv ? csv_options : NULL, NULL);
 	if (!ds)
 		td_error_set(err, TD_ERR_INPUT, "cannot read register '%s' as %s: %s", path, drivers[0],
-			     gdal_reason("no such file, or not that format"));
+			     td_source_gdal_reason("no such file, or not that format"));
 	CPLPopErrorHandler();
 	if (!ds)
 		td_source_close_table(NULL);
@@ -82,7 +82,7 @@ void *td_source_open_vector(const char *path, td_error *err)
 	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
 	if (!ds)
 		td_error_set(err, TD_ERR_INPUT, "cannot read map '%s': %s", path,
-			     gdal_reason("no such file, or not a vector format GDAL reads"));
+			     td_source_gdal_reason("no such file, or not a vector format GDAL reads"));
 	CPLPopErrorHandler();
 	return ds;
 }

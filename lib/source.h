@@ -39,4 +39,7 @@ void *td_source_open_vector(const char *path, td_error *err);
  */
 td_status td_source_checksum(void *dataset, char hex[9], int64_t *size, td_error *err);
 
+/* GDAL's last error message, or fallback when GDAL gave none. */
+const char *td_source_gdal_reason(const char *fallback);
+
 #endif

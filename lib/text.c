@@ -1,5 +1,7 @@
 #include "text.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,4 +49,44 @@ int td_text_key(const char *s, char *buf, size_t size)
 	buf[j] = '\0';
 	free(folded);
 	return 1;
+}
+
+static const char *skip_space(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+int td_text_parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	s = skip_space(s);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || errno || *skip_space(end))
+		return 0;
+	*out = v;
+	return 1;
+}
+
+int td_text_parse_decimal(const char *s, double *out)
+{
+	char buf[64], *end;
+	size_t n;
+
+	s = skip_space(s);
+	n = strlen(s);
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, n + 1);
+	if (!strchr(buf, '.')) {
+		char *comma = strchr(buf, ',');
+		if (comma && !strchr(comma + 1, ','))
+			*comma = '.';
+	}
+	*out = strtod(buf, &end);
+	return end != buf && *skip_space(end) == '\0' && isfinite(*out);
 }

@@ -19,4 +19,13 @@ int td_text_key(const char *s, char *buf, size_t size);
  */
 td_status td_text_nfc(const char *s, char **out, td_error *err);
 
+/* A whole number, spaces around it allowed ("12", " 7 "). Returns 1 and sets *out, or 0. */
+int td_text_parse_long(const char *s, long *out);
+
+/*
+ * A decimal number with a dot or a Vietnamese decimal comma ("123,4"),
+ * spaces around it allowed. Returns 1 and sets *out, or 0.
+ */
+int td_text_parse_decimal(const char *s, double *out);
+
 #endif
