@@ -711,6 +711,45 @@ static td_status register_encoding(OGRLayerH layer, const td_ingest_options *opt
 	return TD_OK;
 }
 
+/*
+ * Links a register's rows to owners, adding the people not yet known. An
+ * owner already known keeps its details and verification state; owners
+ * whose rows all went away with a replaced register and who were never
+ * verified are dropped.
+ */
+static td_status link_owners(td_ws *ws, int64_t source_id, td_error *err)
+{
+	/* Columns are qualified: owners has columns of the same names. */
+	static const char *const person_key =
+		"CASE WHEN r.cccd GLOB '[0-9]*' AND length(r.cccd) IN (9, 12) AND r.cccd NOT GLOB '*[^0-9]*' "
+		"THEN 'cccd:' || r.cccd ELSE 'name:' || td_name_key(r.owner_name) || '|' || "
+		"coalesce(r.birth_year, '') END";
+	char sql[2048];
+	td_status rc;
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO owners (person_key, name, cccd, birth_year, gender) "
+		 "SELECT %s, r.owner_name, r.cccd, r.birth_year, r.gender FROM register_rows r "
+		 "WHERE r.source_id = %lld AND trim(coalesce(r.owner_name, '')) <> '' "
+		 "ORDER BY r.source_row ON CONFLICT (person_key) DO NOTHING",
+		 person_key, (long long)source_id);
+	rc = td_ws_exec(ws, sql, err);
+	if (rc != TD_OK)
+		return rc;
+	snprintf(sql, sizeof(sql),
+		 "UPDATE register_rows AS r SET owner_id = (SELECT id FROM owners o WHERE o.person_key = %s) "
+		 "WHERE r.source_id = %lld AND trim(coalesce(r.owner_name, '')) <> ''",
+		 person_key, (long long)source_id);
+	rc = td_ws_exec(ws, sql, err);
+	if (rc != TD_OK)
+		return rc;
+	return td_ws_exec(ws,
+			  "DELETE FROM owners WHERE verification = 'unverified' AND id NOT IN "
+			  "(SELECT owner_id FROM register_rows WHERE owner_id IS NOT NULL) "
+			  "AND id NOT IN (SELECT owner_id FROM owner_history)",
+			  err);
+}
+
 static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_progress_fn progress, void *arg,
 				 td_ingest_summary *sum, td_error *err)
 {
@@ -802,6 +841,8 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 		rc = set_records(ws, source_id, sum->reg.records, err);
 	if (rc == TD_OK)
 		rc = set_encoding(ws, source_id, sum->reg.encoding, err);
+	if (rc == TD_OK)
+		rc = link_owners(ws, source_id, err);
 done:
 	OGR_F_Destroy(f);
 	sqlite3_finalize(ins);

@@ -82,7 +82,9 @@ CREATE TABLE parcels (
 	map_area REAL,            -- the area written on the map, m²
 	source_id INTEGER NOT NULL REFERENCES sources(id),
 	source_feature INTEGER NOT NULL,
-	grp INTEGER               -- parcel group 1/2/3 after classify
+	grp INTEGER,              -- parcel group 1/2/3 after classify
+	parcel_id TEXT,           -- stable unique ID (mã định danh thửa đất), set by assign-id
+	address_link TEXT         -- link field for the national digital-address platform
 );
 CREATE INDEX parcels_key ON parcels(commune, sheet, parcel);
 CREATE INDEX parcels_source ON parcels(source_id);
@@ -104,7 +106,8 @@ CREATE TABLE register_rows (
 	gcn_serial TEXT,              -- certificate (GCN) serial, "Số phát hành"
 	gcn_date TEXT,                -- certificate issue date, yyyy-mm-dd
 	last_change TEXT,             -- last recorded change, yyyy-mm-dd
-	pending_since TEXT            -- a change filed and not yet done, yyyy-mm-dd
+	pending_since TEXT,           -- a change filed and not yet done, yyyy-mm-dd
+	owner_id INTEGER REFERENCES owners(id)
 );
 CREATE INDEX register_key ON register_rows(commune, sheet, parcel);
 CREATE INDEX register_source ON register_rows(source_id);
@@ -173,6 +176,63 @@ CREATE TABLE parcel_grade (
 	failed_criteria TEXT NOT NULL,
 	rule_ids TEXT NOT NULL,
 	PRIMARY KEY (commune, sheet, parcel)
+);
+
+-- One row per person holding land, linked from register_rows.owner_id.
+-- person_key identifies the person across files and workspaces:
+-- 'cccd:<number>' when the register gives a 9- or 12-digit number, else
+-- 'name:<td_name_key(name)>|<birth year>'. Ingest adds owners and keeps
+-- existing ones (and their verification state) when a register is re-read.
+CREATE TABLE owners (
+	id INTEGER PRIMARY KEY,
+	person_key TEXT NOT NULL UNIQUE,
+	name TEXT NOT NULL,
+	cccd TEXT,
+	birth_year INTEGER,
+	gender TEXT,
+	verification TEXT NOT NULL DEFAULT 'unverified'
+		CHECK (verification IN ('unverified', 'matched', 'mismatched', 'not_found')),
+	verified_run INTEGER REFERENCES runs(id)
+);
+
+-- Previous values of owners' details changed by reconcile (or merge).
+CREATE TABLE owner_history (
+	id INTEGER PRIMARY KEY,
+	owner_id INTEGER NOT NULL REFERENCES owners(id),
+	run_id INTEGER NOT NULL REFERENCES runs(id),
+	field TEXT NOT NULL,
+	old_value TEXT,
+	new_value TEXT
+);
+CREATE INDEX owner_history_owner ON owner_history(owner_id);
+
+-- Every parcel ID ever issued; an ID is never reused.
+CREATE TABLE id_registry (
+	id TEXT PRIMARY KEY,
+	commune TEXT NOT NULL,          -- commune code the ID was issued under
+	seq INTEGER NOT NULL,           -- sequence within the commune
+	sheet INTEGER,                  -- last known key of its parcel
+	parcel INTEGER,
+	status TEXT NOT NULL CHECK (status IN ('active', 'retired')),
+	issued_run INTEGER NOT NULL REFERENCES runs(id),
+	retired_run INTEGER REFERENCES runs(id),
+	UNIQUE (commune, seq)
+);
+-- Lineage: a split gives each part the old ID as parent, a merge gives the
+-- new ID every old one. Key changes of a kept ID are recorded too.
+CREATE TABLE id_lineage (
+	child TEXT NOT NULL REFERENCES id_registry(id),
+	parent TEXT NOT NULL REFERENCES id_registry(id),
+	kind TEXT NOT NULL CHECK (kind IN ('split', 'merge', 'rekey')),
+	run_id INTEGER NOT NULL REFERENCES runs(id),
+	PRIMARY KEY (child, parent)
+);
+CREATE INDEX id_lineage_parent ON id_lineage(parent);
+CREATE TABLE id_key_changes (
+	id TEXT NOT NULL REFERENCES id_registry(id),
+	run_id INTEGER NOT NULL REFERENCES runs(id),
+	old_commune TEXT, old_sheet INTEGER, old_parcel INTEGER,
+	new_commune TEXT, new_sheet INTEGER, new_parcel INTEGER
 );
 
 -- Reference tables, loaded from schemas/ref/<table>.csv.
