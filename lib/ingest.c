@@ -1,4 +1,7 @@
 #include "ingest.h"
+#include "crs.h"
+#include "dgn.h"
+#include "mapprofile.h"
 #include "encoding.h"
 #include "scans.h"
 #include "source.h"
@@ -6,7 +9,10 @@
 
 #include <cpl_error.h>
 #include <gdal.h>
+#include <dirent.h>
 #include <limits.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
@@ -277,12 +283,45 @@ struct target {
 	td_ingest_file *file;
 };
 
-/* The transformation from the layer's CRS to the workspace's, or NULL if they agree. */
-static td_status layer_transform(td_ws *ws, OGRLayerH layer, const td_ingest_options *opts, const struct target *t,
-				 td_ingest_summary *sum, OGRCoordinateTransformationH *out, td_error *err)
+/*
+ * A CRS the user gave: "province:NN" is that province's VN-2000 TM-3 zone
+ * (schemas/ref/ref_provinces.csv), anything else goes to GDAL (EPSG:n,
+ * PROJ strings, WKT). what names the setting in messages.
+ */
+static td_status given_srs(td_ws *ws, const char *spec, const char *what, OGRSpatialReferenceH *out, td_error *err)
+{
+	td_crs crs = {0};
+	const char *def = spec;
+	td_status rc = TD_OK;
+
+	*out = OSRNewSpatialReference(NULL);
+	if (strncmp(spec, "province:", 9) == 0) {
+		rc = td_crs_from_province(ws->ctx, spec + 9, &crs, err);
+		def = crs.wkt;
+	}
+	if (rc == TD_OK && OSRSetFromUserInput(*out, def) != OGRERR_NONE)
+		rc = td_error_set(err, TD_ERR_USAGE, "%s '%s' is not a CRS GDAL knows", what, spec);
+	td_crs_release(&crs);
+	if (rc != TD_OK) {
+		OSRDestroySpatialReference(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/*
+ * The transformation from a source's CRS to the workspace's, or NULL if they
+ * agree. src is the CRS the file declares (NULL: none); --source-crs or
+ * --source-province override it, and fallback (a map profile's crs, may be
+ * NULL or "") stands in when the file has none.
+ */
+static td_status source_transform(td_ws *ws, OGRSpatialReferenceH src, const char *fallback,
+				  const td_ingest_options *opts, const struct target *t, td_ingest_summary *sum,
+				  OGRCoordinateTransformationH *out, td_error *err)
 {
 	OGRSpatialReferenceH wsrs = OSRNewSpatialReference(NULL), given = NULL;
-	OGRSpatialReferenceH src = OGR_L_GetSpatialRef(layer);
+	const char *spec = opts->source_crs, *what = "--source-crs";
+	char province[32];
 	td_ingest_file *file = t->file;
 	td_status rc = TD_OK;
 
@@ -291,16 +330,21 @@ static td_status layer_transform(td_ws *ws, OGRLayerH layer, const td_ingest_opt
 		rc = td_error_set(err, TD_ERR_WORKSPACE, "workspace '%s': its CRS cannot be read", ws->path);
 		goto done;
 	}
-	if (opts->source_crs) {
-		given = OSRNewSpatialReference(NULL);
-		if (OSRSetFromUserInput(given, opts->source_crs) != OGRERR_NONE) {
-			rc = td_error_set(err, TD_ERR_USAGE, "--source-crs '%s' is not a CRS GDAL knows",
-					  opts->source_crs);
+	if (!spec && opts->source_province) {
+		snprintf(province, sizeof(province), "province:%s", opts->source_province);
+		spec = province;
+		what = "--source-province";
+	}
+	if (!spec && !src && fallback && *fallback) {
+		spec = fallback;
+		what = "the map profile's crs";
+	}
+	if (spec) {
+		rc = given_srs(ws, spec, what, &given, err);
+		if (rc != TD_OK)
 			goto done;
-		}
 		if (src && !OSRIsSame(src, given))
-			warn(sum, "%s '%s' declares its own CRS; --source-crs %s overrides it", t->kind, t->path,
-			     opts->source_crs);
+			warn(sum, "%s '%s' declares its own CRS; %s %s overrides it", t->kind, t->path, what, spec);
 		src = given;
 	}
 	if (!src) {
@@ -400,6 +444,36 @@ static td_status missing_field(const struct target *t, OGRLayerH layer, enum rol
 			    r == R_COMMUNE && t->bind == bind_parcel ? "; or give --commune" : "");
 }
 
+/*
+ * g (taken over and destroyed) as a multipolygon in the workspace CRS, ISO
+ * WKB in *buf (grown as needed, kept for the next call); *len its size.
+ */
+static td_status multipolygon_wkb(OGRGeometryH g, OGRCoordinateTransformationH ct, unsigned char **buf,
+				  size_t *cap, size_t *len, const char *where, td_error *err)
+{
+	td_status rc = TD_OK;
+
+	g = OGR_G_ForceToMultiPolygon(g);
+	if (ct && OGR_G_Transform(g, ct) != OGRERR_NONE) {
+		rc = td_error_set(err, TD_ERR_INPUT, "%s: cannot reproject: %s", where, CPLGetLastErrorMsg());
+		goto done;
+	}
+	*len = (size_t)OGR_G_WkbSize(g);
+	if (*len > *cap) {
+		unsigned char *p = realloc(*buf, *len);
+		if (!p) {
+			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
+			goto done;
+		}
+		*buf = p;
+		*cap = *len;
+	}
+	OGR_G_ExportToIsoWkb(g, wkbNDR, *buf);
+done:
+	OGR_G_DestroyGeometry(g);
+	return rc;
+}
+
 static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer, const td_ingest_options *opts,
 			      int64_t source_id, sqlite3_stmt *ins, td_progress_fn progress, void *arg,
 			      td_ingest_summary *sum, td_error *err)
@@ -417,7 +491,7 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 	for (int i = 0; i < 3 && t->required[i] != R_COUNT; i++)
 		if (idx[t->required[i]] < 0 && !(t->required[i] == R_COMMUNE && opts->commune && t->bind == bind_parcel))
 			return missing_field(t, layer, t->required[i], err);
-	rc = layer_transform(ws, layer, opts, t, sum, &ct, err);
+	rc = source_transform(ws, OGR_L_GetSpatialRef(layer), NULL, opts, t, sum, &ct, err);
 	OGR_L_ResetReading(layer);
 	while (rc == TD_OK && (f = OGR_L_GetNextFeature(layer)) != NULL) {
 		OGRGeometryH g = OGR_F_GetGeometryRef(f);
@@ -431,26 +505,9 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 			break;
 		if (g && !OGR_G_IsEmpty(g)) {
 			size_t n;
-			g = OGR_G_ForceToMultiPolygon(OGR_F_StealGeometry(f));
-			if (ct && OGR_G_Transform(g, ct) != OGRERR_NONE) {
-				OGR_G_DestroyGeometry(g);
-				rc = td_error_set(err, TD_ERR_INPUT, "%s: cannot reproject: %s", where,
-						  CPLGetLastErrorMsg());
+			rc = multipolygon_wkb(OGR_F_StealGeometry(f), ct, &wkb, &wkb_cap, &n, where, err);
+			if (rc != TD_OK)
 				break;
-			}
-			n = (size_t)OGR_G_WkbSize(g);
-			if (n > wkb_cap) {
-				unsigned char *p = realloc(wkb, n);
-				if (!p) {
-					OGR_G_DestroyGeometry(g);
-					rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
-					break;
-				}
-				wkb = p;
-				wkb_cap = n;
-			}
-			OGR_G_ExportToIsoWkb(g, wkbNDR, wkb);
-			OGR_G_DestroyGeometry(g);
 			sqlite3_bind_blob(ins, 1, wkb, (int)n, SQLITE_STATIC);
 		}
 		sqlite3_bind_int(ins, 2, ws->srs_id);
@@ -474,15 +531,278 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 	return rc;
 }
 
+/* The DGN level profile opts names: a name in schemas/maps/ or a path to an .ini. */
+static td_status load_map_profile(td_ws *ws, const td_ingest_options *opts, td_map_profile *mp, td_error *err)
+{
+	const char *name = opts->map_profile ? opts->map_profile : "dgn-separate-labels";
+	char rel[300], path[4200];
+	size_t n = strlen(name);
+	td_status rc;
+
+	if (strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".ini") == 0)) {
+		snprintf(path, sizeof(path), "%s", name);
+	} else {
+		snprintf(rel, sizeof(rel), "maps/%s.ini", name);
+		if ((rc = td_ctx_schema_file(ws->ctx, rel, path, sizeof(path), err)) != TD_OK)
+			return rc;
+	}
+	rc = td_map_profile_load(path, mp, err);
+	/* A profile that cannot be read is bad configuration, not bad data. */
+	if (rc == TD_ERR_INPUT)
+		err->code = rc = TD_ERR_USAGE;
+	return rc;
+}
+
+static int is_dgn(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && strcasecmp(name + n - 4, ".dgn") == 0;
+}
+
+static int dgn_entry(const struct dirent *d)
+{
+	return is_dgn(d->d_name);
+}
+
+/*
+ * The commune and sheet of a DGN sheet: the commune from --commune or the
+ * file name, the sheet from the profile's sheet level or the file name.
+ */
+static td_status dgn_keys(const char *path, const td_map_profile *mp, const td_ingest_options *opts,
+			  const td_dgn_result *r, char commune[16], long *sheet, td_error *err)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char name[256];
+	td_scan_file f;
+	int named;
+
+	snprintf(name, sizeof(name), "%.*s", (int)(strlen(base) - 4), base);
+	named = mp->file_name[0] && td_scans_match_name(mp->file_name, name, &f);
+	if (opts->commune || (named && f.commune[0])) {
+		commune_code(opts->commune ? opts->commune : f.commune, commune, 16);
+	} else {
+		return td_error_set(err, TD_ERR_INPUT,
+				    "map '%s': no commune code: the file name does not match the profile's "
+				    "file_name '%s' with {commune}; give --commune",
+				    path, mp->file_name);
+	}
+	*sheet = r->sheet ? r->sheet : named ? f.sheet : 0;
+	if (*sheet <= 0) {
+		if (mp->dgn.sheet_label_level >= 0)
+			return td_error_set(err, TD_ERR_INPUT,
+					    "map '%s': no sheet number: no text on level %d and no {sheet} in the "
+					    "file name (profile '%s')",
+					    path, mp->dgn.sheet_label_level, mp->path);
+		return td_error_set(err, TD_ERR_INPUT,
+				    "map '%s': no sheet number: the file name does not match '%s' with {sheet} "
+				    "(profile '%s')",
+				    path, mp->file_name, mp->path);
+	}
+	return TD_OK;
+}
+
+static const char *const dgn_problem_kind[] = {
+	[TD_DGN_NO_LABEL] = "label_missing",
+	[TD_DGN_LABEL_OUTSIDE] = "label_outside",
+	[TD_DGN_TWO_LABELS] = "label_twice",
+	[TD_DGN_DANGLING_LINE] = "line_dangling",
+};
+
+/* Store a DGN sheet's problems, located in the workspace CRS. */
+static td_status dgn_problems(td_ws *ws, const td_dgn_result *r, int64_t source_id, const char *commune, long sheet,
+			      OGRCoordinateTransformationH ct, const char *path, sqlite3_stmt *ins, td_error *err)
+{
+	for (size_t i = 0; i < r->nproblems; i++) {
+		const td_dgn_problem *q = &r->problems[i];
+		double x = q->x, y = q->y;
+
+		if (ct && !OCTTransform(ct, 1, &x, &y, NULL))
+			return td_error_set(err, TD_ERR_INPUT, "map '%s' element %ld: cannot reproject", path,
+					    q->element);
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+		sqlite3_bind_int64(ins, 1, source_id);
+		if (q->element >= 0)
+			sqlite3_bind_int64(ins, 2, q->element);
+		sqlite3_bind_text(ins, 3, dgn_problem_kind[q->kind], -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 4, commune, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(ins, 5, sheet);
+		if (q->parcel > 0)
+			sqlite3_bind_int64(ins, 6, q->parcel);
+		sqlite3_bind_double(ins, 7, x);
+		sqlite3_bind_double(ins, 8, y);
+		if (q->text[0])
+			sqlite3_bind_text(ins, 9, q->text, -1, SQLITE_STATIC);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			return td_ws_sqlerr(ws, path, err);
+	}
+	return TD_OK;
+}
+
+/* Fold one DGN sheet's outcome into the map's. */
+static void add_sheet(td_ingest_file *map, const td_ingest_file *sheet)
+{
+	map->unchanged = map->unchanged && sheet->unchanged;
+	map->replaced |= sheet->replaced;
+	map->records += sheet->records;
+	memcpy(map->checksum, sheet->checksum, sizeof(map->checksum));
+	if (!map->crs[0])
+		memcpy(map->crs, sheet->crs, sizeof(map->crs));
+}
+
+/* One DGN sheet into parcels (faces with a parcel number) and map_problems. */
+static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path, const td_map_profile *mp,
+			    const td_ingest_options *opts, sqlite3_stmt *ins, sqlite3_stmt *prob,
+			    td_ingest_summary *sum, td_dgn_result *r, td_error *err)
+{
+	td_ingest_file file = {0};
+	struct target sheet_target = *t;
+	GDALDatasetH ds = td_source_open_vector(path, err);
+	OGRCoordinateTransformationH ct = NULL;
+	unsigned char *wkb = NULL;
+	size_t wkb_cap = 0;
+	char commune[16], where[4400], sql[128];
+	int64_t source_id;
+	long sheet = 0;
+	int skip;
+	td_status rc;
+
+	if (!ds)
+		return err->code;
+	sheet_target.path = path;
+	sheet_target.file = &file;
+	rc = dataset_source(ws, ds, path, "map", "parcels", NULL, &file, &source_id, &skip, err);
+	GDALClose(ds);
+	if (rc != TD_OK || skip)
+		goto done;
+	snprintf(sql, sizeof(sql), "DELETE FROM map_problems WHERE source_id = %lld", (long long)source_id);
+	if ((rc = td_ws_exec(ws, sql, err)) != TD_OK)
+		goto done;
+	if ((rc = td_dgn_read(ws->ctx->geos, path, &mp->dgn, r, err)) != TD_OK)
+		goto done;
+	if ((rc = dgn_keys(path, mp, opts, r, commune, &sheet, err)) != TD_OK)
+		goto done;
+	if ((rc = source_transform(ws, NULL, mp->crs, opts, &sheet_target, sum, &ct, err)) != TD_OK)
+		goto done;
+	for (size_t i = 0; rc == TD_OK && i < r->nparcels; i++) {
+		const td_dgn_parcel *pa = &r->parcels[i];
+		OGRGeometryH g = NULL;
+		size_t n;
+
+		if (pa->parcel <= 0)
+			continue; /* a face without a number: in map_problems */
+		snprintf(where, sizeof(where), "map '%s' parcel %ld (element %ld)", path, pa->parcel, pa->element);
+		if (OGR_G_CreateFromWkb(pa->wkb, NULL, &g, (int)pa->wkb_len) != OGRERR_NONE) {
+			rc = td_error_set(err, TD_ERR_INTERNAL, "%s: cannot read the polygonized face", where);
+			break;
+		}
+		if ((rc = multipolygon_wkb(g, ct, &wkb, &wkb_cap, &n, where, err)) != TD_OK)
+			break;
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+		sqlite3_bind_blob(ins, 1, wkb, (int)n, SQLITE_STATIC);
+		sqlite3_bind_int(ins, 2, ws->srs_id);
+		sqlite3_bind_int64(ins, 3, source_id);
+		sqlite3_bind_int64(ins, 4, pa->element);
+		sqlite3_bind_text(ins, 5, commune, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 6, sheet);
+		sqlite3_bind_int64(ins, 7, pa->parcel);
+		if (pa->landuse[0])
+			sqlite3_bind_text(ins, 8, pa->landuse, -1, SQLITE_STATIC);
+		if (pa->has_area)
+			sqlite3_bind_double(ins, 9, pa->label_area);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			rc = td_ws_sqlerr(ws, where, err);
+		else
+			file.records++;
+	}
+	if (rc == TD_OK)
+		rc = dgn_problems(ws, r, source_id, commune, sheet, ct, path, prob, err);
+	if (rc == TD_OK)
+		rc = set_records(ws, source_id, file.records, err);
+	if (rc == TD_OK && r->nproblems)
+		warn(sum, "map '%s': %zu labels or lines could not be attached (see MAP_* findings after check)",
+		     path, r->nproblems);
+done:
+	add_sheet(t->file, &file);
+	free(wkb);
+	if (ct)
+		OCTDestroyCoordinateTransformation(ct);
+	return rc;
+}
+
+/*
+ * A DGN map: one file, or every .dgn in a folder (one file per sheet, read
+ * one at a time so memory follows the largest sheet, not the number).
+ * *handled is 0 when t->path is neither: a source for GDAL.
+ */
+static td_status ingest_dgn_map(td_ws *ws, const struct target *t, const td_ingest_options *opts,
+				td_progress_fn progress, void *arg, td_ingest_summary *sum, int *handled,
+				td_error *err)
+{
+	struct dirent **names = NULL;
+	struct stat sb;
+	int n = 0;
+	td_map_profile mp;
+	td_dgn_result r;
+	sqlite3_stmt *ins = NULL, *prob = NULL;
+	char path[4200];
+	td_status rc = TD_OK;
+
+	*handled = 0;
+	if (stat(t->path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		n = scandir(t->path, &names, dgn_entry, alphasort);
+		if (n <= 0) {
+			free(names);
+			return TD_OK;
+		}
+	} else if (!is_dgn(t->path)) {
+		return TD_OK;
+	}
+	*handled = 1;
+	td_dgn_result_init(&r);
+	t->file->given = 1;
+	t->file->unchanged = 1;
+	rc = load_map_profile(ws, opts, &mp, err);
+	if (rc == TD_OK)
+		rc = td_ws_prepare(ws, t->insert, &ins, err);
+	if (rc == TD_OK)
+		rc = td_ws_prepare(ws,
+				   "INSERT INTO map_problems (source_id, element, kind, commune, sheet, parcel, x, y, text) "
+				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+				   &prob, err);
+	CPLPushErrorHandler(CPLQuietErrorHandler);
+	for (int i = 0; rc == TD_OK && i < (names ? n : 1); i++) {
+		if (names)
+			snprintf(path, sizeof(path), "%s/%s", t->path, names[i]->d_name);
+		else
+			snprintf(path, sizeof(path), "%s", t->path);
+		rc = ingest_dgn(ws, t, path, &mp, opts, ins, prob, sum, &r, err);
+		if (rc == TD_OK && progress && !progress(0.5 * (i + 1) / (names ? n : 1), "ingest map", arg))
+			rc = td_error_set(err, TD_ERR_CANCELLED, "cancelled");
+	}
+	CPLPopErrorHandler();
+	td_dgn_result_release(&r);
+	sqlite3_finalize(prob);
+	sqlite3_finalize(ins);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
 static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ingest_options *opts,
 				 td_progress_fn progress, void *arg, td_ingest_summary *sum, td_error *err)
 {
-	GDALDatasetH ds = td_source_open_vector(t->path, err);
+	GDALDatasetH ds = NULL;
 	sqlite3_stmt *ins = NULL;
 	int64_t source_id;
-	int skip, layers = 0;
+	int skip, layers = 0, dgn = 0;
 	td_status rc;
 
+	if (t->file == &sum->map && ((rc = ingest_dgn_map(ws, t, opts, progress, arg, sum, &dgn, err)) != TD_OK || dgn))
+		return rc;
+	ds = td_source_open_vector(t->path, err);
 	if (!ds)
 		return err->code;
 	t->file->given = 1;

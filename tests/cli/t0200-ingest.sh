@@ -17,6 +17,10 @@ eq "11311|1|1|500.0|Nguyễn Thị Hồng Nhung|031185001234|1985|Nữ|2" \
 eq "001088001111" "$(q ws.gpkg "SELECT cccd FROM register_rows WHERE owner_name='Hồ Quang Tuấn'")" "CCCD leading zero"
 eq "500.0" "$(qs ws.gpkg "SELECT printf('%.1f', ST_Area(geom)) FROM parcels WHERE commune='11311' AND sheet=1 AND parcel=1")" "area"
 eq 2 "$(q ws.gpkg "SELECT COUNT(*) FROM register_rows WHERE commune='11329' AND sheet=1 AND parcel=1")" "co-owners"
+# One owner per person, linked from every row.
+eq "13|0" "$(q ws.gpkg "SELECT COUNT(*), SUM(verification <> 'unverified') FROM owners")" "owners"
+eq "cccd:001088001111|Hồ Quang Tuấn|1988" "$(q ws.gpkg "SELECT o.person_key, o.name, o.birth_year FROM owners o
+	JOIN register_rows r ON r.owner_id = o.id WHERE r.commune='11329' AND r.parcel=2")" "owner of 11329/1/2"
 runs=$(q ws.gpkg "SELECT COUNT(*) FROM runs")
 eq 1 "$runs" "one run recorded"
 
@@ -30,6 +34,7 @@ eq "$runs" "$(q ws.gpkg "SELECT COUNT(*) FROM runs")" "runs after re-ingest"
 cp "$D/register.csv" reg.csv
 run 0 ingest ws.gpkg --register reg.csv
 eq 26 "$(q ws.gpkg "SELECT COUNT(*) FROM register_rows")" "a second source adds its rows"
+eq "13|26" "$(q ws.gpkg "SELECT COUNT(DISTINCT owner_id), COUNT(owner_id) FROM register_rows")" "the same people twice: one owner each"
 head -n 5 "$D/register.csv" >reg.csv
 run 0 ingest ws.gpkg --register reg.csv
 contains out.txt "reg.csv: 4 rows, replacing the previous version"
