@@ -16,8 +16,9 @@ static void print_file(const char *label, const char *path, const td_ingest_file
 	if (f->unchanged)
 		printf("%-10s %s: unchanged since the last ingest (crc32 %s)\n", label, path, f->checksum);
 	else
-		printf("%-10s %s: %ld %s%s%s%s\n", label, path, f->records, unit, f->replaced ? ", replacing the previous version" : "",
-		       f->crs[0] ? ", CRS " : "", f->crs);
+		printf("%-10s %s: %ld %s%s%s%s%s%s\n", label, path, f->records, unit,
+		       f->replaced ? ", replacing the previous version" : "", f->crs[0] ? ", CRS " : "", f->crs,
+		       f->encoding[0] ? ", text " : "", f->encoding);
 }
 
 int stage_ingest(td_cli *cli, const char *path, const td_ingest_options *opts)

@@ -260,6 +260,66 @@ static td_status set_encoding(td_ws *ws, int64_t source_id, const char *encoding
 	return rc;
 }
 
+/*
+ * The text encoding of a source's strings: --encoding if given, else
+ * detected from every string of every layer (the whole file decides, so a
+ * file is never read half in one encoding and half in another).
+ */
+static td_status text_encoding(GDALDatasetH ds, const char *kind, const char *path, const td_ingest_options *opts,
+			       td_ingest_summary *sum, td_encoding *enc, td_error *err)
+{
+	td_encoding_detector *d;
+	OGRFeatureH f;
+	char why[256];
+
+	if (opts->encoding)
+		return td_encoding_parse(opts->encoding, enc, err);
+	d = td_encoding_detector_new();
+	if (!d)
+		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
+	for (int l = 0; l < GDALDatasetGetLayerCount(ds); l++) {
+		OGRLayerH layer = GDALDatasetGetLayer(ds, l);
+		OGR_L_ResetReading(layer);
+		while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
+			for (int i = 0; i < OGR_F_GetFieldCount(f); i++) {
+				const char *v = field_str(f, i);
+				if (v && OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, i)) == OFTString)
+					td_encoding_detector_feed(d, v, strlen(v));
+			}
+			OGR_F_Destroy(f);
+		}
+		OGR_L_ResetReading(layer);
+	}
+	*enc = td_encoding_detector_result(d, why, sizeof(why));
+	td_encoding_detector_free(d);
+	if (*enc == TD_ENC_UNKNOWN)
+		return td_error_set(err, TD_ERR_INPUT, "%s '%s': cannot tell its text encoding (%s); give --encoding",
+				    kind, path, why);
+	if (*enc != TD_ENC_UTF8 && *enc != TD_ENC_ASCII)
+		warn(sum, "%s '%s' is not UTF-8: read as %s (%s; override with --encoding)", kind, path,
+		     td_encoding_name(*enc), why);
+	return TD_OK;
+}
+
+/* Decode every string field of f from enc to UTF-8 NFC; where names the feature or row. */
+static td_status recode(OGRFeatureH f, td_encoding enc, const char *where, td_error *err)
+{
+	for (int i = 0; enc != TD_ENC_UTF8 && enc != TD_ENC_ASCII && i < OGR_F_GetFieldCount(f); i++) {
+		const char *v = field_str(f, i);
+		char *text = NULL;
+		td_error why;
+		td_error_init(&why);
+		if (!v)
+			continue;
+		if (td_encoding_decode(enc, v, strlen(v), &text, &why) != TD_OK)
+			return td_error_set(err, TD_ERR_INPUT, "%s column %d: %s (read as %s)", where, i + 1, why.msg,
+					    td_encoding_name(enc));
+		OGR_F_SetFieldString(f, i, text);
+		free(text);
+	}
+	return TD_OK;
+}
+
 static int is_polygonal(OGRwkbGeometryType t)
 {
 	t = wkbFlatten(t);
@@ -389,10 +449,94 @@ static td_status map_keys(OGRFeatureH f, const int idx[R_COUNT], const td_ingest
 	return TD_OK;
 }
 
+static td_status bind_text_nfc(sqlite3_stmt *st, int col, const char *s, const char *where, const char *column,
+			       td_error *err);
+
+/* A growing string for JSON text. */
+struct jbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void jput(struct jbuf *j, const char *s, size_t n)
+{
+	if (j->oom)
+		return;
+	if (j->len + n + 1 > j->cap) {
+		size_t c = j->cap ? j->cap : 256;
+		char *q;
+		while (c < j->len + n + 1)
+			c *= 2;
+		if ((q = realloc(j->p, c)) == NULL) {
+			j->oom = 1;
+			return;
+		}
+		j->p = q;
+		j->cap = c;
+	}
+	memcpy(j->p + j->len, s, n);
+	j->len += n;
+	j->p[j->len] = '\0';
+}
+
+static void jstr(struct jbuf *j, const char *s)
+{
+	jput(j, "\"", 1);
+	for (; *s; s++) {
+		char esc[8];
+		if (*s == '"' || *s == '\\')
+			jput(j, (char[]){'\\', *s}, 2);
+		else if ((unsigned char)*s < 0x20)
+			jput(j, esc, (size_t)snprintf(esc, sizeof(esc), "\\u%04x", (unsigned char)*s));
+		else
+			jput(j, s, 1);
+	}
+	jput(j, "\"", 1);
+}
+
+/*
+ * The map fields ingest has no column for (owner names, notes, a vendor's
+ * own codes), as a JSON object {"TenChu":"Nguyễn Thị Hồng Nhung", ...} in
+ * NFC, so nothing a contractor delivered is lost. *out NULL if none.
+ */
+static td_status map_attrs(OGRFeatureH f, const int idx[R_COUNT], const char *where, char **out, td_error *err)
+{
+	struct jbuf j = {NULL, 0, 0, 0};
+
+	*out = NULL;
+	for (int i = 0; i < OGR_F_GetFieldCount(f); i++) {
+		const char *v = field_str(f, i), *name = OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, i));
+		char *nfc = NULL;
+		int mapped = 0;
+		for (int r = 0; r < R_COUNT; r++)
+			mapped |= idx[r] == i;
+		if (mapped || !v || !*skip_space(v))
+			continue;
+		if (td_text_nfc(v, &nfc, NULL) != TD_OK) {
+			free(j.p);
+			return td_error_set(err, TD_ERR_INPUT, "%s, field '%s': text is not valid UTF-8", where, name);
+		}
+		jput(&j, j.len ? "," : "{", 1);
+		jstr(&j, name);
+		jput(&j, ":", 1);
+		jstr(&j, nfc);
+		free(nfc);
+	}
+	if (j.len)
+		jput(&j, "}", 1);
+	if (j.oom) {
+		free(j.p);
+		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
+	}
+	*out = j.p;
+	return TD_OK;
+}
+
 static td_status bind_parcel(const struct target *t, OGRFeatureH f, const int idx[R_COUNT],
 			     const td_ingest_options *opts, const char *where, sqlite3_stmt *ins, td_error *err)
 {
-	char commune[16];
+	char commune[16], *attrs = NULL;
 	long sheet = 0, parcel = 0;
 	double area;
 	const char *s;
@@ -404,14 +548,17 @@ static td_status bind_parcel(const struct target *t, OGRFeatureH f, const int id
 	sqlite3_bind_text(ins, 5, commune, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(ins, 6, sheet);
 	sqlite3_bind_int64(ins, 7, parcel);
-	if ((s = field_str(f, idx[R_LANDUSE])) != NULL && *skip_space(s))
-		sqlite3_bind_text(ins, 8, skip_space(s), -1, SQLITE_TRANSIENT);
+	rc = bind_text_nfc(ins, 8, field_str(f, idx[R_LANDUSE]), where, "land use", err);
+	if (rc != TD_OK)
+		return rc;
 	if ((s = field_str(f, idx[R_AREA])) != NULL && *skip_space(s)) {
 		if (!td_text_parse_decimal(s, &area))
 			return td_error_set(err, TD_ERR_INPUT, "%s: area '%s' is not a number", where, s);
 		sqlite3_bind_double(ins, 9, area);
 	}
-	return TD_OK;
+	if ((rc = map_attrs(f, idx, where, &attrs, err)) == TD_OK && attrs)
+		sqlite3_bind_text(ins, 10, attrs, -1, free);
+	return rc;
 }
 
 static td_status bind_commune(const struct target *t, OGRFeatureH f, const int idx[R_COUNT],
@@ -475,7 +622,7 @@ done:
 }
 
 static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer, const td_ingest_options *opts,
-			      int64_t source_id, sqlite3_stmt *ins, td_progress_fn progress, void *arg,
+			      td_encoding enc, int64_t source_id, sqlite3_stmt *ins, td_progress_fn progress, void *arg,
 			      td_ingest_summary *sum, td_error *err)
 {
 	OGRCoordinateTransformationH ct = NULL;
@@ -500,7 +647,9 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 			 OGR_L_GetName(layer), (long long)OGR_F_GetFID(f));
 		sqlite3_reset(ins);
 		sqlite3_clear_bindings(ins);
-		rc = t->bind(t, f, idx, opts, where, ins, err);
+		rc = recode(f, enc, where, err);
+		if (rc == TD_OK)
+			rc = t->bind(t, f, idx, opts, where, ins, err);
 		if (rc != TD_OK)
 			break;
 		if (g && !OGR_G_IsEmpty(g)) {
@@ -657,7 +806,7 @@ static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path,
 {
 	td_ingest_file file = {0};
 	struct target sheet_target = *t;
-	GDALDatasetH ds = td_source_open_vector(path, err);
+	GDALDatasetH ds = td_source_open_vector(path, 0, err);
 	OGRCoordinateTransformationH ct = NULL;
 	unsigned char *wkb = NULL;
 	size_t wkb_cap = 0;
@@ -791,6 +940,42 @@ static td_status ingest_dgn_map(td_ws *ws, const struct target *t, const td_inge
 	return rc;
 }
 
+/*
+ * How a polygon source's strings are decoded. GDAL recodes a shapefile's
+ * DBF to UTF-8 when a .cpg or the DBF's code-page byte names its encoding.
+ * Without one (usual for Vietnamese DBFs in TCVN3 or VNI), or with
+ * --encoding, the file is reopened with its raw bytes and the encoding is
+ * detected from every string or taken from --encoding. Other formats hold
+ * UTF-8 by definition. The file's own bytes stay the original: sources
+ * records the path, checksum and the encoding they were read in.
+ */
+static td_status source_encoding(GDALDatasetH *ds, const struct target *t, const td_ingest_options *opts,
+				 td_ingest_summary *sum, td_encoding *enc, td_error *err)
+{
+	const char *declared = NULL;
+	td_status rc;
+
+	*enc = TD_ENC_UTF8;
+	if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(*ds)), "ESRI Shapefile") != 0) {
+		snprintf(t->file->encoding, sizeof(t->file->encoding), "%s", td_encoding_name(TD_ENC_UTF8));
+		return TD_OK;
+	}
+	if (GDALDatasetGetLayerCount(*ds) > 0)
+		declared = GDALGetMetadataItem(GDALDatasetGetLayer(*ds, 0), "SOURCE_ENCODING", "SHAPEFILE");
+	if (declared && *declared && !opts->encoding) {
+		snprintf(t->file->encoding, sizeof(t->file->encoding), "%s", declared);
+		return TD_OK;
+	}
+	GDALClose(*ds);
+	*ds = td_source_open_vector(t->path, 1, err);
+	if (!*ds)
+		return err->code;
+	rc = text_encoding(*ds, t->kind, t->path, opts, sum, enc, err);
+	if (rc == TD_OK)
+		snprintf(t->file->encoding, sizeof(t->file->encoding), "%s", td_encoding_name(*enc));
+	return rc;
+}
+
 static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ingest_options *opts,
 				 td_progress_fn progress, void *arg, td_ingest_summary *sum, td_error *err)
 {
@@ -798,11 +983,12 @@ static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ing
 	sqlite3_stmt *ins = NULL;
 	int64_t source_id;
 	int skip, layers = 0, dgn = 0;
+	td_encoding enc = TD_ENC_UTF8;
 	td_status rc;
 
 	if (t->file == &sum->map && ((rc = ingest_dgn_map(ws, t, opts, progress, arg, sum, &dgn, err)) != TD_OK || dgn))
 		return rc;
-	ds = td_source_open_vector(t->path, err);
+	ds = td_source_open_vector(t->path, 0, err);
 	if (!ds)
 		return err->code;
 	t->file->given = 1;
@@ -810,7 +996,11 @@ static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ing
 	rc = dataset_source(ws, ds, t->path, t->kind, t->table, opts->source_crs, t->file, &source_id, &skip, err);
 	if (rc != TD_OK || skip)
 		goto done;
-	rc = td_ws_prepare(ws, t->insert, &ins, err);
+	rc = source_encoding(&ds, t, opts, sum, &enc, err);
+	if (rc == TD_OK)
+		rc = set_encoding(ws, source_id, t->file->encoding, err);
+	if (rc == TD_OK)
+		rc = td_ws_prepare(ws, t->insert, &ins, err);
 	for (int i = 0; rc == TD_OK && i < GDALDatasetGetLayerCount(ds); i++) {
 		OGRLayerH layer = GDALDatasetGetLayer(ds, i);
 		if (!is_polygonal(OGR_L_GetGeomType(layer))) {
@@ -819,7 +1009,7 @@ static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ing
 			continue;
 		}
 		layers++;
-		rc = ingest_layer(ws, t, layer, opts, source_id, ins, progress, arg, sum, err);
+		rc = ingest_layer(ws, t, layer, opts, enc, source_id, ins, progress, arg, sum, err);
 	}
 	if (rc == TD_OK && layers == 0)
 		rc = td_error_set(err, TD_ERR_INPUT, "%s '%s' has no polygon layer", t->kind, t->path);
@@ -924,24 +1114,6 @@ static td_status register_row(OGRFeatureH f, const int idx[R_COUNT], char header
  * Replace the feature's text by its UTF-8 (NFC) decoding from enc, so the
  * rest of the reader sees Unicode whatever the file held.
  */
-static td_status recode(OGRFeatureH f, td_encoding enc, const char *path, td_error *err)
-{
-	for (int i = 0; enc != TD_ENC_UTF8 && enc != TD_ENC_ASCII && i < OGR_F_GetFieldCount(f); i++) {
-		const char *v = field_str(f, i);
-		char *text = NULL;
-		td_error why;
-		td_error_init(&why);
-		if (!v)
-			continue;
-		if (td_encoding_decode(enc, v, strlen(v), &text, &why) != TD_OK)
-			return td_error_set(err, TD_ERR_INPUT, "register '%s' row %lld column %d: %s (read as %s)", path,
-					    (long long)OGR_F_GetFID(f), i + 1, why.msg, td_encoding_name(enc));
-		OGR_F_SetFieldString(f, i, text);
-		free(text);
-	}
-	return TD_OK;
-}
-
 /*
  * Register exports often carry title rows above the header ("SỔ ĐỊA CHÍNH",
  * the commune's name): the header is the first of the first rows that names
@@ -961,7 +1133,9 @@ static long find_header(OGRLayerH layer, td_encoding enc, const char *path, int 
 		int found = 0;
 		for (int r = 0; r < R_COUNT; r++)
 			idx[r] = -1;
-		if (recode(f, enc, path, why) != TD_OK) {
+		char where[4200];
+		snprintf(where, sizeof(where), "register '%s' row %lld", path, (long long)OGR_F_GetFID(f));
+		if (recode(f, enc, where, why) != TD_OK) {
 			OGR_F_Destroy(f);
 			continue;
 		}
@@ -998,39 +1172,6 @@ static int blank_row(OGRFeatureH f)
  * The text encoding of a CSV register: the one given, else the detector's
  * verdict over every cell. Spreadsheets are Unicode already.
  */
-static td_status register_encoding(OGRLayerH layer, const td_ingest_options *opts, td_ingest_summary *sum,
-				   td_encoding *enc, td_error *err)
-{
-	td_encoding_detector *d;
-	OGRFeatureH f;
-	char why[256];
-
-	if (opts->encoding)
-		return td_encoding_parse(opts->encoding, enc, err);
-	d = td_encoding_detector_new();
-	if (!d)
-		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
-	OGR_L_ResetReading(layer);
-	while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
-		for (int i = 0; i < OGR_F_GetFieldCount(f); i++) {
-			const char *v = field_str(f, i);
-			if (v)
-				td_encoding_detector_feed(d, v, strlen(v));
-		}
-		OGR_F_Destroy(f);
-	}
-	*enc = td_encoding_detector_result(d, why, sizeof(why));
-	td_encoding_detector_free(d);
-	OGR_L_ResetReading(layer);
-	if (*enc == TD_ENC_UNKNOWN)
-		return td_error_set(err, TD_ERR_INPUT, "register '%s': cannot tell its text encoding (%s); give --encoding",
-				    opts->register_path, why);
-	if (*enc != TD_ENC_UTF8 && *enc != TD_ENC_ASCII)
-		warn(sum, "register '%s' is not UTF-8: read as %s (%s; override with --encoding)", opts->register_path,
-		     td_encoding_name(*enc), why);
-	return TD_OK;
-}
-
 /*
  * Links a register's rows to owners, adding the people not yet known. An
  * owner already known keeps its details and verification state; owners
@@ -1093,7 +1234,7 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 	sum->reg.given = 1;
 	CPLPushErrorHandler(CPLQuietErrorHandler);
 	if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") == 0)
-		rc = register_encoding(GDALDatasetGetLayer(ds, 0), opts, sum, &enc, err);
+		rc = text_encoding(ds, "register", opts->register_path, opts, sum, &enc, err);
 	if (rc != TD_OK)
 		goto done;
 	snprintf(sum->reg.encoding, sizeof(sum->reg.encoding), "%s", td_encoding_name(enc));
@@ -1113,6 +1254,9 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 				  HEADER_SEARCH_ROWS);
 		goto done;
 	}
+	if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") == 0 &&
+	    (rc = td_source_csv_fields(opts->register_path, header_row, err)) != TD_OK)
+		goto done;
 	if (idx[R_COMMUNE] < 0 && !opts->commune) {
 		rc = td_error_set(err, TD_ERR_INPUT, "register '%s' has no column '%s' in its header row (row %ld); "
 				  "or give --commune", opts->register_path, register_names[R_COMMUNE][0], header_row);
@@ -1138,7 +1282,7 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 			continue;
 		}
 		snprintf(where, sizeof(where), "register '%s' row %ld", opts->register_path, row);
-		rc = recode(f, enc, opts->register_path, err);
+		rc = recode(f, enc, where, err);
 		if (rc != TD_OK)
 			break;
 		sqlite3_reset(ins);
@@ -1258,8 +1402,8 @@ td_status td_ingest_run(td_ws *ws, const td_ingest_options *opts, td_progress_fn
 {
 	const struct target map = {
 		"map", opts->map, "parcels", map_names,
-		"INSERT INTO parcels (geom, source_id, source_feature, commune, sheet, parcel, landuse, map_area) "
-		"VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		"INSERT INTO parcels (geom, source_id, source_feature, commune, sheet, parcel, landuse, map_area, attrs) "
+		"VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 		bind_parcel, {R_COMMUNE, R_SHEET, R_PARCEL}, &sum->map};
 	const struct target boundaries = {
 		"boundaries", opts->boundaries, "communes", boundary_names,

@@ -80,6 +80,7 @@ CREATE TABLE parcels (
 	parcel INTEGER NOT NULL,
 	landuse TEXT,
 	map_area REAL,            -- the area written on the map, m²
+	attrs TEXT,               -- the source's other fields as a JSON object, decoded to UTF-8 NFC
 	source_id INTEGER NOT NULL REFERENCES sources(id),
 	source_feature INTEGER NOT NULL,
 	grp INTEGER,              -- parcel group 1/2/3 after classify
