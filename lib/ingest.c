@@ -593,10 +593,11 @@ static td_status missing_field(const struct target *t, OGRLayerH layer, enum rol
 
 /*
  * g (taken over and destroyed) as a multipolygon in the workspace CRS, ISO
- * WKB in *buf (grown as needed, kept for the next call); *len its size.
+ * WKB in *buf (grown as needed, kept for the next call); *len its size,
+ * *env its bounding box.
  */
 static td_status multipolygon_wkb(OGRGeometryH g, OGRCoordinateTransformationH ct, unsigned char **buf,
-				  size_t *cap, size_t *len, const char *where, td_error *err)
+				  size_t *cap, size_t *len, OGREnvelope *env, const char *where, td_error *err)
 {
 	td_status rc = TD_OK;
 
@@ -616,17 +617,51 @@ static td_status multipolygon_wkb(OGRGeometryH g, OGRCoordinateTransformationH c
 		*cap = *len;
 	}
 	OGR_G_ExportToIsoWkb(g, wkbNDR, *buf);
+	OGR_G_GetEnvelope(g, env);
 done:
 	OGR_G_DestroyGeometry(g);
 	return rc;
 }
 
+/*
+ * Layers are bulk loaded: the R-tree trigger is suspended for the stage and
+ * each row's box, known from OGR, goes into rtree_<table>_geom directly.
+ */
+static td_status bulk_begin(td_ws *ws, const char *table, sqlite3_stmt **rtree, td_error *err)
+{
+	char sql[128];
+	td_status rc = td_ws_rtree_suspend(ws, table, err);
+
+	snprintf(sql, sizeof(sql), "INSERT INTO rtree_%s_geom VALUES (?1, ?2, ?3, ?4, ?5)", table);
+	return rc == TD_OK ? td_ws_prepare(ws, sql, rtree, err) : rc;
+}
+
+/* Puts the trigger back when all went well (else the rollback does). Returns rc. */
+static td_status bulk_end(td_ws *ws, const char *table, sqlite3_stmt *rtree, td_status rc, td_error *err)
+{
+	sqlite3_finalize(rtree);
+	return rc == TD_OK ? td_ws_rtree_resume(ws, table, err) : rc;
+}
+
+/* The row just inserted into the R-tree. */
+static td_status index_row(td_ws *ws, sqlite3_stmt *rtree, const OGREnvelope *e, const char *where, td_error *err)
+{
+	sqlite3_reset(rtree);
+	sqlite3_bind_int64(rtree, 1, sqlite3_last_insert_rowid(ws->db));
+	sqlite3_bind_double(rtree, 2, e->MinX);
+	sqlite3_bind_double(rtree, 3, e->MaxX);
+	sqlite3_bind_double(rtree, 4, e->MinY);
+	sqlite3_bind_double(rtree, 5, e->MaxY);
+	return sqlite3_step(rtree) == SQLITE_DONE ? TD_OK : td_ws_sqlerr(ws, where, err);
+}
+
 static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer, const td_ingest_options *opts,
-			      td_encoding enc, int64_t source_id, sqlite3_stmt *ins, td_progress_fn progress, void *arg,
+			      td_encoding enc, int64_t source_id, sqlite3_stmt *ins, sqlite3_stmt *rtree, td_progress_fn progress, void *arg,
 			      td_ingest_summary *sum, td_error *err)
 {
 	OGRCoordinateTransformationH ct = NULL;
 	OGRFeatureH f = NULL;
+	OGREnvelope env;
 	unsigned char *wkb = NULL;
 	size_t wkb_cap = 0;
 	int idx[R_COUNT];
@@ -652,9 +687,10 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 			rc = t->bind(t, f, idx, opts, where, ins, err);
 		if (rc != TD_OK)
 			break;
-		if (g && !OGR_G_IsEmpty(g)) {
+		int indexed = g && !OGR_G_IsEmpty(g);
+		if (indexed) {
 			size_t n;
-			rc = multipolygon_wkb(OGR_F_StealGeometry(f), ct, &wkb, &wkb_cap, &n, where, err);
+			rc = multipolygon_wkb(OGR_F_StealGeometry(f), ct, &wkb, &wkb_cap, &n, &env, where, err);
 			if (rc != TD_OK)
 				break;
 			sqlite3_bind_blob(ins, 1, wkb, (int)n, SQLITE_STATIC);
@@ -666,6 +702,8 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 			rc = td_ws_sqlerr(ws, where, err);
 			break;
 		}
+		if (indexed && (rc = index_row(ws, rtree, &env, where, err)) != TD_OK)
+			break;
 		t->file->records++;
 		if (progress && t->file->records % 1000 == 0 &&
 		    !progress(total > 0 ? 0.5 * (double)t->file->records / (double)total : 0, "ingest map", arg))
@@ -801,7 +839,7 @@ static void add_sheet(td_ingest_file *map, const td_ingest_file *sheet)
 
 /* One DGN sheet into parcels (faces with a parcel number) and map_problems. */
 static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path, const td_map_profile *mp,
-			    const td_ingest_options *opts, sqlite3_stmt *ins, sqlite3_stmt *prob,
+			    const td_ingest_options *opts, sqlite3_stmt *ins, sqlite3_stmt *rtree, sqlite3_stmt *prob,
 			    td_ingest_summary *sum, td_dgn_result *r, td_error *err)
 {
 	td_ingest_file file = {0};
@@ -836,6 +874,7 @@ static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path,
 	for (size_t i = 0; rc == TD_OK && i < r->nparcels; i++) {
 		const td_dgn_parcel *pa = &r->parcels[i];
 		OGRGeometryH g = NULL;
+		OGREnvelope env;
 		size_t n;
 
 		if (pa->parcel <= 0)
@@ -845,7 +884,7 @@ static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path,
 			rc = td_error_set(err, TD_ERR_INTERNAL, "%s: cannot read the polygonized face", where);
 			break;
 		}
-		if ((rc = multipolygon_wkb(g, ct, &wkb, &wkb_cap, &n, where, err)) != TD_OK)
+		if ((rc = multipolygon_wkb(g, ct, &wkb, &wkb_cap, &n, &env, where, err)) != TD_OK)
 			break;
 		sqlite3_reset(ins);
 		sqlite3_clear_bindings(ins);
@@ -862,7 +901,7 @@ static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path,
 			sqlite3_bind_double(ins, 9, pa->label_area);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			rc = td_ws_sqlerr(ws, where, err);
-		else
+		else if ((rc = index_row(ws, rtree, &env, where, err)) == TD_OK)
 			file.records++;
 	}
 	if (rc == TD_OK)
@@ -894,8 +933,9 @@ static td_status ingest_dgn_map(td_ws *ws, const struct target *t, const td_inge
 	int n = 0;
 	td_map_profile mp;
 	td_dgn_result r;
-	sqlite3_stmt *ins = NULL, *prob = NULL;
+	sqlite3_stmt *ins = NULL, *prob = NULL, *rtree = NULL;
 	char path[4200];
+	int bulk = 0;
 	td_status rc = TD_OK;
 
 	*handled = 0;
@@ -920,17 +960,21 @@ static td_status ingest_dgn_map(td_ws *ws, const struct target *t, const td_inge
 				   "INSERT INTO map_problems (source_id, element, kind, commune, sheet, parcel, x, y, text) "
 				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 				   &prob, err);
+	if (rc == TD_OK && (rc = bulk_begin(ws, t->table, &rtree, err)) == TD_OK)
+		bulk = 1;
 	CPLPushErrorHandler(CPLQuietErrorHandler);
 	for (int i = 0; rc == TD_OK && i < (names ? n : 1); i++) {
 		if (names)
 			snprintf(path, sizeof(path), "%s/%s", t->path, names[i]->d_name);
 		else
 			snprintf(path, sizeof(path), "%s", t->path);
-		rc = ingest_dgn(ws, t, path, &mp, opts, ins, prob, sum, &r, err);
+		rc = ingest_dgn(ws, t, path, &mp, opts, ins, rtree, prob, sum, &r, err);
 		if (rc == TD_OK && progress && !progress(0.5 * (i + 1) / (names ? n : 1), "ingest map", arg))
 			rc = td_error_set(err, TD_ERR_CANCELLED, "cancelled");
 	}
 	CPLPopErrorHandler();
+	if (bulk)
+		rc = bulk_end(ws, t->table, rtree, rc, err);
 	td_dgn_result_release(&r);
 	sqlite3_finalize(prob);
 	sqlite3_finalize(ins);
@@ -980,9 +1024,9 @@ static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ing
 				 td_progress_fn progress, void *arg, td_ingest_summary *sum, td_error *err)
 {
 	GDALDatasetH ds = NULL;
-	sqlite3_stmt *ins = NULL;
+	sqlite3_stmt *ins = NULL, *rtree = NULL;
 	int64_t source_id;
-	int skip, layers = 0, dgn = 0;
+	int skip, layers = 0, dgn = 0, bulk = 0;
 	td_encoding enc = TD_ENC_UTF8;
 	td_status rc;
 
@@ -1001,6 +1045,8 @@ static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ing
 		rc = set_encoding(ws, source_id, t->file->encoding, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws, t->insert, &ins, err);
+	if (rc == TD_OK && (rc = bulk_begin(ws, t->table, &rtree, err)) == TD_OK)
+		bulk = 1;
 	for (int i = 0; rc == TD_OK && i < GDALDatasetGetLayerCount(ds); i++) {
 		OGRLayerH layer = GDALDatasetGetLayer(ds, i);
 		if (!is_polygonal(OGR_L_GetGeomType(layer))) {
@@ -1009,12 +1055,14 @@ static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ing
 			continue;
 		}
 		layers++;
-		rc = ingest_layer(ws, t, layer, opts, enc, source_id, ins, progress, arg, sum, err);
+		rc = ingest_layer(ws, t, layer, opts, enc, source_id, ins, rtree, progress, arg, sum, err);
 	}
 	if (rc == TD_OK && layers == 0)
 		rc = td_error_set(err, TD_ERR_INPUT, "%s '%s' has no polygon layer", t->kind, t->path);
 	if (rc == TD_OK)
 		rc = set_records(ws, source_id, t->file->records, err);
+	if (bulk)
+		rc = bulk_end(ws, t->table, rtree, rc, err);
 done:
 	sqlite3_finalize(ins);
 	CPLPopErrorHandler();
@@ -1233,8 +1281,13 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 	td_error_init(&why);
 	sum->reg.given = 1;
 	CPLPushErrorHandler(CPLQuietErrorHandler);
-	if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") == 0)
-		rc = text_encoding(ds, "register", opts->register_path, opts, sum, &enc, err);
+	if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") == 0) {
+		int ascii;
+		if (!opts->encoding && td_encoding_file_is_utf8(opts->register_path, &ascii))
+			enc = ascii ? TD_ENC_ASCII : TD_ENC_UTF8; /* no need to read it all twice */
+		else
+			rc = text_encoding(ds, "register", opts->register_path, opts, sum, &enc, err);
+	}
 	if (rc != TD_OK)
 		goto done;
 	snprintf(sum->reg.encoding, sizeof(sum->reg.encoding), "%s", td_encoding_name(enc));
