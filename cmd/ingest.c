@@ -6,7 +6,8 @@
 #include "ingest.h"
 
 static const char usage[] =
-	"thuadat ingest WORKSPACE [--map FILE|DIR [--map-profile P]] [--register FILE] [--boundaries FILE] "
+	"thuadat ingest WORKSPACE [--map FILE|DIR [--map-profile P]] [--register FILE [--register-profile P]] "
+	"[--boundaries FILE] "
 	"[--source-crs CRS | --source-province CODE] [--commune CODE] [--encoding ENC] [--scans DIR [--scan-pattern P]]";
 
 static void print_file(const char *label, const char *path, const td_ingest_file *f, const char *unit)
@@ -62,6 +63,7 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 		{"scans", required_argument, NULL, 'S'},
 		{"scan-pattern", required_argument, NULL, 'P'},
 		{"map-profile", required_argument, NULL, 'M'},
+		{"register-profile", required_argument, NULL, 'R'},
 		{"source-province", required_argument, NULL, 'p'},
 		CLI_GLOBAL_LONGOPTS,
 		{NULL, 0, NULL, 0}};
@@ -88,6 +90,8 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 			o.scan_pattern = optarg;
 		else if (c == 'M')
 			o.map_profile = optarg;
+		else if (c == 'R')
+			o.register_profile = optarg;
 		else if (c == 'p')
 			o.source_province = optarg;
 		else if (c == 'h') {
@@ -98,6 +102,7 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 			       "                     also dgn-combined-label)\n"
 			       "  --register FILE    land-register export: CSV (, ; or tab), XLSX or XLS; title rows above\n"
 			       "                     the header are skipped\n"
+			       "  --register-profile P  its header names: schemas/register/P.ini or a path (default)\n"
 			       "  --boundaries FILE  commune boundary polygons (fields MaXa, TenXa), for OUTSIDE_COMMUNE\n"
 			       "  --source-crs CRS   CRS of the map when the file names none (e.g. EPSG:9209)\n"
 			       "  --source-province CODE  or: the VN-2000 TM-3 zone of this province (01 = Hà Nội 105°00')\n"

@@ -41,7 +41,7 @@ static const char *const stage_names[] = {"init", "ingest", "check", "classify",
 static const char *const stage_keys[][MAX_KEYS] = {
 	{"crs", "province"},
 	{"map/", "register/", "source_crs", "commune", "boundaries/", "encoding", "scans/", "scan_pattern",
-	 "map_profile", "source_province"},
+	 "map_profile", "source_province", "register_profile"},
 	{"findings_csv/", "profile", "today", "threads"},
 	{"groups_csv/", "profile"},
 	{"out/", "c06"},
@@ -152,6 +152,7 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 		o.scan_pattern = st->v[7];
 		o.map_profile = st->v[8];
 		o.source_province = st->v[9];
+		o.register_profile = st->v[10];
 		if (!o.map && !o.register_path && !o.boundaries && !o.scans) {
 			fprintf(stderr, "thuadat: error: '%s': [ingest] needs map, register, boundaries or scans\n",
 				job->path);

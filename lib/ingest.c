@@ -3,6 +3,7 @@
 #include "dgn.h"
 #include "mapprofile.h"
 #include "encoding.h"
+#include "ini.h"
 #include "scans.h"
 #include "source.h"
 #include "text.h"
@@ -52,22 +53,23 @@ static const char *const map_names[R_COUNT][4] = {
 	[R_LANDUSE] = {"loaidat", "loai_dat", "mdsd"},
 };
 
-/* Register column headers. */
-static const char *const register_names[R_COUNT][4] = {
-	[R_COMMUNE] = {"mã xã"},
-	[R_SHEET] = {"số tờ"},
-	[R_PARCEL] = {"số thửa"},
-	[R_AREA] = {"diện tích"},
-	[R_LANDUSE] = {"loại đất"},
-	[R_OWNER] = {"họ tên chủ sử dụng"},
-	[R_CCCD] = {"số cccd"},
-	[R_BIRTH_YEAR] = {"năm sinh"},
-	[R_GENDER] = {"giới tính"},
-	[R_GCN_SERIAL] = {"số phát hành gcn", "số seri gcn", "số phát hành"},
-	[R_GCN_DATE] = {"ngày cấp", "ngày cấp gcn"},
-	[R_LAST_CHANGE] = {"ngày cập nhật", "ngày biến động"},
-	[R_PENDING] = {"ngày đăng ký biến động"},
-	[R_BIRTH_DATE] = {"ngày sinh"},
+/* Register columns: their key in a register profile (schemas/register/). */
+static const char *const column_keys[R_COUNT] = {
+	[R_COMMUNE] = "commune",	 [R_SHEET] = "sheet",	    [R_PARCEL] = "parcel",
+	[R_AREA] = "area",		 [R_LANDUSE] = "landuse",   [R_OWNER] = "owner",
+	[R_CCCD] = "cccd",		 [R_BIRTH_YEAR] = "birth_year", [R_GENDER] = "gender",
+	[R_GCN_SERIAL] = "gcn_serial", [R_GCN_DATE] = "gcn_date", [R_LAST_CHANGE] = "last_change",
+	[R_PENDING] = "pending",	 [R_BIRTH_DATE] = "birth_date",
+};
+
+#define COLUMN_NAMES 8
+
+/* The header names of each register column, as written and as td_text_fold keys. */
+struct columns {
+	const char *path;
+	char names[R_COUNT][COLUMN_NAMES][64];
+	char keys[R_COUNT][COLUMN_NAMES][64];
+	int n[R_COUNT];
 };
 
 /* Commune boundary attributes. */
@@ -718,26 +720,43 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 	return rc;
 }
 
-/* The DGN level profile opts names: a name in schemas/maps/ or a path to an .ini. */
-static td_status load_map_profile(td_ws *ws, const td_ingest_options *opts, td_map_profile *mp, td_error *err)
+/*
+ * A profile given by name (schemas/DIR/NAME.ini) or as a path to an .ini;
+ * NULL gives fallback.
+ */
+static td_status profile_path(td_ws *ws, const char *dir, const char *name, const char *fallback, char *path,
+			      size_t size, td_error *err)
 {
-	const char *name = opts->map_profile ? opts->map_profile : "dgn-separate-labels";
-	char rel[300], path[4200];
-	size_t n = strlen(name);
-	td_status rc;
+	char rel[300];
+	size_t n;
 
+	name = name ? name : fallback;
+	n = strlen(name);
 	if (strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".ini") == 0)) {
-		snprintf(path, sizeof(path), "%s", name);
-	} else {
-		snprintf(rel, sizeof(rel), "maps/%s.ini", name);
-		if ((rc = td_ctx_schema_file(ws->ctx, rel, path, sizeof(path), err)) != TD_OK)
-			return rc;
+		snprintf(path, size, "%s", name);
+		return TD_OK;
 	}
-	rc = td_map_profile_load(path, mp, err);
-	/* A profile that cannot be read is bad configuration, not bad data. */
+	snprintf(rel, sizeof(rel), "%s/%s.ini", dir, name);
+	return td_ctx_schema_file(ws->ctx, rel, path, size, err);
+}
+
+/* A profile that cannot be read is bad configuration, not bad data. */
+static td_status profile_error(td_status rc, td_error *err)
+{
 	if (rc == TD_ERR_INPUT)
 		err->code = rc = TD_ERR_USAGE;
 	return rc;
+}
+
+/* The DGN level profile opts names. */
+static td_status load_map_profile(td_ws *ws, const td_ingest_options *opts, td_map_profile *mp, td_error *err)
+{
+	char path[4200];
+	td_status rc = profile_path(ws, "maps", opts->map_profile, "dgn-separate-labels", path, sizeof(path), err);
+
+	if (rc == TD_OK)
+		rc = td_map_profile_load(path, mp, err);
+	return profile_error(rc, err);
 }
 
 static int is_dgn(const char *name)
@@ -1170,18 +1189,73 @@ static td_status register_row(OGRFeatureH f, const int idx[R_COUNT], char header
  */
 #define HEADER_SEARCH_ROWS 30
 
-static long find_header(OGRLayerH layer, td_encoding enc, const char *path, int idx[R_COUNT],
-			char headers[R_COUNT][128], td_error *why)
+static td_status on_column(const char *section, const char *key, const char *value, int line, void *arg,
+			   td_error *err)
+{
+	struct columns *c = arg;
+	char buf[1024];
+	char *save = NULL;
+	int r = 0;
+
+	if (strcmp(section, "columns") != 0)
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown section [%s] (expected [columns])", c->path,
+				    line, section);
+	if (!key)
+		return TD_OK;
+	while (r < R_COUNT && !(column_keys[r] && strcmp(column_keys[r], key) == 0))
+		r++;
+	if (r == R_COUNT)
+		return td_error_set(err, TD_ERR_USAGE,
+				    "'%s' line %d: unknown column '%s' (expected commune, sheet, parcel, area, landuse, "
+				    "owner, cccd, birth_year, birth_date, gender, gcn_serial, gcn_date, last_change "
+				    "or pending)",
+				    c->path, line, key);
+	c->n[r] = 0;
+	snprintf(buf, sizeof(buf), "%s", value);
+	for (char *tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
+		char *name = (char *)skip_space(tok);
+		size_t len = strlen(name);
+		while (len > 0 && name[len - 1] == ' ')
+			name[--len] = '\0';
+		if (!len)
+			continue;
+		if (c->n[r] == COLUMN_NAMES || len >= sizeof(c->names[0][0]) ||
+		    !td_text_fold(name, c->keys[r][c->n[r]], sizeof(c->keys[0][0])))
+			return td_error_set(err, TD_ERR_USAGE,
+					    "'%s' line %d: %s: at most %d names of up to 63 bytes of UTF-8", c->path,
+					    line, key, COLUMN_NAMES);
+		memcpy(c->names[r][c->n[r]++], name, len + 1);
+	}
+	return TD_OK;
+}
+
+/* The register column profile opts names; sheet and parcel must have names. */
+static td_status load_columns(td_ws *ws, const td_ingest_options *opts, struct columns *c, char *path, size_t size,
+			      td_error *err)
+{
+	td_status rc = profile_path(ws, "register", opts->register_profile, "default", path, size, err);
+
+	memset(c->n, 0, sizeof(c->n));
+	c->path = path;
+	if (rc == TD_OK)
+		rc = td_ini_parse(path, on_column, c, err);
+	if (rc == TD_OK && (!c->n[R_SHEET] || !c->n[R_PARCEL]))
+		rc = td_error_set(err, TD_ERR_USAGE, "'%s': no names for the sheet and parcel columns", path);
+	return profile_error(rc, err);
+}
+
+static long find_header(OGRLayerH layer, td_encoding enc, const char *path, const struct columns *c,
+			int idx[R_COUNT], char headers[R_COUNT][128], td_error *why)
 {
 	OGRFeatureH f;
 	char key[256];
 	long row = 0;
 
 	for (int n = 0; n < HEADER_SEARCH_ROWS && !row && (f = OGR_L_GetNextFeature(layer)) != NULL; n++) {
+		char where[4200];
 		int found = 0;
 		for (int r = 0; r < R_COUNT; r++)
 			idx[r] = -1;
-		char where[4200];
 		snprintf(where, sizeof(where), "register '%s' row %lld", path, (long long)OGR_F_GetFID(f));
 		if (recode(f, enc, where, why) != TD_OK) {
 			OGR_F_Destroy(f);
@@ -1189,11 +1263,11 @@ static long find_header(OGRLayerH layer, td_encoding enc, const char *path, int 
 		}
 		for (int i = 0; i < OGR_F_GetFieldCount(f); i++) {
 			const char *v = field_str(f, i);
-			if (!v || !td_text_key(v, key, sizeof(key)))
+			if (!v || !td_text_fold(v, key, sizeof(key)))
 				continue;
 			for (int r = 0; r < R_COUNT; r++)
-				for (int k = 0; k < 4 && register_names[r][k]; k++)
-					if (idx[r] < 0 && strcmp(key, register_names[r][k]) == 0) {
+				for (int k = 0; k < c->n[r]; k++)
+					if (idx[r] < 0 && strcmp(key, c->keys[r][k]) == 0) {
 						idx[r] = i;
 						snprintf(headers[r], sizeof(headers[0]), "%s", v);
 						found++;
@@ -1270,7 +1344,8 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 	GIntBig total;
 	int idx[R_COUNT], skip;
 	char headers[R_COUNT][128] = {{0}};
-	char where[4200];
+	char where[4200], profile[4200];
+	struct columns columns;
 	long header_row = 0;
 	td_encoding enc = TD_ENC_UTF8;
 	td_error why;
@@ -1280,6 +1355,10 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 		return err->code;
 	td_error_init(&why);
 	sum->reg.given = 1;
+	if ((rc = load_columns(ws, opts, &columns, profile, sizeof(profile), err)) != TD_OK) {
+		td_source_close_table(ds);
+		return rc;
+	}
 	CPLPushErrorHandler(CPLQuietErrorHandler);
 	if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") == 0) {
 		int ascii;
@@ -1294,7 +1373,7 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 	/* The first sheet with a header row is the register. */
 	for (int i = 0; i < GDALDatasetGetLayerCount(ds) && !header_row; i++) {
 		layer = GDALDatasetGetLayer(ds, i);
-		header_row = find_header(layer, enc, opts->register_path, idx, headers, &why);
+		header_row = find_header(layer, enc, opts->register_path, &columns, idx, headers, &why);
 	}
 	if (!header_row && why.code != TD_OK) {
 		rc = td_error_set(err, TD_ERR_INPUT, "%s", why.msg); /* the text could not be read at all */
@@ -1303,7 +1382,7 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 	if (!header_row) {
 		rc = td_error_set(err, TD_ERR_INPUT,
 				  "register '%s': no header row naming '%s' and '%s' in the first %d rows of any sheet",
-				  opts->register_path, register_names[R_SHEET][0], register_names[R_PARCEL][0],
+				  opts->register_path, columns.names[R_SHEET][0], columns.names[R_PARCEL][0],
 				  HEADER_SEARCH_ROWS);
 		goto done;
 	}
@@ -1312,7 +1391,8 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 		goto done;
 	if (idx[R_COMMUNE] < 0 && !opts->commune) {
 		rc = td_error_set(err, TD_ERR_INPUT, "register '%s' has no column '%s' in its header row (row %ld); "
-				  "or give --commune", opts->register_path, register_names[R_COMMUNE][0], header_row);
+				  "or give --commune", opts->register_path,
+				  columns.n[R_COMMUNE] ? columns.names[R_COMMUNE][0] : "commune", header_row);
 		goto done;
 	}
 	rc = dataset_source(ws, ds, opts->register_path, "register", "register_rows", NULL, &sum->reg, &source_id,

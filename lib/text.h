@@ -14,6 +14,13 @@
 int td_text_key(const char *s, char *buf, size_t size);
 
 /*
+ * td_text_key without diacritics, đ read as d: "Số tờ", "SO TO" and
+ * "So to" all give "so to". For matching column headers typed with or
+ * without Vietnamese marks; never for names (it merges different ones).
+ */
+int td_text_fold(const char *s, char *buf, size_t size);
+
+/*
  * Validate UTF-8 and normalise to NFC into a new string (caller frees).
  * TD_ERR_INPUT if s is not valid UTF-8 (message: "not valid UTF-8").
  */

@@ -71,7 +71,7 @@ run 4 ingest ws.gpkg --register bad.csv
 contains err.txt "register 'bad.csv' row 3, column 'Diện tích': '12a' is not an area in m²"
 printf 'Mã xã,Số tờ,Diện tích\n11311,1,500\n' >nokey.csv
 run 4 ingest ws.gpkg --register nokey.csv
-contains err.txt "register 'nokey.csv': no header row naming 'số tờ' and 'số thửa'"
+contains err.txt "register 'nokey.csv': no header row naming 'Số tờ' and 'Số thửa'"
 printf 'Mã xã,Số tờ,Số thửa\n11311,x,1\n' >badsheet.csv
 run 4 ingest ws.gpkg --register badsheet.csv
 contains err.txt "register 'badsheet.csv' row 2: sheet number 'x' is not a positive whole number"

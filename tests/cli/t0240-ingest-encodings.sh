@@ -58,7 +58,7 @@ contains err.txt "register 'fields.csv' row 3: 5 fields, but the header (row 1) 
 printf 'Ma,To,Thua\n11311,1,1\n' >other.csv
 ogr2ogr -f XLSX noheader.xlsx other.csv
 run 4 ingest ws.gpkg --register noheader.xlsx
-contains err.txt "register 'noheader.xlsx': no header row naming 'số tờ' and 'số thửa' in the first 30 rows of any sheet"
+contains err.txt "register 'noheader.xlsx': no header row naming 'Số tờ' and 'Số thửa' in the first 30 rows of any sheet"
 printf 'Mã xã;Số tờ;Số thửa;Diện tích\n11311;1;1;"500,5"\n11311;1;2;năm trăm\n' >nan.csv
 run 4 ingest ws.gpkg --register nan.csv
 contains err.txt "register 'nan.csv' row 3, column 'Diện tích': 'năm trăm' is not an area in m²"
