@@ -65,13 +65,19 @@ struct layouts {
 };
 
 /*
+ * The report covers the communes in parcel_grade; after classify that is
+ * every commune of the map and the register.
+ */
+#define GRADED "r.commune IN (SELECT commune FROM parcel_grade)"
+
+/*
  * Parcels whose oldest pending change is older than the deadline at the
  * as-of date, as CHANGE_OVERDUE counts them: ?1 as-of date, ?2 deadline days.
  */
 #define OVERDUE_SQL                                                                                                    \
 	"SELECT r.commune AS commune, r.sheet AS sheet, r.parcel AS parcel, min(r.pending_since) AS since, "          \
 	"min(r.source_row) AS source_row FROM register_rows r WHERE r.pending_since <= ?1 "                            \
-	"AND julianday(?1) - julianday(r.pending_since) > ?2 GROUP BY r.commune, r.sheet, r.parcel"
+	"AND julianday(?1) - julianday(r.pending_since) > ?2 AND " GRADED " GROUP BY r.commune, r.sheet, r.parcel"
 
 double td_report_rate(const td_report_figures *f)
 {
@@ -271,7 +277,7 @@ static td_status add_counts(td_ws *ws, td_report *r, sqlite3_stmt *st, enum figu
 #define HOLDERS_SQL(group)                                                                                             \
 	"SELECT " group "count(DISTINCT r.owner_id), "                                                                 \
 	"count(DISTINCT CASE WHEN o.verification = 'matched' THEN o.id END) FROM register_rows r "                     \
-	"JOIN owners o ON o.id = r.owner_id WHERE r.gcn_serial IS NOT NULL"
+	"JOIN owners o ON o.id = r.owner_id WHERE r.gcn_serial IS NOT NULL AND " GRADED
 
 static td_status read_figures(td_ws *ws, td_report *r, td_error *err)
 {
