@@ -177,17 +177,6 @@ static void reg_add(struct reg_info *ri, sqlite3_stmt *st, int i)
 		ri->source_row = (long)sqlite3_column_int64(st, i + 7);
 }
 
-/* A yyyy-mm-dd text as a date value; anything else as text. */
-static void date_value(td_value *v, const char *s)
-{
-	long days;
-
-	if (td_date_parse(s, &days))
-		td_value_date(v, days);
-	else
-		td_value_text(v, s);
-}
-
 static td_status write_summary(td_ws *ws, struct queries *q, const struct layouts *l, td_xlsx *x,
 			       const char *commune, long today, td_error *err)
 {
@@ -294,8 +283,8 @@ static td_status write_group(td_ws *ws, struct queries *q, const struct layouts 
 		td_value_text(&v[G_OWNERS], joined_text(&ri->owners));
 		td_value_text(&v[G_CCCD], joined_text(&ri->cccds));
 		td_value_text(&v[G_GCN_SERIAL], ri->serial);
-		date_value(&v[G_GCN_DATE], ri->gcn_date);
-		date_value(&v[G_LAST_CHANGE], ri->last_change);
+		td_value_iso_date(&v[G_GCN_DATE], ri->gcn_date);
+		td_value_iso_date(&v[G_LAST_CHANGE], ri->last_change);
 		td_value_number(&v[G_GROUP], grp);
 		td_value_column(&v[G_CRITERIA], st, 5, TD_CELL_TEXT);
 		td_value_column(&v[G_RULES], st, 6, TD_CELL_TEXT);
@@ -352,7 +341,7 @@ static td_status write_certificate(td_xlsx *x, const char *commune, long seq, sq
 	td_value_number(&v[C_SHEET], (double)sheet);
 	td_value_number(&v[C_PARCEL], (double)parcel);
 	td_value_text(&v[C_GCN_SERIAL], ri->serial);
-	date_value(&v[C_GCN_DATE], ri->gcn_date);
+	td_value_iso_date(&v[C_GCN_DATE], ri->gcn_date);
 	td_value_text(&v[C_OWNERS], joined_text(&ri->owners));
 	td_value_text(&v[C_CCCD], joined_text(&ri->cccds));
 	td_value_null(&v[C_AREA]);
@@ -569,28 +558,15 @@ static void finalize_queries(struct queries *q)
 
 static td_status read_layouts(td_ws *ws, struct layouts *l, td_error *err)
 {
-	struct {
-		const char *file;
-		td_layout *layout;
-		const td_field *fields;
-		int n;
-	} files[] = {
-		{"xlsx/summary.csv", &l->summary, summary_fields, S_COUNT},
-		{"xlsx/groups.csv", &l->groups, group_fields, G_COUNT},
-		{"xlsx/findings.csv", &l->findings, finding_fields, F_COUNT},
-		{"xlsx/certificates.csv", &l->certificates, cert_fields, C_COUNT},
+	const td_layout_file files[] = {
+		{"summary.csv", &l->summary, summary_fields, S_COUNT},
+		{"groups.csv", &l->groups, group_fields, G_COUNT},
+		{"findings.csv", &l->findings, finding_fields, F_COUNT},
+		{"certificates.csv", &l->certificates, cert_fields, C_COUNT},
 	};
-	char path[4200];
-	td_status rc = td_ctx_schema_file(ws->ctx, "xlsx/sheets.csv", path, sizeof(path), err);
 
-	if (rc == TD_OK)
-		rc = td_layout_read_names(path, sheet_keys, SH_COUNT, l->names, err);
-	for (size_t i = 0; rc == TD_OK && i < sizeof(files) / sizeof(files[0]); i++) {
-		rc = td_ctx_schema_file(ws->ctx, files[i].file, path, sizeof(path), err);
-		if (rc == TD_OK)
-			rc = td_layout_read(path, files[i].fields, files[i].n, files[i].layout, err);
-	}
-	return rc;
+	return td_layout_read_book(ws->ctx, "xlsx", sheet_keys, SH_COUNT, l->names, files,
+				   (int)(sizeof(files) / sizeof(files[0])), err);
 }
 
 static long today_local(void)

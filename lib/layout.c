@@ -186,3 +186,23 @@ td_status td_layout_read_names(const char *path, const char *const *keys, int nk
 			rc = td_error_set(err, TD_ERR_USAGE, "'%s': no line for sheet '%s'", path, keys[i]);
 	return rc;
 }
+
+td_status td_layout_read_book(const td_ctx *ctx, const char *dir, const char *const *keys, int nkeys,
+			      char (*names)[TD_SHEET_NAME_MAX], const td_layout_file *files, int nfiles,
+			      td_error *err)
+{
+	char rel[512], path[4200];
+	td_status rc;
+
+	snprintf(rel, sizeof(rel), "%s/sheets.csv", dir);
+	rc = td_ctx_schema_file(ctx, rel, path, sizeof(path), err);
+	if (rc == TD_OK)
+		rc = td_layout_read_names(path, keys, nkeys, names, err);
+	for (int i = 0; rc == TD_OK && i < nfiles; i++) {
+		snprintf(rel, sizeof(rel), "%s/%s", dir, files[i].name);
+		rc = td_ctx_schema_file(ctx, rel, path, sizeof(path), err);
+		if (rc == TD_OK)
+			rc = td_layout_read(path, files[i].fields, files[i].nfields, files[i].layout, err);
+	}
+	return rc;
+}

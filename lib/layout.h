@@ -22,6 +22,7 @@
 #ifndef TD_LAYOUT_H
 #define TD_LAYOUT_H
 
+#include "ctx.h"
 #include "error.h"
 
 typedef enum td_cell_type {
@@ -79,5 +80,21 @@ td_status td_layout_read(const char *path, const td_field *fields, int nfields, 
  */
 td_status td_layout_read_names(const char *path, const char *const *keys, int nkeys,
 			       char (*names)[TD_SHEET_NAME_MAX], td_error *err);
+
+/* One layout file of a workbook and the fields its sheet offers. */
+typedef struct td_layout_file {
+	const char *name;      /* file name inside the workbook's directory, "groups.csv" */
+	td_layout *layout;     /* filled */
+	const td_field *fields;
+	int nfields;
+} td_layout_file;
+
+/*
+ * Read a workbook's sheet names from schemas/<dir>/sheets.csv (keys as for
+ * td_layout_read_names) and each of its layout files from schemas/<dir>/.
+ */
+td_status td_layout_read_book(const td_ctx *ctx, const char *dir, const char *const *keys, int nkeys,
+			      char (*names)[TD_SHEET_NAME_MAX], const td_layout_file *files, int nfiles,
+			      td_error *err);
 
 #endif

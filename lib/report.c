@@ -406,37 +406,14 @@ static td_status store_snapshot(td_ws *ws, const td_report *r, td_error *err)
 
 static td_status read_layouts(td_ws *ws, struct layouts *l, td_error *err)
 {
-	struct {
-		const char *file;
-		td_layout *layout;
-		const td_field *fields;
-		int n;
-	} files[] = {
-		{"report/info.csv", &l->info, info_fields, I_COUNT},
-		{"report/communes.csv", &l->communes, commune_fields, R_COUNT},
-		{"report/alerts.csv", &l->alerts, alert_fields, A_COUNT},
+	const td_layout_file files[] = {
+		{"info.csv", &l->info, info_fields, I_COUNT},
+		{"communes.csv", &l->communes, commune_fields, R_COUNT},
+		{"alerts.csv", &l->alerts, alert_fields, A_COUNT},
 	};
-	char path[4200];
-	td_status rc = td_ctx_schema_file(ws->ctx, "report/sheets.csv", path, sizeof(path), err);
 
-	if (rc == TD_OK)
-		rc = td_layout_read_names(path, sheet_keys, SH_COUNT, l->names, err);
-	for (size_t i = 0; rc == TD_OK && i < sizeof(files) / sizeof(files[0]); i++) {
-		rc = td_ctx_schema_file(ws->ctx, files[i].file, path, sizeof(path), err);
-		if (rc == TD_OK)
-			rc = td_layout_read(path, files[i].fields, files[i].n, files[i].layout, err);
-	}
-	return rc;
-}
-
-static void date_value(td_value *v, const char *iso)
-{
-	long days;
-
-	if (td_date_parse(iso, &days))
-		td_value_date(v, days);
-	else
-		td_value_text(v, iso);
+	return td_layout_read_book(ws->ctx, "report", sheet_keys, SH_COUNT, l->names, files,
+				   (int)(sizeof(files) / sizeof(files[0])), err);
 }
 
 static td_status write_info(const struct layouts *l, const td_report *r, td_xlsx *x, td_error *err)
@@ -456,7 +433,7 @@ static td_status write_info(const struct layouts *l, const td_report *r, td_xlsx
 		case 1:
 		case 2:
 		case 3:
-			date_value(&v[I_VALUE], i == 1 ? r->from : i == 2 ? r->to : r->as_of);
+			td_value_iso_date(&v[I_VALUE], i == 1 ? r->from : i == 2 ? r->to : r->as_of);
 			break;
 		case 4:
 			td_value_text(&v[I_VALUE], r->total.has_prev ? r->total.prev_week : "chưa có");

@@ -59,11 +59,18 @@ void td_value_date(td_value *v, long days)
 	v->days = days;
 }
 
-void td_value_column(td_value *v, sqlite3_stmt *st, int i, td_cell_type type)
+void td_value_iso_date(td_value *v, const char *s)
 {
-	const char *s;
 	long days;
 
+	if (td_date_parse(s, &days))
+		td_value_date(v, days);
+	else
+		td_value_text(v, s);
+}
+
+void td_value_column(td_value *v, sqlite3_stmt *st, int i, td_cell_type type)
+{
 	if (sqlite3_column_type(st, i) == SQLITE_NULL) {
 		td_value_null(v);
 		return;
@@ -74,11 +81,7 @@ void td_value_column(td_value *v, sqlite3_stmt *st, int i, td_cell_type type)
 		td_value_number(v, sqlite3_column_double(st, i));
 		return;
 	case TD_CELL_DATE:
-		s = (const char *)sqlite3_column_text(st, i);
-		if (td_date_parse(s, &days))
-			td_value_date(v, days);
-		else
-			td_value_text(v, s); /* shown as it is rather than lost */
+		td_value_iso_date(v, (const char *)sqlite3_column_text(st, i));
 		return;
 	case TD_CELL_TEXT:
 	case TD_CELL_ANY:

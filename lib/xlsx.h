@@ -48,6 +48,8 @@ void td_value_null(td_value *v);
 void td_value_text(td_value *v, const char *s);
 void td_value_number(td_value *v, double n);
 void td_value_date(td_value *v, long days);
+/* A yyyy-mm-dd text as a date; other text as text, so a bad date still shows. */
+void td_value_iso_date(td_value *v, const char *s);
 
 /*
  * Column i of a result row as a value of the given type: text as text,
