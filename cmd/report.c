@@ -85,8 +85,8 @@ int stage_report(td_cli *cli, const char *path, const td_report_options *opts)
 		print_row(&r.total);
 		printf("wrote %s and %s\n", r.xlsx, r.html);
 		if (r.total.now.overdue)
-			printf("%ld parcels with a pending change older than %d days: see the workbook's list\n",
-			       r.total.now.overdue, r.deadline_days);
+			printf("%ld parcel%s with a pending change older than %d days: see the workbook's list\n",
+			       r.total.now.overdue, r.total.now.overdue == 1 ? "" : "s", r.deadline_days);
 	}
 	rc = r.total.now.overdue ? EXIT_WARNINGS : EXIT_GOOD;
 	td_report_release(&r);

@@ -24,7 +24,7 @@ commune    parcels      group 1      group 2      group 3       verified    rate
 11329            4            2            1            1            0/5    0.0%        0          0
 total           13            7            4            2           0/13    0.0%        0          1
 wrote rep/report-2026-W44.xlsx and rep/report-2026-W44.html
-1 parcels with a pending change older than 30 days: see the workbook's list
+1 parcel with a pending change older than 30 days: see the workbook's list
 EOT
 same expected.txt out.txt
 eq "644 644" "$(mode rep/report-2026-W44.xlsx) $(mode rep/report-2026-W44.html)" "file modes (no personal data)"
