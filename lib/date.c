@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 long td_date_days(int year, int month, int day)
 {
@@ -13,6 +14,16 @@ long td_date_days(int year, int month, int day)
 	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 
 	return era * 146097 + doe - 719468;
+}
+
+long td_date_today(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm))
+		gmtime_r(&now, &tm);
+	return td_date_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 void td_date_civil(long days, int *year, int *month, int *day)

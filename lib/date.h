@@ -22,6 +22,9 @@ typedef struct td_week {
 /* Days since 1970-01-01 of a valid date (month 1..12, day within the month). */
 long td_date_days(int year, int month, int day);
 
+/* Today in the local time zone, as days since 1970-01-01. */
+long td_date_today(void);
+
 /* The calendar date of a day count. */
 void td_date_civil(long days, int *year, int *month, int *day);
 

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /*
  * Excel keeps at most 32,767 characters in a cell; counting bytes, which
@@ -569,16 +568,6 @@ static td_status read_layouts(td_ws *ws, struct layouts *l, td_error *err)
 				   (int)(sizeof(files) / sizeof(files[0])), err);
 }
 
-static long today_local(void)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (!localtime_r(&now, &tm))
-		gmtime_r(&now, &tm);
-	return td_date_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
 static void summary_json(td_export_summary *sum)
 {
 	snprintf(sum->json, sizeof(sum->json),
@@ -595,7 +584,7 @@ td_status td_export_run(td_ws *ws, const td_export_options *opts, td_progress_fn
 	char **communes = NULL;
 	char dir[4096], path[4200];
 	size_t n = 0, len;
-	long today = today_local();
+	long today = td_date_today();
 	td_status rc;
 
 	assert(ws && ws->db && opts && sum);

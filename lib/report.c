@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* The sheets of the workbook, by their keys in schemas/report/sheets.csv. */
 enum sheet { SH_INFO, SH_COMMUNES, SH_ALERTS, SH_COUNT };
@@ -107,13 +106,8 @@ static td_status resolve_period(const td_report_options *o, td_report *r, td_err
 	if (o->week && !td_week_parse(o->week, &w))
 		return td_error_set(err, TD_ERR_USAGE, "week '%s': expected YYYY-Www, an ISO week such as 2026-W45",
 				    o->week);
-	if (!o->date && !o->week) {
-		time_t now = time(NULL);
-		struct tm tm;
-		if (!localtime_r(&now, &tm))
-			gmtime_r(&now, &tm);
-		as_of = td_date_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-	}
+	if (!o->date && !o->week)
+		as_of = td_date_today();
 	if (!o->week)
 		w = td_week_of(as_of);
 	else if (!o->date)

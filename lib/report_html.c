@@ -219,7 +219,7 @@ static void title(FILE *f, const td_report *r)
 
 	fputs("<h1>Báo cáo tiến độ làm sạch dữ liệu đất đai</h1>\n<p class=\"meta\">", f);
 	fmt_week(week, sizeof(week), r->week);
-	week[0] = 'T';
+	week[0] = 'T'; /* "tuần" starts the line: "Tuần" */
 	fprintf(f, "%s (%s – %s) · số liệu tính đến ngày %s · ", week, fmt_date(from, sizeof(from), r->from),
 		fmt_date(to, sizeof(to), r->to), fmt_date(as_of, sizeof(as_of), r->as_of));
 	if (r->total.has_prev)

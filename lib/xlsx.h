@@ -1,10 +1,10 @@
 /*
  * XLSX workbooks of tables, on libxlsxwriter in constant-memory mode: each
  * sheet is streamed row by row to a temporary file, so memory does not grow
- * with the rows. A table has a column layout (lib/layout.h), a bold header
- * row, frozen with an autofilter; when it reaches the row limit it
- * continues on a new sheet "<name> (2)", "<name> (3)", ... with the header
- * repeated.
+ * with the rows. A table has a column layout (lib/layout.h) and a bold
+ * header row; a list (TD_XLSX_LIST) also has the header frozen and an
+ * autofilter, and when it reaches the row limit it continues on a new sheet
+ * "<name> (2)", "<name> (3)", ... with the header repeated.
  *
  *     td_xlsx *x;
  *     td_value v[NFIELDS];
