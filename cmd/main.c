@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{"check", cmd_check, "check every parcel against the rules; write findings"},
 	{"classify", cmd_classify, "put every parcel in group 1, 2 or 3 with the reasons"},
 	{"export", cmd_export, "write one Excel workbook per commune"},
+	{"report", cmd_report, "weekly progress report (XLSX and HTML) with overdue-change alerts"},
 	{"accept", cmd_accept, "acceptance gate for a delivery: check, classify, compare with thresholds"},
 	{"run", cmd_run, "run the stages listed in a job file (what cron calls)"},
 };

@@ -15,12 +15,15 @@
  *     [classify]
  *     [export]
  *     out = out/xlsx
+ *     [report]
+ *     out = out/bao-cao
  */
 #include "check.h"
 #include "cli.h"
 #include "export.h"
 #include "ingest.h"
 #include "ini.h"
+#include "report.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -33,9 +36,9 @@ static const char usage[] = "thuadat run JOB.ini";
 #define MAX_STRINGS 256
 #define MAX_KEYS 12
 
-enum stage_kind { S_INIT, S_INGEST, S_CHECK, S_CLASSIFY, S_EXPORT };
+enum stage_kind { S_INIT, S_INGEST, S_CHECK, S_CLASSIFY, S_EXPORT, S_REPORT };
 
-static const char *const stage_names[] = {"init", "ingest", "check", "classify", "export"};
+static const char *const stage_names[] = {"init", "ingest", "check", "classify", "export", "report"};
 
 /* The keys each section accepts; keys ending in '/' are paths. */
 static const char *const stage_keys[][MAX_KEYS] = {
@@ -45,6 +48,7 @@ static const char *const stage_keys[][MAX_KEYS] = {
 	{"findings_csv/", "profile", "today", "threads"},
 	{"groups_csv/", "profile"},
 	{"out/", "c06"},
+	{"out/", "week", "date", "profile", "target"},
 };
 
 struct stage {
@@ -108,7 +112,7 @@ static td_status on_key(const char *section, const char *key, const char *value,
 				return TD_OK;
 			}
 		return td_error_set(err, TD_ERR_USAGE,
-				    "'%s' line %d: unknown stage [%s] (expected init, ingest, check, classify or export)",
+				    "'%s' line %d: unknown stage [%s] (expected init, ingest, check, classify, export or report)",
 				    job->path, line, section);
 	}
 	st = &job->stages[job->n - 1];
@@ -193,6 +197,26 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 			return EXIT_USAGE;
 		}
 		return stage_export(cli, job->workspace, &o, st->v[1] && strcmp(st->v[1], "yes") == 0);
+	}
+	case S_REPORT: {
+		td_report_options o = TD_REPORT_OPTIONS_INIT;
+		char *end, today[11];
+		int rc;
+		o.out_dir = st->v[0];
+		o.week = st->v[1];
+		o.date = st->v[2];
+		if ((rc = report_profile(cli, st->v[3], &o, today)) != EXIT_GOOD)
+			return rc;
+		if (!o.out_dir) {
+			fprintf(stderr, "thuadat: error: '%s': [report] needs out\n", job->path);
+			return EXIT_USAGE;
+		}
+		if (st->v[4] && ((o.target = strtod(st->v[4], &end)) < 0 || o.target > 100 || *end)) {
+			fprintf(stderr, "thuadat: error: '%s': [report] target = '%s': expected a percentage\n",
+				job->path, st->v[4]);
+			return EXIT_USAGE;
+		}
+		return stage_report(cli, job->workspace, &o);
 	}
 	}
 	return EXIT_FAILURE_IO;

@@ -107,3 +107,32 @@ int td_text_parse_decimal(const char *s, double *out)
 	*out = strtod(buf, &end);
 	return end != buf && *skip_space(end) == '\0' && isfinite(*out);
 }
+
+size_t td_utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+size_t td_utf8_copy(char *buf, size_t size, const char *s, size_t max)
+{
+	size_t i = 0, chars = 0;
+
+	if (size == 0)
+		return 0;
+	while (s[i] && chars < max) {
+		size_t n = 1;
+		while ((((unsigned char)s[i + n]) & 0xC0) == 0x80)
+			n++;
+		if (i + n >= size)
+			break;
+		i += n;
+		chars++;
+	}
+	memcpy(buf, s, i);
+	buf[i] = '\0';
+	return i;
+}

@@ -35,4 +35,13 @@ int td_text_parse_long(const char *s, long *out);
  */
 int td_text_parse_decimal(const char *s, double *out);
 
+/* The number of characters in UTF-8 text (continuation bytes 10xxxxxx are not counted). */
+size_t td_utf8_len(const char *s);
+
+/*
+ * Copy at most max characters of s into buf (size bytes), cut at a
+ * character boundary so the copy stays valid UTF-8; returns the bytes copied.
+ */
+size_t td_utf8_copy(char *buf, size_t size, const char *s, size_t max);
+
 #endif

@@ -253,6 +253,25 @@ CREATE TABLE id_key_changes (
 	new_commune TEXT, new_sheet INTEGER, new_parcel INTEGER
 );
 
+-- Figures of each weekly report (thuadat report): one row per commune and
+-- one for the whole workspace (commune '*'). The next report shows the
+-- change since the latest earlier week; reporting a week again replaces it.
+CREATE TABLE report_snapshots (
+	week TEXT NOT NULL,             -- ISO week, 'YYYY-Www'
+	commune TEXT NOT NULL,          -- commune code, '*' for the total
+	as_of TEXT NOT NULL,            -- yyyy-mm-dd the figures were taken at
+	run_id INTEGER NOT NULL REFERENCES runs(id),
+	parcels INTEGER NOT NULL,       -- parcel keys graded
+	group1 INTEGER NOT NULL,
+	group2 INTEGER NOT NULL,
+	group3 INTEGER NOT NULL,
+	holders INTEGER NOT NULL,       -- owners holding a certificate
+	verified INTEGER NOT NULL,      -- of them, verification = 'matched'
+	certificates_updated INTEGER NOT NULL, -- issued or changed in the week
+	overdue INTEGER NOT NULL,       -- parcels with an overdue pending change
+	PRIMARY KEY (week, commune)
+);
+
 -- Reference tables, loaded from schemas/ref/<table>.csv.
 CREATE TABLE ref_provinces (
 	code TEXT PRIMARY KEY,          -- 2-digit province code
