@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{"classify", cmd_classify, "put every parcel in group 1, 2 or 3 with the reasons"},
 	{"export", cmd_export, "write one Excel workbook per commune"},
 	{"accept", cmd_accept, "acceptance gate for a delivery: check, classify, compare with thresholds"},
+	{"merge", cmd_merge, "merge former provinces' workspaces under the new commune codes, in one CRS"},
 	{"run", cmd_run, "run the stages listed in a job file (what cron calls)"},
 };
 
