@@ -4,8 +4,8 @@
  * say where the report is. Exit 2 when something was left for people to
  * resolve (unassigned rows, key collisions, owner conflicts), 1 on warnings.
  */
-#include "cli.h"
 #include "merge.h"
+#include "cli.h"
 
 #include <string.h>
 
@@ -35,15 +35,14 @@ static void print_summary(const td_merge_summary *s, const char *out)
 
 int cmd_merge(int argc, char **argv, td_cli *cli)
 {
-	static const struct option longopts[] = {
-		{"crosswalk", required_argument, NULL, 'c'},
-		{"sheets", required_argument, NULL, 's'},
-		{"boundaries", required_argument, NULL, 'b'},
-		{"target-crs", required_argument, NULL, 't'},
-		{"report", required_argument, NULL, 'r'},
-		{"force", no_argument, NULL, 'f'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"crosswalk", required_argument, NULL, 'c'},
+						 {"sheets", required_argument, NULL, 's'},
+						 {"boundaries", required_argument, NULL, 'b'},
+						 {"target-crs", required_argument, NULL, 't'},
+						 {"report", required_argument, NULL, 'r'},
+						 {"force", no_argument, NULL, 'f'},
+						 CLI_GLOBAL_LONGOPTS,
+						 {NULL, 0, NULL, 0}};
 	td_merge_options o = TD_MERGE_OPTIONS_INIT;
 	td_merge_summary sum;
 	td_error err;
@@ -73,12 +72,13 @@ int cmd_merge(int argc, char **argv, td_cli *cli)
 			break;
 		case 'h':
 			printf("usage: %s\n\n"
-			       "  --crosswalk FILE   old -> new commune codes (CSV; a bare name is schemas/crosswalk/NAME.csv,\n"
-			       "                     e.g. haiphong-2025)\n"
-			       "  --sheets FILE      sheet reference table: old commune, old sheet -> new commune, new sheet\n"
-			       "                     (CSV; a header alone keeps every sheet number)\n"
+			       "  --crosswalk FILE   old -> new commune codes (CSV); a bare name is\n"
+			       "                     schemas/crosswalk/NAME.csv, e.g. haiphong-2025\n"
+			       "  --sheets FILE      sheet reference table: old commune, old sheet -> new commune,\n"
+			       "                     new sheet (CSV; a header alone keeps every sheet number)\n"
 			       "  --boundaries FILE  polygons of the new communes (field code or MaXa), to place the\n"
-			       "                     parcels of split communes; default: the inputs' own new boundaries\n"
+			       "                     parcels of split communes; default: the inputs' own new\n"
+			       "                     boundaries\n"
 			       "  --target-crs CRS   CRS of the output (default: the first input's)\n"
 			       "  --report DIR       where the report goes (default: OUT without .gpkg, plus -merge)\n"
 			       "  --force            replace OUT if it exists\n\n"

@@ -69,8 +69,8 @@ static td_status csv_open(struct csv_table *t, const char *what, const char *pat
 		for (k = 0; names[k] && strcmp(names[k], name) != 0; k++)
 			;
 		if (!names[k])
-			return td_error_set(err, TD_ERR_INPUT, "%s '%s' line 1: unknown column '%s' (expected %s)", what,
-					    path, name, list);
+			return td_error_set(err, TD_ERR_INPUT, "%s '%s' line 1: unknown column '%s' (expected %s)",
+					    what, path, name, list);
 		if (t->col[k] >= 0)
 			return td_error_set(err, TD_ERR_INPUT, "%s '%s' line 1: column '%s' appears twice", what, path,
 					    name);
@@ -78,8 +78,8 @@ static td_status csv_open(struct csv_table *t, const char *what, const char *pat
 	}
 	for (int k = 0; k < n; k++)
 		if (required[k] && t->col[k] < 0)
-			return td_error_set(err, TD_ERR_INPUT, "%s '%s' line 1: no column '%s' (expected %s)", what, path,
-					    names[k], list);
+			return td_error_set(err, TD_ERR_INPUT, "%s '%s' line 1: no column '%s' (expected %s)", what,
+					    path, names[k], list);
 	return TD_OK;
 }
 
@@ -117,7 +117,8 @@ static td_status csv_code(const struct csv_table *t, OGRFeatureH f, int k, const
 {
 	const char *s = csv_cell(t, f, k);
 	if (!td_commune_code_parse(s, out))
-		return td_error_set(err, TD_ERR_INPUT, "%s '%s' line %ld, column '%s': '%s' is not a commune code (1 to 5 digits)",
+		return td_error_set(err, TD_ERR_INPUT,
+				    "%s '%s' line %ld, column '%s': '%s' is not a commune code (1 to 5 digits)",
 				    t->what, t->path, csv_line(f), column, s ? s : "");
 	return TD_OK;
 }
@@ -132,23 +133,25 @@ static td_status csv_name(const struct csv_table *t, OGRFeatureH f, int k, const
 	if (!s)
 		return TD_OK;
 	if (td_text_nfc(s, &nfc, NULL) != TD_OK)
-		return td_error_set(err, TD_ERR_INPUT, "%s '%s' line %ld, column '%s': text is not valid UTF-8", t->what,
-				    t->path, csv_line(f), column);
+		return td_error_set(err, TD_ERR_INPUT, "%s '%s' line %ld, column '%s': text is not valid UTF-8",
+				    t->what, t->path, csv_line(f), column);
 	if (strlen(nfc) >= TD_NAME_SIZE) {
 		free(nfc);
-		return td_error_set(err, TD_ERR_INPUT, "%s '%s' line %ld, column '%s': name longer than %d bytes", t->what,
-				    t->path, csv_line(f), column, TD_NAME_SIZE - 1);
+		return td_error_set(err, TD_ERR_INPUT, "%s '%s' line %ld, column '%s': name longer than %d bytes",
+				    t->what, t->path, csv_line(f), column, TD_NAME_SIZE - 1);
 	}
 	snprintf(out, TD_NAME_SIZE, "%s", nfc);
 	free(nfc);
 	return TD_OK;
 }
 
-static td_status csv_sheet(const struct csv_table *t, OGRFeatureH f, int k, const char *column, long *out, td_error *err)
+static td_status csv_sheet(const struct csv_table *t, OGRFeatureH f, int k, const char *column, long *out,
+			   td_error *err)
 {
 	const char *s = csv_cell(t, f, k);
 	if (!s || !td_text_parse_long(s, out) || *out <= 0)
-		return td_error_set(err, TD_ERR_INPUT, "%s '%s' line %ld, column '%s': '%s' is not a sheet number (a whole number from 1)",
+		return td_error_set(err, TD_ERR_INPUT,
+				    "%s '%s' line %ld, column '%s': '%s' is not a sheet number (a whole number from 1)",
 				    t->what, t->path, csv_line(f), column, s ? s : "");
 	return TD_OK;
 }
@@ -186,8 +189,8 @@ static td_status crosswalk_validate(td_crosswalk *cw, const char *types, td_erro
 			first--;
 		count = td_crosswalk_find(cw, r->old_code, NULL);
 		if (i > first && strcmp(cw->rows[i - 1].new_code, r->new_code) == 0)
-			return td_error_set(err, TD_ERR_INPUT, "crosswalk '%s' line %ld: %s -> %s repeats line %ld", cw->path,
-					    r->line, r->old_code, r->new_code, cw->rows[i - 1].line);
+			return td_error_set(err, TD_ERR_INPUT, "crosswalk '%s' line %ld: %s -> %s repeats line %ld",
+					    cw->path, r->line, r->old_code, r->new_code, cw->rows[i - 1].line);
 		/* types[] is indexed by the row's line; 'f' full, 'p' partial, 0 not given. */
 		if (types[r->line] == 'p' && count == 1)
 			return td_error_set(err, TD_ERR_INPUT,
@@ -260,7 +263,8 @@ td_status td_crosswalk_load(td_crosswalk *cw, const char *path, td_error *err)
 		if (rc == TD_OK)
 			rc = csv_name(&t, f, CW_NEW_NAME, "new_name", r->new_name, err);
 		if (rc == TD_OK && type && strcmp(type, "full") != 0 && strcmp(type, "partial") != 0)
-			rc = td_error_set(err, TD_ERR_INPUT, "crosswalk '%s' line %ld, column 'type': '%s' is not 'full' or 'partial'",
+			rc = td_error_set(err, TD_ERR_INPUT,
+					  "crosswalk '%s' line %ld, column 'type': '%s' is not 'full' or 'partial'",
 					  path, line, type);
 		if (rc == TD_OK && type)
 			types[line] = type[0];
@@ -344,8 +348,9 @@ static td_status sheet_check_crosswalk(const td_sheet_table *t, const td_sheet_r
 	size_t len = 0;
 
 	if (n == 0)
-		return td_error_set(err, TD_ERR_INPUT, "sheet table '%s' line %ld: old commune %s is not in the crosswalk '%s'",
-				    t->path, r->line, r->old_commune, cw->path);
+		return td_error_set(err, TD_ERR_INPUT,
+				    "sheet table '%s' line %ld: old commune %s is not in the crosswalk '%s'", t->path,
+				    r->line, r->old_commune, cw->path);
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(c[i].new_code, r->new_commune) == 0)
 			return TD_OK;
@@ -395,7 +400,7 @@ td_status td_sheet_table_load(td_sheet_table *t, const char *path, const td_cros
 			rc = sheet_check_crosswalk(t, r, cw, err);
 		OGR_F_Destroy(f);
 	}
-	if (rc == TD_OK) {
+	if (rc == TD_OK && t->n) {
 		qsort(t->rows, t->n, sizeof(t->rows[0]), cmp_sheet);
 		for (size_t i = 1; i < t->n && rc == TD_OK; i++)
 			if (cmp_sheet(&t->rows[i - 1], &t->rows[i]) == 0) {
@@ -405,10 +410,11 @@ td_status td_sheet_table_load(td_sheet_table *t, const char *path, const td_cros
 					a = b;
 					b = x;
 				}
-				rc = td_error_set(err, TD_ERR_INPUT,
-						  "sheet table '%s' line %ld: old commune %s sheet %ld in new commune %s "
-						  "repeats line %ld",
-						  path, b->line, b->old_commune, b->old_sheet, b->new_commune, a->line);
+				rc = td_error_set(
+					err, TD_ERR_INPUT,
+					"sheet table '%s' line %ld: old commune %s sheet %ld in new commune %s "
+					"repeats line %ld",
+					path, b->line, b->old_commune, b->old_sheet, b->new_commune, a->line);
 			}
 	}
 	csv_close(&csv);

@@ -27,7 +27,7 @@
 
 #include <stddef.h>
 
-#define TD_CODE_SIZE 8   /* a 5-digit code and its NUL, with room */
+#define TD_CODE_SIZE 8 /* a 5-digit code and its NUL, with room */
 #define TD_NAME_SIZE 160
 
 typedef struct td_crosswalk_row {

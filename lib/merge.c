@@ -12,9 +12,9 @@
 #include <gdal.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,13 +52,13 @@ struct merge {
 	struct input in[TD_MERGE_MAX_INPUTS];
 	int n;
 	td_ws *ws;
-	char tmp[4200];                 /* the output while it is being made */
+	char tmp[4200]; /* the output while it is being made */
 	OGRSpatialReferenceH target;
-	struct boundary *b;             /* sorted by code once loaded */
+	struct boundary *b; /* sorted by code once loaded */
 	size_t nb, bcap;
-	unsigned char *wkb;             /* reused for every geometry */
+	unsigned char *wkb; /* reused for every geometry */
 	size_t wkb_cap;
-	long done, total;               /* parcels, for progress */
+	long done, total; /* parcels, for progress */
 };
 
 static void warn(td_merge_summary *sum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -158,15 +158,16 @@ static td_status check_options(const td_merge_options *o, td_error *err)
 	if (o->ninputs < 2)
 		return td_error_set(err, TD_ERR_USAGE, "give at least two workspaces to merge");
 	if (o->ninputs > TD_MERGE_MAX_INPUTS)
-		return td_error_set(err, TD_ERR_USAGE, "at most %d workspaces can be merged at once (merge the result again)",
+		return td_error_set(err, TD_ERR_USAGE,
+				    "at most %d workspaces can be merged at once (merge the result again)",
 				    TD_MERGE_MAX_INPUTS);
 	for (int i = 0; i < o->ninputs; i++) {
 		if (same_file(o->inputs[i], o->out))
 			return td_error_set(err, TD_ERR_USAGE, "the output '%s' is also an input", o->out);
 		for (int j = 0; j < i; j++)
 			if (same_file(o->inputs[i], o->inputs[j]))
-				return td_error_set(err, TD_ERR_USAGE, "workspace '%s' is given twice ('%s')", o->inputs[j],
-						    o->inputs[i]);
+				return td_error_set(err, TD_ERR_USAGE, "workspace '%s' is given twice ('%s')",
+						    o->inputs[j], o->inputs[i]);
 	}
 	if (!o->force && stat(o->out, &st) == 0)
 		return td_error_set(err, TD_ERR_USAGE, "'%s' already exists (use --force to replace it)", o->out);
@@ -226,8 +227,8 @@ static void remove_stale(const char *out)
 		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
 			continue;
 		pid = strtol(e->d_name + strlen(prefix), &end, 10);
-		if (pid <= 0 || strncmp(end, ".tmp", 4) != 0 || pid == (long)getpid() ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (pid <= 0 || strncmp(end, ".tmp", 4) != 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
 			continue;
 		snprintf(path, sizeof(path), "%s%s", dir, e->d_name);
 		unlink(path);
@@ -284,7 +285,8 @@ static td_status attach_inputs(struct merge *m, td_error *err)
 	char sql[64], what[4200];
 
 	if (sqlite3_limit(m->ws->db, SQLITE_LIMIT_ATTACHED, -1) < m->n)
-		return td_error_set(err, TD_ERR_USAGE, "this SQLite attaches at most %d databases: merge fewer workspaces at once",
+		return td_error_set(err, TD_ERR_USAGE,
+				    "this SQLite attaches at most %d databases: merge fewer workspaces at once",
 				    sqlite3_limit(m->ws->db, SQLITE_LIMIT_ATTACHED, -1));
 	for (int k = 0; k < m->n && rc == TD_OK; k++) {
 		struct input *in = &m->in[k];
@@ -332,11 +334,12 @@ static td_status copy_runs(struct merge *m, td_error *err)
 		in->run_off = off;
 		rc = queryf(m, &in->run_max, err, "SELECT coalesce(max(id), 0) FROM %s.runs", in->alias);
 		if (rc == TD_OK)
-			rc = execf(m, err,
-				   "INSERT INTO main.runs (id, command, argv, os_user, started_at, finished_at, summary) "
-				   "SELECT id + %lld, command, argv, os_user, started_at, finished_at, summary FROM %s.runs "
-				   "ORDER BY id",
-				   off, in->alias);
+			rc = execf(
+				m, err,
+				"INSERT INTO main.runs (id, command, argv, os_user, started_at, finished_at, summary) "
+				"SELECT id + %lld, command, argv, os_user, started_at, finished_at, summary "
+				"FROM %s.runs ORDER BY id",
+				off, in->alias);
 		off += in->run_max;
 	}
 	if (rc == TD_OK)
@@ -385,8 +388,8 @@ static td_status load_tables(struct merge *m, td_error *err)
 		size_t len = 0;
 
 		for (size_t j = 0; j < n && rc == TD_OK; j++) {
-			len += (size_t)snprintf(targets + len, len < sizeof(targets) ? sizeof(targets) - len : 0, "%s%s",
-						j ? ", " : "", r[j].new_code);
+			len += (size_t)snprintf(targets + len, len < sizeof(targets) ? sizeof(targets) - len : 0,
+						"%s%s", j ? ", " : "", r[j].new_code);
 			sqlite3_reset(pair);
 			sqlite3_bind_text(pair, 1, r[j].old_code, -1, SQLITE_STATIC);
 			sqlite3_bind_text(pair, 2, r[j].new_code, -1, SQLITE_STATIC);
@@ -439,12 +442,13 @@ static td_status count_input(struct merge *m, int k, td_error *err)
 		return td_error_set(err, TD_ERR_INPUT, "workspace '%s' changed while it was being merged: merge again",
 				    in->path);
 	if (rc == TD_OK)
-		rc = execf(m, err,
-			   "INSERT INTO temp.incount SELECT %d, commune, sum(p), sum(r), sum(s) FROM ("
-			   " SELECT commune, 1 AS p, 0 AS r, 0 AS s FROM %s.parcels"
-			   " UNION ALL SELECT commune, 0, 1, 0 FROM %s.register_rows"
-			   " UNION ALL SELECT commune, 0, 0, 1 FROM %s.scans WHERE commune IS NOT NULL) GROUP BY commune",
-			   k + 1, in->alias, in->alias, in->alias);
+		rc = execf(
+			m, err,
+			"INSERT INTO temp.incount SELECT %d, commune, sum(p), sum(r), sum(s) FROM ("
+			" SELECT commune, 1 AS p, 0 AS r, 0 AS s FROM %s.parcels"
+			" UNION ALL SELECT commune, 0, 1, 0 FROM %s.register_rows"
+			" UNION ALL SELECT commune, 0, 0, 1 FROM %s.scans WHERE commune IS NOT NULL) GROUP BY commune",
+			k + 1, in->alias, in->alias, in->alias);
 	if (rc == TD_OK)
 		rc = queryf(m, &v, err, "SELECT count(*) FROM %s.owners", in->alias);
 	s->owners = (long)v;
@@ -452,10 +456,11 @@ static td_status count_input(struct merge *m, int k, td_error *err)
 		rc = queryf(m, &v, err, "SELECT count(*) FROM %s.scans", in->alias);
 	s->scans = (long)v;
 	if (rc == TD_OK)
-		rc = td_ws_prepare(m->ws,
-				   "SELECT coalesce(sum(parcels), 0), coalesce(sum(register_rows), 0) FROM temp.incount "
-				   "WHERE input = ?1",
-				   &st, err);
+		rc = td_ws_prepare(
+			m->ws,
+			"SELECT coalesce(sum(parcels), 0), coalesce(sum(register_rows), 0) FROM temp.incount "
+			"WHERE input = ?1",
+			&st, err);
 	if (rc == TD_OK) {
 		sqlite3_bind_int(st, 1, k + 1);
 		if (sqlite3_step(st) == SQLITE_ROW) {
@@ -466,23 +471,26 @@ static td_status count_input(struct merge *m, int k, td_error *err)
 		st = NULL;
 	}
 	if (rc == TD_OK)
-		rc = td_ws_prepare(m->ws,
-				   "SELECT commune, parcels, register_rows, scans, count(*) OVER () FROM temp.incount "
-				   "WHERE input = ?1 AND commune NOT IN (SELECT old_code FROM temp.cw) ORDER BY commune LIMIT 1",
-				   &st, err);
+		rc = td_ws_prepare(
+			m->ws,
+			"SELECT commune, parcels, register_rows, scans, count(*) OVER () FROM temp.incount "
+			"WHERE input = ?1 AND commune NOT IN (SELECT old_code FROM temp.cw) ORDER BY commune LIMIT 1",
+			&st, err);
 	if (rc == TD_OK) {
 		sqlite3_bind_int(st, 1, k + 1);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			long long more = sqlite3_column_int64(st, 4) - 1;
 			char others[64] = "";
 			if (more > 0)
-				snprintf(others, sizeof(others), "; and %lld more unknown code%s", more, more > 1 ? "s" : "");
-			rc = td_error_set(err, TD_ERR_INPUT,
-					  "workspace '%s': commune code '%s' is not in the crosswalk '%s' (%lld parcels, "
-					  "%lld register rows, %lld scans)%s",
-					  in->path, (const char *)sqlite3_column_text(st, 0), m->cw.path,
-					  sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-					  sqlite3_column_int64(st, 3), others);
+				snprintf(others, sizeof(others), "; and %lld more unknown code%s", more,
+					 more > 1 ? "s" : "");
+			rc = td_error_set(
+				err, TD_ERR_INPUT,
+				"workspace '%s': commune code '%s' is not in the crosswalk '%s' (%lld parcels, "
+				"%lld register rows, %lld scans)%s",
+				in->path, (const char *)sqlite3_column_text(st, 0), m->cw.path,
+				sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+				others);
 		}
 	}
 	sqlite3_finalize(st);
@@ -520,12 +528,14 @@ static td_status copy_sources(struct merge *m, td_error *err)
 		in->src_off = off;
 		rc = queryf(m, &max, err, "SELECT coalesce(max(id), 0) FROM %s.sources", in->alias);
 		if (rc == TD_OK)
-			rc = execf(m, err,
-				   "INSERT INTO main.sources (id, path, kind, reader, encoding, crs, checksum, size, records, "
-				   "run_id) SELECT id + %lld, (SELECT path FROM main.merge_inputs WHERE input = %d) || '::' || "
-				   "path, kind, reader, encoding, crs, checksum, size, records, run_id + %lld FROM %s.sources "
-				   "ORDER BY id",
-				   off, k + 1, in->run_off, in->alias);
+			rc = execf(
+				m, err,
+				"INSERT INTO main.sources (id, path, kind, reader, encoding, crs, checksum, size, "
+				"records, run_id) SELECT id + %lld, "
+				"(SELECT path FROM main.merge_inputs WHERE input = %d) "
+				"|| '::' || path, kind, reader, encoding, crs, checksum, size, records, run_id + %lld "
+				"FROM %s.sources ORDER BY id",
+				off, k + 1, in->run_off, in->alias);
 		off += max;
 	}
 	return rc;
@@ -551,8 +561,8 @@ static td_status export_wkb(struct merge *m, OGRGeometryH g, size_t *n, td_error
  * the WKB to store (the input's when no reprojection is needed), *n is 0
  * when there is no geometry.
  */
-static td_status reproject(struct merge *m, OGRCoordinateTransformationH ct, const void *blob, int len, const char *where,
-			   const unsigned char **out, size_t *n, td_error *err)
+static td_status reproject(struct merge *m, OGRCoordinateTransformationH ct, const void *blob, int len,
+			   const char *where, const unsigned char **out, size_t *n, td_error *err)
 {
 	OGRGeometryH g = NULL;
 	td_status rc;
@@ -640,10 +650,11 @@ static td_status insert_source(struct merge *m, GDALDatasetH ds, const char *pat
 	td_status rc = td_source_checksum(ds, hex, &size, err);
 
 	if (rc == TD_OK)
-		rc = td_ws_prepare(m->ws,
-				   "INSERT INTO main.sources (path, kind, reader, crs, checksum, size, records, run_id) "
-				   "VALUES (?1, 'boundaries', ?2, ?3, ?4, ?5, ?6, ?7)",
-				   &st, err);
+		rc = td_ws_prepare(
+			m->ws,
+			"INSERT INTO main.sources (path, kind, reader, crs, checksum, size, records, run_id) "
+			"VALUES (?1, 'boundaries', ?2, ?3, ?4, ?5, ?6, ?7)",
+			&st, err);
 	if (rc != TD_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
@@ -679,8 +690,10 @@ static td_status boundary_layer(struct merge *m, OGRLayerH layer, sqlite3_stmt *
 	td_status rc = TD_OK;
 
 	if (ic < 0)
-		return td_error_set(err, TD_ERR_INPUT, "boundaries '%s' layer '%s' has no commune code field (expected "
-				    "one of code, MaXa, ma_xa, ma)", path, OGR_L_GetName(layer));
+		return td_error_set(err, TD_ERR_INPUT,
+				    "boundaries '%s' layer '%s' has no commune code field (expected "
+				    "one of code, MaXa, ma_xa, ma)",
+				    path, OGR_L_GetName(layer));
 	snprintf(where, sizeof(where), "boundaries '%s'", path);
 	if (!srs)
 		warn(m->sum, "boundaries '%s' layer '%s' names no CRS; assumed %s", path, OGR_L_GetName(layer),
@@ -759,8 +772,10 @@ static td_status load_boundary_file(struct merge *m, td_error *err)
 	if (rc == TD_OK)
 		rc = execf(m, err, "UPDATE main.sources SET records = %ld WHERE id = %lld", used, source_id);
 	if (rc == TD_OK && ignored)
-		warn(m->sum, "boundaries '%s': %ld polygons without geometry or with a code that is not a new commune of "
-			     "the crosswalk were left out", path, ignored);
+		warn(m->sum,
+		     "boundaries '%s': %ld polygons without geometry or with a code that is not a new commune of "
+		     "the crosswalk were left out",
+		     path, ignored);
 	m->sum->boundaries = used;
 	sqlite3_finalize(ins);
 	CPLPopErrorHandler();
@@ -780,8 +795,8 @@ static int is_new_boundary(const struct merge *m, const char *code, const char *
 	const td_crosswalk_row *r;
 	const char *new_name = td_crosswalk_new_name(&m->cw, code);
 
-	if (!name || !new_name[0] || !td_text_key(name, key, sizeof(key)) || !td_text_key(new_name, want, sizeof(want)) ||
-	    strcmp(key, want) != 0)
+	if (!name || !new_name[0] || !td_text_key(name, key, sizeof(key)) ||
+	    !td_text_key(new_name, want, sizeof(want)) || strcmp(key, want) != 0)
 		return 0;
 	if (td_crosswalk_find(&m->cw, code, &r) && td_text_key(r->old_name, old, sizeof(old)) && strcmp(old, want) == 0)
 		return 0;
@@ -802,7 +817,8 @@ static td_status input_boundaries(struct merge *m, int k, td_error *err)
 	int step = SQLITE_DONE;
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT fid, AsBinary(GeomFromGPB(geom)), code, name, source_id FROM %s.communes ORDER BY fid", in->alias);
+		 "SELECT fid, AsBinary(GeomFromGPB(geom)), code, name, source_id FROM %s.communes ORDER BY fid",
+		 in->alias);
 	rc = td_ws_prepare(m->ws, sql, &sel, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(m->ws, insert_commune_sql, &ins, err);
@@ -817,7 +833,8 @@ static td_status input_boundaries(struct merge *m, int k, td_error *err)
 			m->sum->boundaries_dropped++;
 			continue;
 		}
-		rc = reproject(m, in->ct, sqlite3_column_blob(sel, 1), sqlite3_column_bytes(sel, 1), where, &wkb, &n, err);
+		rc = reproject(m, in->ct, sqlite3_column_blob(sel, 1), sqlite3_column_bytes(sel, 1), where, &wkb, &n,
+			       err);
 		if (rc != TD_OK || n == 0) {
 			m->sum->boundaries_dropped += n == 0;
 			continue;
@@ -848,9 +865,9 @@ static td_status input_boundaries(struct merge *m, int k, td_error *err)
  * both were reconciled and disagree, the one that sends the person back to
  * verification ('mismatched', else 'not_found'), and the conflict is reported.
  */
-#define VERIFICATION                                                                                             \
-	"(CASE WHEN o.verification = m.verification OR o.verification = 'unverified' THEN m.verification "    \
-	"WHEN m.verification = 'unverified' THEN o.verification "                                              \
+#define VERIFICATION                                                                                                   \
+	"(CASE WHEN o.verification = m.verification OR o.verification = 'unverified' THEN m.verification "             \
+	"WHEN m.verification = 'unverified' THEN o.verification "                                                      \
 	"WHEN 'mismatched' IN (m.verification, o.verification) THEN 'mismatched' ELSE 'not_found' END)"
 
 /* Owner details compared between inputs, and what makes two values a conflict (both present and different). */
@@ -888,21 +905,23 @@ static td_status merge_owners(struct merge *m, int k, td_error *err)
 			   "INSERT INTO temp.owner_conflicts SELECT o.person_key, '%s', m.%s, f.input, o.%s, %d, %s "
 			   "FROM %s.owners o JOIN main.owners m ON m.person_key = o.person_key "
 			   "JOIN temp.owner_first f ON f.person_key = o.person_key WHERE %s ORDER BY o.person_key",
-			   owner_fields[i].field, owner_fields[i].field, owner_fields[i].field, k + 1, owner_fields[i].kept,
-			   a, owner_fields[i].differs);
+			   owner_fields[i].field, owner_fields[i].field, owner_fields[i].field, k + 1,
+			   owner_fields[i].kept, a, owner_fields[i].differs);
 	if (rc == TD_OK)
-		rc = execf(m, err,
-			   "INSERT INTO temp.owner_first SELECT person_key, %d FROM %s.owners WHERE true "
-			   "ON CONFLICT (person_key) DO NOTHING;"
-			   "INSERT INTO main.owners (person_key, name, cccd, birth_year, gender, verification, verified_run) "
-			   "SELECT person_key, name, cccd, birth_year, gender, verification, verified_run + %lld "
-			   "FROM %s.owners WHERE true ORDER BY id ON CONFLICT (person_key) DO NOTHING;"
-			   "INSERT INTO temp.owner_map SELECT %d, o.id, m.id FROM %s.owners o "
-			   "JOIN main.owners m ON m.person_key = o.person_key;"
-			   "INSERT INTO main.owner_history (owner_id, run_id, field, old_value, new_value) "
-			   "SELECT om.new_id, h.run_id + %lld, h.field, h.old_value, h.new_value FROM %s.owner_history h "
-			   "JOIN temp.owner_map om ON om.input = %d AND om.old_id = h.owner_id ORDER BY h.id",
-			   k + 1, a, in->run_off, a, k + 1, a, in->run_off, a, k + 1);
+		rc = execf(
+			m, err,
+			"INSERT INTO temp.owner_first SELECT person_key, %d FROM %s.owners WHERE true "
+			"ON CONFLICT (person_key) DO NOTHING;"
+			"INSERT INTO main.owners (person_key, name, cccd, birth_year, gender, verification, "
+			"verified_run) SELECT person_key, name, cccd, birth_year, gender, verification, "
+			"verified_run + %lld "
+			"FROM %s.owners WHERE true ORDER BY id ON CONFLICT (person_key) DO NOTHING;"
+			"INSERT INTO temp.owner_map SELECT %d, o.id, m.id FROM %s.owners o "
+			"JOIN main.owners m ON m.person_key = o.person_key;"
+			"INSERT INTO main.owner_history (owner_id, run_id, field, old_value, new_value) "
+			"SELECT om.new_id, h.run_id + %lld, h.field, h.old_value, h.new_value FROM %s.owner_history h "
+			"JOIN temp.owner_map om ON om.input = %d AND om.old_id = h.owner_id ORDER BY h.id",
+			k + 1, a, in->run_off, a, k + 1, a, in->run_off, a, k + 1);
 	/* What this input adds to a person already known: the change is recorded, then made. */
 	for (size_t i = 0; i < nf && rc == TD_OK; i++)
 		if (owner_fields[i].filled)
@@ -975,15 +994,19 @@ static const char *place(struct merge *m, const td_crosswalk_row *c, size_t nc, 
 	p->reason[0] = '\0';
 	list_codes(c, nc, targets, sizeof(targets));
 	if (n == 0) {
-		snprintf(p->reason, sizeof(p->reason), "old commune %s is split between %s and the parcel has no geometry "
-			 "to place it by", c->old_code, targets);
+		snprintf(p->reason, sizeof(p->reason),
+			 "old commune %s is split between %s and the parcel has no geometry "
+			 "to place it by",
+			 c->old_code, targets);
 		return NULL;
 	}
 	g = GEOSGeomFromWKB_buf_r(h, wkb, n);
 	pt = g ? GEOSPointOnSurface_r(h, g) : NULL;
 	if (!pt || GEOSisEmpty_r(h, pt) != 0 || !GEOSGeomGetX_r(h, pt, &p->x) || !GEOSGeomGetY_r(h, pt, &p->y)) {
-		snprintf(p->reason, sizeof(p->reason), "old commune %s is split between %s and GEOS finds no point on "
-			 "the parcel: %s", c->old_code, targets, m->ctx->geos_msg);
+		snprintf(p->reason, sizeof(p->reason),
+			 "old commune %s is split between %s and GEOS finds no point on "
+			 "the parcel: %s",
+			 c->old_code, targets, m->ctx->geos_msg);
 		goto done;
 	}
 	for (size_t i = 0; i < nc; i++) {
@@ -1007,15 +1030,20 @@ static const char *place(struct merge *m, const td_crosswalk_row *c, size_t nc, 
 		}
 	}
 	if (nloaded == 0)
-		snprintf(p->reason, sizeof(p->reason), "old commune %s is split between %s and no boundary of those is "
-			 "loaded", c->old_code, targets);
+		snprintf(p->reason, sizeof(p->reason),
+			 "old commune %s is split between %s and no boundary of those is "
+			 "loaded",
+			 c->old_code, targets);
 	else if (ninside == 0)
-		snprintf(p->reason, sizeof(p->reason), "old commune %s is split between %s and the parcel's point on "
-			 "surface is inside none of their boundaries%s", c->old_code, targets,
-			 nloaded < nc ? " (some have none loaded)" : "");
+		snprintf(p->reason, sizeof(p->reason),
+			 "old commune %s is split between %s and the parcel's point on "
+			 "surface is inside none of their boundaries%s",
+			 c->old_code, targets, nloaded < nc ? " (some have none loaded)" : "");
 	else if (ninside > 1)
-		snprintf(p->reason, sizeof(p->reason), "old commune %s is split between %s and the parcel's point on "
-			 "surface is inside the boundaries of %s", c->old_code, targets, inside);
+		snprintf(p->reason, sizeof(p->reason),
+			 "old commune %s is split between %s and the parcel's point on "
+			 "surface is inside the boundaries of %s",
+			 c->old_code, targets, inside);
 done:
 	if (pt)
 		GEOSGeom_destroy_r(h, pt);
@@ -1052,18 +1080,20 @@ static td_status parcel_stmts_prepare(struct merge *m, const struct input *in, s
 		 in->alias);
 	rc = td_ws_prepare(m->ws, sql, &s->sel, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(m->ws,
-				   "INSERT INTO main.parcels (geom, commune, sheet, parcel, landuse, map_area, source_id, "
-				   "source_feature, parcel_id, address_link) "
-				   "VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-				   &s->ins, err);
+		rc = td_ws_prepare(
+			m->ws,
+			"INSERT INTO main.parcels (geom, commune, sheet, parcel, landuse, map_area, source_id, "
+			"source_feature, parcel_id, address_link) "
+			"VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			&s->ins, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(m->ws, "INSERT INTO main.merge_origin VALUES ('parcel', ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 				   &s->origin, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(m->ws, "INSERT INTO temp.splitkey VALUES (?1, ?2, ?3, ?4, ?5)", &s->split, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(m->ws, "INSERT INTO temp.unassigned VALUES ('parcel', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		rc = td_ws_prepare(m->ws,
+				   "INSERT INTO temp.unassigned VALUES ('parcel', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 				   &s->unassigned, err);
 	return rc;
 }
@@ -1091,7 +1121,8 @@ static td_status merge_parcel(struct merge *m, int k, struct parcel_stmts *s, td
 
 	snprintf(where, sizeof(where), "workspace '%s' parcel fid %lld", in->path, fid);
 	if (nc == 0) /* count_input refused unknown codes */
-		return td_error_set(err, TD_ERR_INTERNAL, "%s: commune '%s' not in the crosswalk", where, old ? old : "");
+		return td_error_set(err, TD_ERR_INTERNAL, "%s: commune '%s' not in the crosswalk", where,
+				    old ? old : "");
 	rc = reproject(m, in->ct, sqlite3_column_blob(sel, P_GEOM), sqlite3_column_bytes(sel, P_GEOM), where, &wkb, &n,
 		       err);
 	if (rc != TD_OK)
@@ -1181,21 +1212,22 @@ static td_status merge_parcels(struct merge *m, int k, td_error *err)
 }
 
 /*
- * The new commune of a register row or scan of input K with old key
- * (X.commune, X.sheet, X.parcel): the crosswalk's single target, or for a
- * split commune the one its map parcels went to (keyplace).
+ * The new commune of a register row or scan x of input %d (the format
+ * argument) with old key (x.commune, x.sheet, x.parcel): the crosswalk's
+ * single target, or for a split commune the one its map parcels went to.
  */
-#define PLACE_JOIN(X)                                                                                          \
-	"JOIN temp.cw c ON c.old_code = " X ".commune "                                                      \
-	"LEFT JOIN temp.keyplace kp ON kp.input = %d AND kp.commune = " X ".commune AND kp.sheet = " X           \
-	".sheet AND kp.parcel = " X ".parcel "
+#define PLACE_JOIN                                                                                                     \
+	"JOIN temp.cw c ON c.old_code = x.commune LEFT JOIN temp.keyplace kp ON kp.input = %d "                        \
+	"AND kp.commune = x.commune AND kp.sheet = x.sheet AND kp.parcel = x.parcel "
 #define NEW_COMMUNE "coalesce(c.new_code, kp.new_commune)"
-#define UNPLACED_REASON(WHAT)                                                                                  \
-	"'old commune ' || c.old_code || ' is split between ' || c.targets || CASE "                        \
-	"WHEN kp.parcels IS NULL THEN ' and no map parcel has this key to place the " WHAT " by' "            \
-	"WHEN kp.placed < kp.parcels THEN ' and its map parcel was not placed (see the parcel)' "              \
+/* Why a row or scan x could not be placed; %s is what it is ("row", "scan"). */
+#define UNPLACED_REASON                                                                                                \
+	"'old commune ' || c.old_code || ' is split between ' || c.targets || CASE "                                   \
+	"WHEN kp.parcels IS NULL THEN ' and no map parcel has this key to place the %s by' "                           \
+	"WHEN kp.placed < kp.parcels THEN ' and its map parcel was not placed (see the parcel)' "                      \
 	"ELSE ' and its map parcels went to different new communes (' || kp.communes || ')' END"
 
+/* Register rows of input k, recoded like their map parcels; those that cannot be placed are listed. */
 static td_status merge_register(struct merge *m, int k, td_error *err)
 {
 	struct input *in = &m->in[k];
@@ -1207,35 +1239,36 @@ static td_status merge_register(struct merge *m, int k, td_error *err)
 	if (k && rc == TD_OK)
 		in->reg_off += max;
 	if (rc == TD_OK)
-		rc = execf(m, err,
-			   "INSERT INTO main.register_rows (id, source_id, source_row, commune, sheet, parcel, area, "
-			   "landuse, owner_name, cccd, birth_year, gender, gcn_serial, gcn_date, last_change, "
-			   "pending_since, owner_id) "
-			   "SELECT r.id + %lld, r.source_id + %lld, r.source_row, " NEW_COMMUNE ", "
-			   "coalesce(s.new_sheet, r.sheet), r.parcel, r.area, r.landuse, r.owner_name, r.cccd, "
-			   "r.birth_year, r.gender, r.gcn_serial, r.gcn_date, r.last_change, r.pending_since, om.new_id "
-			   "FROM %s.register_rows r " PLACE_JOIN("r")
-			   "LEFT JOIN temp.sheetmap s ON s.old_commune = r.commune AND s.old_sheet = r.sheet "
-			   "AND s.new_commune = " NEW_COMMUNE " "
-			   "LEFT JOIN temp.owner_map om ON om.input = %d AND om.old_id = r.owner_id "
-			   "WHERE " NEW_COMMUNE " IS NOT NULL ORDER BY r.id",
-			   in->reg_off, in->src_off, in->alias, k + 1, k + 1);
+		rc = execf(
+			m, err,
+			"INSERT INTO main.register_rows (id, source_id, source_row, commune, sheet, parcel, area, "
+			"landuse, owner_name, cccd, birth_year, gender, gcn_serial, gcn_date, last_change, "
+			"pending_since, owner_id) "
+			"SELECT x.id + %lld, x.source_id + %lld, x.source_row, " NEW_COMMUNE ", "
+			"coalesce(s.new_sheet, x.sheet), x.parcel, x.area, x.landuse, x.owner_name, x.cccd, "
+			"x.birth_year, x.gender, x.gcn_serial, x.gcn_date, x.last_change, x.pending_since, om.new_id "
+			"FROM %s.register_rows x " PLACE_JOIN
+			"LEFT JOIN temp.sheetmap s ON s.old_commune = x.commune AND s.old_sheet = x.sheet "
+			"AND s.new_commune = " NEW_COMMUNE " "
+			"LEFT JOIN temp.owner_map om ON om.input = %d AND om.old_id = x.owner_id "
+			"WHERE " NEW_COMMUNE " IS NOT NULL ORDER BY x.id",
+			in->reg_off, in->src_off, in->alias, k + 1, k + 1);
 	if (rc == TD_OK)
 		rc = execf(m, err,
-			   "INSERT INTO main.merge_origin SELECT 'register_row', n.id, %lld, %d, r.id, r.commune, r.sheet, "
-			   "r.parcel FROM main.register_rows n JOIN %s.register_rows r ON r.id = n.id - %lld "
+			   "INSERT INTO main.merge_origin SELECT 'register_row', n.id, %lld, %d, x.id, x.commune, "
+			   "x.sheet, x.parcel FROM main.register_rows n JOIN %s.register_rows x ON x.id = n.id - %lld "
 			   "WHERE n.id > %lld ORDER BY n.id",
 			   (long long)m->ws->run_id, k + 1, in->alias, in->reg_off, in->reg_off);
 	if (rc == TD_OK)
 		rc = execf(m, err,
-			   "INSERT INTO temp.unassigned SELECT 'register_row', %d, r.id, r.commune, r.sheet, r.parcel, "
-			   "NULL, NULL, " UNPLACED_REASON("row") " FROM %s.register_rows r " PLACE_JOIN("r")
-			   "WHERE " NEW_COMMUNE " IS NULL ORDER BY r.id",
-			   k + 1, in->alias, k + 1);
+			   "INSERT INTO temp.unassigned SELECT 'register_row', %d, x.id, x.commune, x.sheet, x.parcel, "
+			   "NULL, NULL, " UNPLACED_REASON " FROM %s.register_rows x " PLACE_JOIN "WHERE " NEW_COMMUNE
+			   " IS NULL ORDER BY x.id",
+			   k + 1, "row", in->alias, k + 1);
 	return rc;
 }
 
-/* Scans are all kept; one whose parcel cannot be placed keeps no parcel key and is reported. */
+/* Scans are all kept; one whose parcel cannot be placed keeps no parcel key and is listed. */
 static td_status merge_scans(struct merge *m, int k, td_error *err)
 {
 	struct input *in = &m->in[k];
@@ -1248,21 +1281,21 @@ static td_status merge_scans(struct merge *m, int k, td_error *err)
 		in->scan_off += max;
 	if (rc == TD_OK)
 		rc = execf(m, err,
-			   "INSERT INTO main.scans (id, source_id, path, size, checksum, kind, readable, commune, sheet, "
-			   "parcel) SELECT x.id + %lld, x.source_id + %lld, x.path, x.size, x.checksum, x.kind, x.readable, "
-			   "x.nc, CASE WHEN x.nc IS NOT NULL THEN coalesce(s.new_sheet, x.sheet) END, "
-			   "CASE WHEN x.nc IS NOT NULL THEN x.parcel END FROM "
-			   "(SELECT v.*, " NEW_COMMUNE " AS nc FROM %s.scans v " PLACE_JOIN("v")
-			   " UNION ALL SELECT v.*, NULL FROM %s.scans v WHERE v.commune IS NULL) x "
-			   "LEFT JOIN temp.sheetmap s ON s.old_commune = x.commune AND s.old_sheet = x.sheet "
-			   "AND s.new_commune = x.nc ORDER BY x.id",
+			   "INSERT INTO main.scans (id, source_id, path, size, checksum, kind, readable, commune, "
+			   "sheet, parcel) SELECT y.id + %lld, y.source_id + %lld, y.path, y.size, y.checksum, y.kind, "
+			   "y.readable, y.nc, CASE WHEN y.nc IS NOT NULL THEN coalesce(s.new_sheet, y.sheet) END, "
+			   "CASE WHEN y.nc IS NOT NULL THEN y.parcel END "
+			   "FROM (SELECT x.*, " NEW_COMMUNE " AS nc FROM %s.scans x " PLACE_JOIN
+			   "UNION ALL SELECT x.*, NULL FROM %s.scans x WHERE x.commune IS NULL) y "
+			   "LEFT JOIN temp.sheetmap s ON s.old_commune = y.commune AND s.old_sheet = y.sheet "
+			   "AND s.new_commune = y.nc ORDER BY y.id",
 			   in->scan_off, in->src_off, in->alias, k + 1, in->alias);
 	if (rc == TD_OK)
 		rc = execf(m, err,
-			   "INSERT INTO temp.unassigned SELECT 'scan', %d, v.id, v.commune, v.sheet, v.parcel, NULL, NULL, "
-			   UNPLACED_REASON("scan") " FROM %s.scans v " PLACE_JOIN("v") "WHERE " NEW_COMMUNE " IS NULL "
-			   "ORDER BY v.id",
-			   k + 1, in->alias, k + 1);
+			   "INSERT INTO temp.unassigned SELECT 'scan', %d, x.id, x.commune, x.sheet, x.parcel, NULL, "
+			   "NULL, " UNPLACED_REASON " FROM %s.scans x " PLACE_JOIN "WHERE " NEW_COMMUNE " IS NULL "
+			   "ORDER BY x.id",
+			   k + 1, "scan", in->alias, k + 1);
 	return rc;
 }
 
@@ -1309,19 +1342,22 @@ static td_status merge_ids(struct merge *m, int k, td_error *err)
 				  "parcel ID '%s' (commune %s, sequence %lld) of workspace '%s' was also issued in "
 				  "workspace '%s': IDs must be unique across the inputs",
 				  (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
-				  (long long)sqlite3_column_int64(st, 2), in->path, m->in[issued_before(m, k, st)].path);
+				  (long long)sqlite3_column_int64(st, 2), in->path,
+				  m->in[issued_before(m, k, st)].path);
 	sqlite3_finalize(st);
 	if (rc == TD_OK)
-		rc = execf(m, err,
-			   "INSERT INTO main.id_registry (id, commune, seq, sheet, parcel, status, issued_run, retired_run) "
-			   "SELECT id, commune, seq, sheet, parcel, status, issued_run + %lld, retired_run + %lld "
-			   "FROM %s.id_registry ORDER BY rowid;"
-			   "INSERT INTO main.id_lineage (child, parent, kind, run_id) "
-			   "SELECT child, parent, kind, run_id + %lld FROM %s.id_lineage ORDER BY rowid;"
-			   "INSERT INTO main.id_key_changes (id, run_id, old_commune, old_sheet, old_parcel, new_commune, "
-			   "new_sheet, new_parcel) SELECT id, run_id + %lld, old_commune, old_sheet, old_parcel, "
-			   "new_commune, new_sheet, new_parcel FROM %s.id_key_changes ORDER BY rowid",
-			   in->run_off, in->run_off, a, in->run_off, a, in->run_off, a);
+		rc = execf(
+			m, err,
+			"INSERT INTO main.id_registry (id, commune, seq, sheet, parcel, status, issued_run, "
+			"retired_run) SELECT id, commune, seq, sheet, parcel, status, issued_run + %lld, "
+			"retired_run + %lld "
+			"FROM %s.id_registry ORDER BY rowid;"
+			"INSERT INTO main.id_lineage (child, parent, kind, run_id) "
+			"SELECT child, parent, kind, run_id + %lld FROM %s.id_lineage ORDER BY rowid;"
+			"INSERT INTO main.id_key_changes (id, run_id, old_commune, old_sheet, old_parcel, new_commune, "
+			"new_sheet, new_parcel) SELECT id, run_id + %lld, old_commune, old_sheet, old_parcel, "
+			"new_commune, new_sheet, new_parcel FROM %s.id_key_changes ORDER BY rowid",
+			in->run_off, in->run_off, a, in->run_off, a, in->run_off, a);
 	return rc;
 }
 
@@ -1329,14 +1365,15 @@ static td_status merge_ids(struct merge *m, int k, td_error *err)
 static td_status record_key_changes(struct merge *m, td_error *err)
 {
 	long long n = 0;
-	td_status rc = execf(m, err,
-			     "INSERT INTO main.id_key_changes (id, run_id, old_commune, old_sheet, old_parcel, new_commune, "
-			     "new_sheet, new_parcel) SELECT p.parcel_id, %lld, o.old_commune, o.old_sheet, o.old_parcel, "
-			     "p.commune, p.sheet, p.parcel FROM main.merge_origin o JOIN main.parcels p ON p.fid = o.row_id "
-			     "WHERE o.kind = 'parcel' AND o.run_id = %lld AND p.parcel_id IS NOT NULL "
-			     "AND (p.commune <> o.old_commune OR p.sheet <> o.old_sheet) "
-			     "AND EXISTS (SELECT 1 FROM main.id_registry r WHERE r.id = p.parcel_id) ORDER BY p.fid",
-			     (long long)m->ws->run_id, (long long)m->ws->run_id);
+	td_status rc =
+		execf(m, err,
+		      "INSERT INTO main.id_key_changes (id, run_id, old_commune, old_sheet, old_parcel, new_commune, "
+		      "new_sheet, new_parcel) SELECT p.parcel_id, %lld, o.old_commune, o.old_sheet, o.old_parcel, "
+		      "p.commune, p.sheet, p.parcel FROM main.merge_origin o JOIN main.parcels p ON p.fid = o.row_id "
+		      "WHERE o.kind = 'parcel' AND o.run_id = %lld AND p.parcel_id IS NOT NULL "
+		      "AND (p.commune <> o.old_commune OR p.sheet <> o.old_sheet) "
+		      "AND EXISTS (SELECT 1 FROM main.id_registry r WHERE r.id = p.parcel_id) ORDER BY p.fid",
+		      (long long)m->ws->run_id, (long long)m->ws->run_id);
 	if (rc == TD_OK)
 		m->sum->id_key_changes = sqlite3_changes(m->ws->db);
 	if (rc == TD_OK)
@@ -1403,11 +1440,13 @@ static td_status summarise(struct merge *m, td_error *err)
 				   "SELECT commune FROM main.register_rows)"},
 		{&s->sheets, "SELECT count(*) FROM temp.sheets"},
 		{&s->sheets_renumbered, "SELECT count(*) FROM temp.sheets WHERE new_sheet <> old_sheet"},
-		{&s->sheets_shared, "SELECT count(*) FROM temp.sheets a WHERE EXISTS (SELECT 1 FROM temp.sheets b "
-				    "WHERE b.new_commune = a.new_commune AND b.new_sheet = a.new_sheet AND NOT (b.input = a.input "
-				    "AND b.old_commune = a.old_commune AND b.old_sheet = a.old_sheet))"},
-		{&s->collision_keys, "SELECT count(*) FROM (SELECT DISTINCT commune, sheet, parcel FROM temp.collisions "
-				     "WHERE kind = 'parcel')"},
+		{&s->sheets_shared,
+		 "SELECT count(*) FROM temp.sheets a WHERE EXISTS (SELECT 1 FROM temp.sheets b "
+		 "WHERE b.new_commune = a.new_commune AND b.new_sheet = a.new_sheet AND NOT (b.input = a.input "
+		 "AND b.old_commune = a.old_commune AND b.old_sheet = a.old_sheet))"},
+		{&s->collision_keys,
+		 "SELECT count(*) FROM (SELECT DISTINCT commune, sheet, parcel FROM temp.collisions "
+		 "WHERE kind = 'parcel')"},
 		{&s->collision_parcels, "SELECT count(*) FROM temp.collisions WHERE kind = 'parcel'"},
 		{&s->register_collision_keys, "SELECT count(*) FROM (SELECT DISTINCT commune, sheet, parcel FROM "
 					      "temp.collisions WHERE kind = 'register_row')"},
@@ -1429,22 +1468,25 @@ static td_status summarise(struct merge *m, td_error *err)
 		s->parcels_in += in->parcels;
 		s->register_in += in->register_rows;
 		s->owners_in += in->owners;
-		rc = queryf(m, &v, err, "SELECT count(*) FROM temp.unassigned WHERE kind = 'parcel' AND input = %d", k + 1);
+		rc = queryf(m, &v, err, "SELECT count(*) FROM temp.unassigned WHERE kind = 'parcel' AND input = %d",
+			    k + 1);
 		in->parcels_unassigned = (long)v;
 		if (rc == TD_OK)
 			rc = queryf(m, &v, err,
-				    "SELECT count(*) FROM temp.unassigned WHERE kind = 'register_row' AND input = %d", k + 1);
+				    "SELECT count(*) FROM temp.unassigned WHERE kind = 'register_row' AND input = %d",
+				    k + 1);
 		in->register_unassigned = (long)v;
 	}
 	s->owners_merged = s->owners_in - s->owners_out;
 	/* Nothing from the inputs may be lost. */
 	if (rc == TD_OK && (s->parcels_in != s->parcels_out + s->parcels_unassigned ||
 			    s->register_in != s->register_out + s->register_unassigned))
-		rc = td_error_set(err, TD_ERR_INTERNAL,
-				  "merge lost rows: %ld parcels in, %ld out, %ld unassigned; %ld register rows in, %ld out, "
-				  "%ld unassigned",
-				  s->parcels_in, s->parcels_out, s->parcels_unassigned, s->register_in, s->register_out,
-				  s->register_unassigned);
+		rc = td_error_set(
+			err, TD_ERR_INTERNAL,
+			"merge lost rows: %ld parcels in, %ld out, %ld unassigned; %ld register rows in, %ld out, "
+			"%ld unassigned",
+			s->parcels_in, s->parcels_out, s->parcels_unassigned, s->register_in, s->register_out,
+			s->register_unassigned);
 	return rc;
 }
 
@@ -1483,7 +1525,8 @@ static void summary_json(td_merge_summary *s)
 		json_str(b, size, &n, in->crs);
 		J(",\"parcels\":%ld,\"register_rows\":%ld,\"owners\":%ld,\"scans\":%ld,\"parcels_unassigned\":%ld,"
 		  "\"register_rows_unassigned\":%ld}",
-		  in->parcels, in->register_rows, in->owners, in->scans, in->parcels_unassigned, in->register_unassigned);
+		  in->parcels, in->register_rows, in->owners, in->scans, in->parcels_unassigned,
+		  in->register_unassigned);
 	}
 	J("],\"parcels\":{\"in\":%ld,\"out\":%ld,\"unassigned\":%ld},"
 	  "\"register_rows\":{\"in\":%ld,\"out\":%ld,\"unassigned\":%ld},"
@@ -1522,18 +1565,20 @@ static td_status merge_all(struct merge *m, td_error *err)
 		qsort(m->b, m->nb, sizeof(m->b[0]), cmp_boundary);
 	if (rc == TD_OK && m->sum->boundaries_dropped)
 		warn(m->sum, "%ld commune boundaries of the inputs were not carried (old communes, or %s)",
-		     m->sum->boundaries_dropped, m->opts->boundaries ? "--boundaries replaces them" : "not named as the new unit");
+		     m->sum->boundaries_dropped,
+		     m->opts->boundaries ? "--boundaries replaces them" : "not named as the new unit");
 	for (int k = 0; k < m->n && rc == TD_OK; k++)
 		rc = merge_owners(m, k, err);
 	for (int k = 0; k < m->n && rc == TD_OK; k++)
 		rc = merge_parcels(m, k, err);
 	if (rc == TD_OK)
-		rc = td_ws_exec(m->ws,
-				"INSERT INTO temp.keyplace SELECT input, commune, sheet, parcel, CASE WHEN "
-				"count(new_commune) = count(*) AND min(new_commune) = max(new_commune) THEN "
-				"min(new_commune) END, count(*), count(new_commune), group_concat(DISTINCT new_commune) "
-				"FROM temp.splitkey GROUP BY input, commune, sheet, parcel",
-				err);
+		rc = td_ws_exec(
+			m->ws,
+			"INSERT INTO temp.keyplace SELECT input, commune, sheet, parcel, CASE WHEN "
+			"count(new_commune) = count(*) AND min(new_commune) = max(new_commune) THEN "
+			"min(new_commune) END, count(*), count(new_commune), group_concat(DISTINCT new_commune) "
+			"FROM temp.splitkey GROUP BY input, commune, sheet, parcel",
+			err);
 	for (int k = 0; k < m->n && rc == TD_OK; k++)
 		rc = merge_register(m, k, err);
 	for (int k = 0; k < m->n && rc == TD_OK; k++)
@@ -1547,7 +1592,8 @@ static td_status merge_all(struct merge *m, td_error *err)
 	if (rc == TD_OK)
 		rc = summarise(m, err);
 	if (rc == TD_OK && m->sum->scans_unplaced)
-		warn(m->sum, "%ld scans of split communes could not be placed and keep no parcel key", m->sum->scans_unplaced);
+		warn(m->sum, "%ld scans of split communes could not be placed and keep no parcel key",
+		     m->sum->scans_unplaced);
 	summary_json(m->sum);
 	return rc;
 }
@@ -1560,21 +1606,25 @@ static const struct report_file {
 } report_files[] = {
 	{"communes_old.csv", 0644,
 	 "SELECT i.path AS input, c.commune AS old_commune, w.targets AS new_communes, c.parcels AS parcels_in, "
-	 "coalesce(po.n, 0) AS parcels_out, coalesce(pu.n, 0) AS parcels_unassigned, c.register_rows AS register_rows_in, "
-	 "coalesce(ro.n, 0) AS register_rows_out, coalesce(ru.n, 0) AS register_rows_unassigned "
+	 "coalesce(po.n, 0) AS parcels_out, coalesce(pu.n, 0) AS parcels_unassigned, "
+	 "c.register_rows AS register_rows_in, coalesce(ro.n, 0) AS register_rows_out, "
+	 "coalesce(ru.n, 0) AS register_rows_unassigned "
 	 "FROM temp.incount c JOIN main.merge_inputs i ON i.input = c.input "
 	 "JOIN temp.cw w ON w.old_code = c.commune "
 	 "LEFT JOIN temp.outcount po ON po.kind = 'parcel' AND po.input = c.input AND po.old_commune = c.commune "
-	 "LEFT JOIN temp.outcount ro ON ro.kind = 'register_row' AND ro.input = c.input AND ro.old_commune = c.commune "
+	 "LEFT JOIN temp.outcount ro ON ro.kind = 'register_row' AND ro.input = c.input "
+	 "AND ro.old_commune = c.commune "
 	 "LEFT JOIN temp.uncount pu ON pu.kind = 'parcel' AND pu.input = c.input AND pu.commune = c.commune "
-	 "LEFT JOIN temp.uncount ru ON ru.kind = 'register_row' AND ru.input = c.input AND ru.commune = c.commune "
+	 "LEFT JOIN temp.uncount ru ON ru.kind = 'register_row' AND ru.input = c.input "
+	 "AND ru.commune = c.commune "
 	 "ORDER BY c.input, c.commune"},
 	{"communes_new.csv", 0644,
-	 "SELECT n.commune AS new_commune, (SELECT max(new_name) FROM temp.cwpair WHERE new_code = n.commune) AS name, "
-	 "sum(n.p) AS parcels, sum(n.r) AS register_rows, (SELECT group_concat(old_code, ' ') FROM (SELECT DISTINCT "
-	 "old_code FROM temp.cwpair w WHERE w.new_code = n.commune AND w.old_code IN (SELECT commune FROM temp.incount) "
-	 "ORDER BY old_code)) AS old_communes FROM (SELECT commune, count(*) AS p, 0 AS r FROM main.parcels GROUP BY "
-	 "commune UNION ALL SELECT commune, 0, count(*) FROM main.register_rows GROUP BY commune) n "
+	 "SELECT n.commune AS new_commune, (SELECT max(new_name) FROM temp.cwpair WHERE new_code = n.commune) "
+	 "AS name, sum(n.p) AS parcels, sum(n.r) AS register_rows, (SELECT group_concat(old_code, ' ') FROM "
+	 "(SELECT DISTINCT old_code FROM temp.cwpair w WHERE w.new_code = n.commune AND w.old_code IN "
+	 "(SELECT commune FROM temp.incount) ORDER BY old_code)) AS old_communes "
+	 "FROM (SELECT commune, count(*) AS p, 0 AS r FROM main.parcels GROUP BY commune "
+	 "UNION ALL SELECT commune, 0, count(*) FROM main.register_rows GROUP BY commune) n "
 	 "GROUP BY n.commune ORDER BY n.commune"},
 	{"sheets.csv", 0644,
 	 "SELECT i.path AS input, s.old_commune, s.old_sheet, s.new_commune, s.new_sheet, "
@@ -1653,7 +1703,8 @@ static td_status finish(struct merge *m, td_error *err)
 	td_ws_close(m->ws);
 	m->ws = NULL;
 	if (rename(m->tmp, m->opts->out) != 0)
-		return td_error_set(err, TD_ERR_IO, "cannot rename '%s' to '%s': %s", m->tmp, m->opts->out, strerror(errno));
+		return td_error_set(err, TD_ERR_IO, "cannot rename '%s' to '%s': %s", m->tmp, m->opts->out,
+				    strerror(errno));
 	m->tmp[0] = '\0';
 	return TD_OK;
 }

@@ -42,42 +42,42 @@ typedef struct td_merge_options {
 	const char *out;           /* the new workspace */
 	const char *const *inputs; /* workspaces to merge, 2 to TD_MERGE_MAX_INPUTS, in this order */
 	int ninputs;
-	const char *crosswalk;     /* crosswalk CSV (crosswalk.h) */
-	const char *sheets;        /* sheet reference table CSV (crosswalk.h); a header alone is an empty table */
-	const char *boundaries;    /* polygons of the new communes (any GDAL vector); NULL: the inputs' own */
-	const char *target_crs;    /* "EPSG:9210" or any CRS PROJ reads; NULL: the first input's */
-	const char *report_dir;    /* NULL: OUT without its .gpkg extension, plus "-merge" */
-	const char *invocation;    /* the command line, for the run record; may be NULL */
-	int force;                 /* replace OUT if it exists */
+	const char *crosswalk;  /* crosswalk CSV (crosswalk.h) */
+	const char *sheets;     /* sheet reference table CSV (crosswalk.h); a header alone is an empty table */
+	const char *boundaries; /* polygons of the new communes (any GDAL vector); NULL: the inputs' own */
+	const char *target_crs; /* "EPSG:9210" or any CRS PROJ reads; NULL: the first input's */
+	const char *report_dir; /* NULL: OUT without its .gpkg extension, plus "-merge" */
+	const char *invocation; /* the command line, for the run record; may be NULL */
+	int force;              /* replace OUT if it exists */
 } td_merge_options;
 #define TD_MERGE_OPTIONS_INIT {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0}
 
 typedef struct td_merge_input {
-	const char *path;        /* as given in the options; not owned */
-	char crs[160];           /* its CRS's name */
+	const char *path; /* as given in the options; not owned */
+	char crs[160];    /* its CRS's name */
 	long parcels, register_rows, owners, scans;
 	long parcels_unassigned, register_unassigned;
 } td_merge_input;
 
 typedef struct td_merge_summary {
 	int ninputs;
-	td_merge_input *inputs;  /* owned */
-	char crs[160];           /* the output's CRS */
+	td_merge_input *inputs; /* owned */
+	char crs[160];          /* the output's CRS */
 	char report_dir[4096];
-	long parcels_in, parcels_out, parcels_unassigned;          /* in = out + unassigned */
-	long register_in, register_out, register_unassigned;       /* the same for register rows */
-	long scans_in, scans_unplaced;                             /* scans are all kept; unplaced lose their parcel */
-	long old_communes, new_communes;                           /* found in the data / in the output */
-	long sheets, sheets_renumbered, sheets_shared;             /* old sheets; given a new number; sharing a new sheet */
-	long collision_keys, collision_parcels;                    /* map keys held by parcels of several old sheets */
+	long parcels_in, parcels_out, parcels_unassigned;    /* in = out + unassigned */
+	long register_in, register_out, register_unassigned; /* the same for register rows */
+	long scans_in, scans_unplaced;                       /* scans are all kept; unplaced lose their parcel */
+	long old_communes, new_communes;                     /* found in the data / in the output */
+	long sheets, sheets_renumbered, sheets_shared;       /* old sheets; given a new number; sharing a new sheet */
+	long collision_keys, collision_parcels;              /* map keys held by parcels of several old sheets */
 	long register_collision_keys, register_collision_rows;
-	long owners_in, owners_out, owners_merged;                 /* merged = in - out */
-	long owner_conflicts, owner_conflict_fields;               /* persons, and (person, field) pairs */
-	long parcel_ids, id_key_changes;                           /* IDs carried; key changes recorded by this merge */
-	long boundaries, boundaries_dropped;                       /* new-commune polygons used; input polygons not carried */
+	long owners_in, owners_out, owners_merged;   /* merged = in - out */
+	long owner_conflicts, owner_conflict_fields; /* persons, and (person, field) pairs */
+	long parcel_ids, id_key_changes;             /* IDs carried; key changes recorded by this merge */
+	long boundaries, boundaries_dropped;         /* new-commune polygons used; input polygons not carried */
 	int nwarnings;
 	char warnings[TD_MERGE_MAX_WARNINGS][400];
-	char json[4096];                                           /* the summary as JSON, also in runs and the report */
+	char json[4096]; /* the summary as JSON, also in runs and the report */
 } td_merge_summary;
 
 /*
