@@ -138,6 +138,21 @@ static td_status queryf(struct merge *m, long long *out, td_error *err, const ch
 	return rc;
 }
 
+/*
+ * The number added to input k's ids in table so that the ids of all inputs
+ * stay distinct in the output: the previous input's (prev) plus its highest
+ * id; 0 for the first input.
+ */
+static td_status id_offset(struct merge *m, int k, const char *table, long long prev, long long *off, td_error *err)
+{
+	long long max = 0;
+	td_status rc =
+		k ? queryf(m, &max, err, "SELECT coalesce(max(id), 0) FROM %s.%s", m->in[k - 1].alias, table) : TD_OK;
+
+	*off = k ? prev + max : 0;
+	return rc;
+}
+
 static td_status nomem(td_error *err)
 {
 	return td_error_set(err, TD_ERR_NOMEM, "out of memory");
@@ -456,20 +471,12 @@ static td_status count_input(struct merge *m, int k, td_error *err)
 		rc = queryf(m, &v, err, "SELECT count(*) FROM %s.scans", in->alias);
 	s->scans = (long)v;
 	if (rc == TD_OK)
-		rc = td_ws_prepare(
-			m->ws,
-			"SELECT coalesce(sum(parcels), 0), coalesce(sum(register_rows), 0) FROM temp.incount "
-			"WHERE input = ?1",
-			&st, err);
-	if (rc == TD_OK) {
-		sqlite3_bind_int(st, 1, k + 1);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			s->parcels = (long)sqlite3_column_int64(st, 0);
-			s->register_rows = (long)sqlite3_column_int64(st, 1);
-		}
-		sqlite3_finalize(st);
-		st = NULL;
-	}
+		rc = queryf(m, &v, err, "SELECT coalesce(sum(parcels), 0) FROM temp.incount WHERE input = %d", k + 1);
+	s->parcels = (long)v;
+	if (rc == TD_OK)
+		rc = queryf(m, &v, err, "SELECT coalesce(sum(register_rows), 0) FROM temp.incount WHERE input = %d",
+			    k + 1);
+	s->register_rows = (long)v;
 	if (rc == TD_OK)
 		rc = td_ws_prepare(
 			m->ws,
@@ -520,13 +527,11 @@ static td_status record_input(struct merge *m, int k, td_error *err)
 /* Sources keep their ids shifted; the path names the input they came through. */
 static td_status copy_sources(struct merge *m, td_error *err)
 {
-	long long off = 0, max;
 	td_status rc = TD_OK;
 
 	for (int k = 0; k < m->n && rc == TD_OK; k++) {
 		struct input *in = &m->in[k];
-		in->src_off = off;
-		rc = queryf(m, &max, err, "SELECT coalesce(max(id), 0) FROM %s.sources", in->alias);
+		rc = id_offset(m, k, "sources", k ? m->in[k - 1].src_off : 0, &in->src_off, err);
 		if (rc == TD_OK)
 			rc = execf(
 				m, err,
@@ -535,8 +540,7 @@ static td_status copy_sources(struct merge *m, td_error *err)
 				"(SELECT path FROM main.merge_inputs WHERE input = %d) "
 				"|| '::' || path, kind, reader, encoding, crs, checksum, size, records, run_id + %lld "
 				"FROM %s.sources ORDER BY id",
-				off, k + 1, in->run_off, in->alias);
-		off += max;
+				in->src_off, k + 1, in->run_off, in->alias);
 	}
 	return rc;
 }
@@ -1231,13 +1235,9 @@ static td_status merge_parcels(struct merge *m, int k, td_error *err)
 static td_status merge_register(struct merge *m, int k, td_error *err)
 {
 	struct input *in = &m->in[k];
-	long long max;
 	td_status rc;
 
-	in->reg_off = k ? m->in[k - 1].reg_off : 0;
-	rc = k ? queryf(m, &max, err, "SELECT coalesce(max(id), 0) FROM %s.register_rows", m->in[k - 1].alias) : TD_OK;
-	if (k && rc == TD_OK)
-		in->reg_off += max;
+	rc = id_offset(m, k, "register_rows", k ? m->in[k - 1].reg_off : 0, &in->reg_off, err);
 	if (rc == TD_OK)
 		rc = execf(
 			m, err,
@@ -1272,13 +1272,9 @@ static td_status merge_register(struct merge *m, int k, td_error *err)
 static td_status merge_scans(struct merge *m, int k, td_error *err)
 {
 	struct input *in = &m->in[k];
-	long long max;
 	td_status rc;
 
-	in->scan_off = k ? m->in[k - 1].scan_off : 0;
-	rc = k ? queryf(m, &max, err, "SELECT coalesce(max(id), 0) FROM %s.scans", m->in[k - 1].alias) : TD_OK;
-	if (k && rc == TD_OK)
-		in->scan_off += max;
+	rc = id_offset(m, k, "scans", k ? m->in[k - 1].scan_off : 0, &in->scan_off, err);
 	if (rc == TD_OK)
 		rc = execf(m, err,
 			   "INSERT INTO main.scans (id, source_id, path, size, checksum, kind, readable, commune, "
