@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 TBUILD ?= build-test
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test bench bench-merge clean
 
 all: build
 
@@ -25,6 +25,9 @@ test: deps
 
 bench: build
 	@sh bench/run.sh $(BUILD)
+
+bench-merge: build
+	@sh bench/merge.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(TBUILD) out

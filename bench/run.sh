@@ -17,17 +17,7 @@ sizes=${BENCH_SIZES:-"10000 100000 1000000"}
 work=${BENCH_DIR:-$build/bench}
 mkdir -p "$work"
 
-# measure LABEL CMD...: run CMD under GNU time; sets secs and rss_mb
-measure() {
-	label=$1
-	shift
-	/usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >"$work/$label.out" 2>"$work/$label.err" || {
-		rc=$?
-		[ $rc -le 2 ] || { echo "bench: $label failed (exit $rc)" >&2; cat "$work/$label.err" >&2; exit 1; }
-	}
-	secs=$(tail -n 1 "$work/time.txt" | awk '{print $1}')
-	rss_mb=$(tail -n 1 "$work/time.txt" | awk '{printf "%.0f", $2 / 1024}')
-}
+. "$(dirname "$0")/measure.sh"
 
 # row STAGE SECONDS RSS_MB REFERENCE_SECONDS: one line of the table ($n parcels)
 row() {

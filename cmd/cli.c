@@ -64,21 +64,34 @@ int cli_open(const td_cli *cli, const char *path, td_ws_mode mode, td_ws **ws)
 	return EXIT_GOOD;
 }
 
+int cli_schema_path(const td_cli *cli, const char *dir, const char *name, const char *ext, char *path, size_t size)
+{
+	char rel[512];
+	td_error err;
+	size_t n = strlen(name), e = strlen(ext);
+
+	td_error_init(&err);
+	if (strchr(name, '/') || (n > e && strcmp(name + n - e, ext) == 0)) {
+		snprintf(path, size, "%s", name);
+		return EXIT_GOOD;
+	}
+	snprintf(rel, sizeof(rel), "%s/%s%s", dir, name, ext);
+	if (td_ctx_schema_file(cli->ctx, rel, path, size, &err) != TD_OK)
+		return cli_fail(cli, &err);
+	return EXIT_GOOD;
+}
+
 int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_rule_settings *rules)
 {
-	char rel[512], path[4200];
+	char path[4200];
 	td_error err;
-	size_t n = name ? strlen(name) : 0;
+	int rc;
 
 	td_error_init(&err);
 	td_rule_settings_init(rules);
-	if (name && (strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".ini") == 0)))
-		snprintf(path, sizeof(path), "%s", name);
-	else {
-		snprintf(rel, sizeof(rel), "rules/%s.ini", name ? name : "default");
-		if (td_ctx_schema_file(cli->ctx, rel, path, sizeof(path), &err) != TD_OK)
-			return cli_fail(cli, &err);
-	}
+	rc = cli_schema_path(cli, "rules", name ? name : "default", ".ini", path, sizeof(path));
+	if (rc != EXIT_GOOD)
+		return rc;
 	if (td_rule_profile_load(rules, path, &err) != TD_OK) {
 		/* A profile that cannot be read is bad configuration, not bad data. */
 		if (err.code == TD_ERR_INPUT)

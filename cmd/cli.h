@@ -55,6 +55,13 @@ int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(pri
 int cli_open(const td_cli *cli, const char *path, td_ws_mode mode, td_ws **ws);
 
 /*
+ * The file a name stands for: a path when it has a '/' or ends in ext,
+ * else schemas/DIR/NAME<ext>. Returns EXIT_GOOD, or prints why not and
+ * returns EXIT_USAGE.
+ */
+int cli_schema_path(const td_cli *cli, const char *dir, const char *name, const char *ext, char *path, size_t size);
+
+/*
  * Rule settings from a profile: NULL means schemas/rules/default.ini; a
  * name without '/' or ".ini" is schemas/rules/NAME.ini; else a path.
  * today (YYYY-MM-DD, may be NULL) overrides the profile's date.
@@ -95,5 +102,6 @@ int cmd_export(int argc, char **argv, td_cli *cli);
 int cmd_run(int argc, char **argv, td_cli *cli);
 int cmd_accept(int argc, char **argv, td_cli *cli);
 int cmd_report(int argc, char **argv, td_cli *cli);
+int cmd_merge(int argc, char **argv, td_cli *cli);
 
 #endif

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{"export", cmd_export, "write one Excel workbook per commune"},
 	{"report", cmd_report, "weekly progress report (XLSX and HTML) with overdue-change alerts"},
 	{"accept", cmd_accept, "acceptance gate for a delivery: check, classify, compare with thresholds"},
+	{"merge", cmd_merge, "merge former provinces' workspaces under the new commune codes, in one CRS"},
 	{"run", cmd_run, "run the stages listed in a job file (what cron calls)"},
 };
 

@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Findings are stale when an ingest committed after the last check. */
+/* Findings are stale when an ingest (or the merge that made the workspace) committed after the last check. */
 static td_status require_fresh_findings(td_ws *ws, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	td_status rc = td_ws_prepare(ws,
 				     "SELECT (SELECT MAX(id) FROM runs WHERE command = 'check'), "
-				     "(SELECT MAX(id) FROM runs WHERE command = 'ingest')",
+				     "(SELECT MAX(id) FROM runs WHERE command IN ('ingest', 'merge'))",
 				     &st, err);
 	if (rc != TD_OK)
 		return rc;

@@ -271,6 +271,28 @@ CREATE TABLE report_snapshots (
 	overdue INTEGER NOT NULL,       -- parcels with an overdue pending change
 	PRIMARY KEY (week, commune)
 );
+-- A workspace made by `thuadat merge`: the workspaces it read, numbered in
+-- command-line order, and where each parcel and register row came from.
+CREATE TABLE merge_inputs (
+	run_id INTEGER NOT NULL REFERENCES runs(id),
+	input INTEGER NOT NULL,         -- 1, 2, ... in command-line order
+	path TEXT NOT NULL,             -- the workspace as given
+	crs TEXT NOT NULL,              -- its CRS
+	parcels INTEGER NOT NULL,       -- parcels and register rows it held
+	register_rows INTEGER NOT NULL,
+	PRIMARY KEY (run_id, input)
+);
+CREATE TABLE merge_origin (
+	kind TEXT NOT NULL CHECK (kind IN ('parcel', 'register_row')),
+	row_id INTEGER NOT NULL,        -- parcels.fid or register_rows.id here
+	run_id INTEGER NOT NULL REFERENCES runs(id),
+	input INTEGER NOT NULL,         -- merge_inputs.input
+	input_row INTEGER NOT NULL,     -- its fid or id in that workspace
+	old_commune TEXT NOT NULL,
+	old_sheet INTEGER NOT NULL,
+	old_parcel INTEGER NOT NULL,
+	PRIMARY KEY (kind, row_id)
+);
 
 -- Reference tables, loaded from schemas/ref/<table>.csv.
 CREATE TABLE ref_provinces (

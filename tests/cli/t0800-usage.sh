@@ -6,10 +6,10 @@ run 0 --help
 contains out.txt "usage: thuadat [-q | -v] [--json] COMMAND [ARGS]"
 contains out.txt "2  finished, data fails rules"
 contains out.txt "5  internal or I/O failure"
-for c in init ingest check classify export run; do
+for c in init ingest check classify export run merge; do
 	contains out.txt "  $c "
 done
-for c in init ingest check classify export run; do
+for c in init ingest check classify export run merge; do
 	run 0 "$c" --help
 	contains out.txt "usage: thuadat $c"
 done
