@@ -141,3 +141,18 @@ void cli_json_str(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+void cli_print_column(FILE *f, const char *s, int width)
+{
+	int chars = 0;
+	const char *p = s ? s : "";
+
+	/* A character starts at every byte that is not a UTF-8 continuation byte. */
+	for (; *p; p++) {
+		if (((unsigned char)*p & 0xC0) != 0x80 && chars++ == width)
+			break;
+		fputc(*p, f);
+	}
+	for (chars = chars > width ? width : chars; chars < width; chars++)
+		fputc(' ', f);
+}

@@ -65,6 +65,12 @@ int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_
 /* td_progress_fn drawing a bar on stderr; arg is the td_cli. */
 int cli_progress(double done, const char *msg, void *arg);
 
+/*
+ * Print UTF-8 text in a column of width characters (not bytes): cut at a
+ * character boundary, padded with spaces, so Vietnamese names line up.
+ */
+void cli_print_column(FILE *f, const char *s, int width);
+
 /* Print s as a JSON string literal. */
 void cli_json_str(FILE *f, const char *s);
 
@@ -86,5 +92,7 @@ int cmd_classify(int argc, char **argv, td_cli *cli);
 int cmd_export(int argc, char **argv, td_cli *cli);
 int cmd_run(int argc, char **argv, td_cli *cli);
 int cmd_accept(int argc, char **argv, td_cli *cli);
+int cmd_reconcile(int argc, char **argv, td_cli *cli);
+int cmd_audit(int argc, char **argv, td_cli *cli);
 
 #endif

@@ -22,7 +22,9 @@ static const struct command commands[] = {
 	{"check", cmd_check, "check every parcel against the rules; write findings"},
 	{"classify", cmd_classify, "put every parcel in group 1, 2 or 3 with the reasons"},
 	{"export", cmd_export, "write one Excel workbook per commune"},
+	{"reconcile", cmd_reconcile, "apply C06's replies: verification, corrected details, groups, rates"},
 	{"accept", cmd_accept, "acceptance gate for a delivery: check, classify, compare with thresholds"},
+	{"audit", cmd_audit, "verify the workspace's audit trail, or print it"},
 	{"run", cmd_run, "run the stages listed in a job file (what cron calls)"},
 };
 

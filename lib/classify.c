@@ -106,16 +106,10 @@ static td_status count_groups(td_ws *ws, td_classify_summary *sum, td_error *err
 	return rc;
 }
 
-td_status td_classify_run(td_ws *ws, const td_rule_settings *rules, td_classify_summary *sum, td_error *err)
+td_status td_classify_grade(td_ws *ws, const td_rule_settings *rules, td_error *err)
 {
-	td_status rc;
+	td_status rc = rule_groups(ws, rules, err);
 
-	memset(sum, 0, sizeof(*sum));
-	rc = td_ws_begin(ws, "classify", err);
-	if (rc == TD_OK)
-		rc = require_fresh_findings(ws, err);
-	if (rc == TD_OK)
-		rc = rule_groups(ws, rules, err);
 	if (rc == TD_OK)
 		rc = td_ws_exec(ws, "DELETE FROM parcel_grade", err);
 	if (rc == TD_OK)
@@ -125,6 +119,19 @@ td_status td_classify_run(td_ws *ws, const td_rule_settings *rules, td_classify_
 				"UPDATE parcels SET grp = (SELECT g.grp FROM parcel_grade g WHERE g.commune = "
 				"parcels.commune AND g.sheet = parcels.sheet AND g.parcel = parcels.parcel)",
 				err);
+	return rc;
+}
+
+td_status td_classify_run(td_ws *ws, const td_rule_settings *rules, td_classify_summary *sum, td_error *err)
+{
+	td_status rc;
+
+	memset(sum, 0, sizeof(*sum));
+	rc = td_ws_begin(ws, "classify", err);
+	if (rc == TD_OK)
+		rc = require_fresh_findings(ws, err);
+	if (rc == TD_OK)
+		rc = td_classify_grade(ws, rules, err);
 	if (rc == TD_OK)
 		rc = count_groups(ws, sum, err);
 	snprintf(sum->json, sizeof(sum->json),

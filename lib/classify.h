@@ -36,6 +36,13 @@ td_status td_classify_run(td_ws *ws, const td_rule_settings *rules, td_classify_
 
 void td_classify_summary_release(td_classify_summary *sum);
 
+/*
+ * The grading alone, inside the caller's open stage and without the
+ * freshness check: replace parcel_grade and parcels.grp from the findings
+ * as they are now (reconcile calls it after replacing identity findings).
+ */
+td_status td_classify_grade(td_ws *ws, const td_rule_settings *rules, td_error *err);
+
 /* Write commune,sheet,parcel,group,failed_criteria,rule_ids as CSV. */
 td_status td_groups_write_csv(td_ws *ws, const char *path, td_error *err);
 

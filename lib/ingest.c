@@ -1,5 +1,6 @@
 #include "ingest.h"
 #include "encoding.h"
+#include "identity.h"
 #include "scans.h"
 #include "source.h"
 #include "text.h"
@@ -573,22 +574,8 @@ static td_status register_row(OGRFeatureH f, const int idx[R_COUNT], char header
 			sqlite3_bind_int(ins, 10, (int)strtol(date, NULL, 10)); /* birth date gives the year */
 	}
 	if ((s = field_str(f, idx[R_CCCD])) != NULL && *skip_space(s)) {
-		/*
-		 * A spreadsheet that took the number for a number dropped its
-		 * leading zeros: every CCCD starts with 0 or 00 (province codes
-		 * 001-096), so 10 or 11 digits are a CCCD that lost them, as 8
-		 * are a CMND that lost one.
-		 */
 		char id[32];
-		size_t n;
-		snprintf(id, sizeof(id), "%s", skip_space(s));
-		n = strcspn(id, " \t");
-		id[n] = '\0';
-		if ((n == 10 || n == 11 || n == 8) && strspn(id, "0123456789") == n) {
-			size_t pad = (n == 8 ? 9 : 12) - n;
-			memmove(id + pad, id, n + 1);
-			memset(id, '0', pad);
-		}
+		td_identity_normalize(s, id, sizeof(id));
 		sqlite3_bind_text(ins, 9, id, -1, SQLITE_TRANSIENT);
 	}
 	for (size_t i = 0; i < sizeof(text_columns) / sizeof(text_columns[0]) && rc == TD_OK; i++) {

@@ -25,7 +25,8 @@ td_status td_text_nfc(const char *s, char **out, td_error *err)
 	return normalise(s, 0, out, err);
 }
 
-int td_text_key(const char *s, char *buf, size_t size)
+/* NFC with opts, spaces collapsed; "đ" becomes "d" when marks are stripped (it has no mark to strip). */
+static int key_with(const char *s, utf8proc_option_t opts, char *buf, size_t size)
 {
 	char *folded = NULL;
 	size_t j = 0;
@@ -34,7 +35,7 @@ int td_text_key(const char *s, char *buf, size_t size)
 	if (size == 0)
 		return 0;
 	buf[0] = '\0';
-	if (normalise(s, UTF8PROC_CASEFOLD, &folded, NULL) != TD_OK)
+	if (normalise(s, opts, &folded, NULL) != TD_OK)
 		return 0;
 	for (const char *p = folded; *p && j + 1 < size; p++) {
 		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
@@ -44,11 +45,26 @@ int td_text_key(const char *s, char *buf, size_t size)
 		if (space && j + 2 < size)
 			buf[j++] = ' ';
 		space = 0;
+		if ((opts & UTF8PROC_STRIPMARK) && (unsigned char)p[0] == 0xC4 && (unsigned char)p[1] == 0x91) {
+			buf[j++] = 'd';
+			p++;
+			continue;
+		}
 		buf[j++] = *p;
 	}
 	buf[j] = '\0';
 	free(folded);
 	return 1;
+}
+
+int td_text_key(const char *s, char *buf, size_t size)
+{
+	return key_with(s, UTF8PROC_CASEFOLD, buf, size);
+}
+
+int td_text_fold(const char *s, char *buf, size_t size)
+{
+	return key_with(s, UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK, buf, size);
 }
 
 static const char *skip_space(const char *s)

@@ -14,6 +14,13 @@
 int td_text_key(const char *s, char *buf, size_t size);
 
 /*
+ * td_text_key() without diacritics, for words people type either way:
+ * "Không tìm thấy", "KHONG TIM THAY" and "không  tim thấy" all give
+ * "khong tim thay" ("đ" gives "d"). Returns 0 if s is not valid UTF-8.
+ */
+int td_text_fold(const char *s, char *buf, size_t size);
+
+/*
  * Validate UTF-8 and normalise to NFC into a new string (caller frees).
  * TD_ERR_INPUT if s is not valid UTF-8 (message: "not valid UTF-8").
  */
