@@ -499,6 +499,17 @@ td_status td_audit_verify(td_ws *ws, td_audit_report *rep, td_error *err)
 		rc = td_ws_sqlerr(ws, "read the audit log", err);
 	sqlite3_finalize(st);
 	sqlite3_finalize(run);
+	st = NULL;
+	/* Every run commits with its entry: a run without one lost it. */
+	if (rc == TD_OK)
+		rc = td_ws_prepare(ws,
+				   "SELECT id, command FROM runs WHERE id NOT IN (SELECT run_id FROM audit_log "
+				   "WHERE run_id IS NOT NULL) ORDER BY id",
+				   &st, err);
+	while (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW)
+		problem(rep, 0, "run %lld (%s) has no audit entry: its entry was removed",
+			(long long)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
 	if (rc != TD_OK)
 		return rc;
 	if (head_id < 0)

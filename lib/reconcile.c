@@ -633,17 +633,21 @@ static td_status reconcile_row(reconciler *c, const struct reply *r, td_error *e
 static td_status read_reply(reconciler *c, const char *path, int index, td_progress_fn progress, void *arg,
 			    td_error *err)
 {
-	GDALDatasetH ds = td_source_open_table(path, err);
 	struct columns cols;
 	struct reply r;
 	OGRFeatureH f = NULL;
+	GDALDatasetH ds;
+	td_error why;
 	char hex[9];
 	int64_t size;
 	int csv, headers = 0;
 	td_status rc;
 
+	td_error_init(&why);
+	ds = td_source_open_table(path, &why);
 	if (!ds)
-		return td_error_set(err, TD_ERR_INPUT, "cannot read reply '%s'", path);
+		return td_error_set(err, TD_ERR_INPUT, "cannot read reply '%s' (CSV, XLSX or XLS by its extension): %s",
+				    path, td_source_gdal_reason("no such file, or not that format"));
 	CPLPushErrorHandler(CPLQuietErrorHandler);
 	csv = strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") == 0;
 	rc = td_source_checksum(ds, hex, &size, err);
