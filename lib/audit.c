@@ -2,6 +2,7 @@
 #define SQLITE_ENABLE_PREUPDATE_HOOK 1
 
 #include "audit.h"
+#include "identity.h"
 
 #include <nettle/sha2.h>
 #include <stdarg.h>
@@ -200,9 +201,13 @@ static void changes_json(struct td_audit_changes *c, struct buf *b)
 		c->last = 0;
 }
 
-/* [{"kind":"register","path":"...","checksum":"..."}, ...]: sources of the run, then noted inputs. */
+/*
+ * [{"kind":"register","path":"...","checksum":"..."}, ...]: sources of the
+ * run, then noted inputs; ID numbers in paths masked, as in the command line.
+ */
 static td_status inputs_json(td_ws *ws, int64_t run_id, struct buf *b, td_error *err)
 {
+	char path[4200];
 	sqlite3_stmt *st = NULL;
 	int step, first = 1;
 	td_status rc = td_ws_prepare(ws,
@@ -217,7 +222,8 @@ static td_status inputs_json(td_ws *ws, int64_t run_id, struct buf *b, td_error 
 		buf_str(b, first ? "{\"kind\":" : ",{\"kind\":");
 		buf_json(b, (const char *)sqlite3_column_text(st, 0));
 		buf_str(b, ",\"path\":");
-		buf_json(b, (const char *)sqlite3_column_text(st, 1));
+		td_identity_mask_text((const char *)sqlite3_column_text(st, 1), path, sizeof(path));
+		buf_json(b, path);
 		buf_str(b, ",\"checksum\":");
 		buf_json(b, (const char *)sqlite3_column_text(st, 2));
 		buf_str(b, "}");

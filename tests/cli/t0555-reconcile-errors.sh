@@ -71,10 +71,11 @@ run 2 reconcile ws.gpkg 031185001234.csv
 eq "reconcile ws.gpkg 031*******34.csv" "$(q ws.gpkg "SELECT substr(argv, instr(argv, ' reconcile ') + 1) FROM runs ORDER BY id DESC LIMIT 1")" "runs.argv masked"
 eq "reconcile ws.gpkg 031*******34.csv" "$(q ws.gpkg "SELECT substr(argv, instr(argv, ' reconcile ') + 1) FROM audit_log ORDER BY id DESC LIMIT 1")" "audit_log.argv masked"
 crc=$(gzip -c 031185001234.csv | tail -c 8 | od -An -tx4 -N4 | tr -d ' \n')
-eq "[{\"kind\":\"c06_reply\",\"path\":\"031185001234.csv\",\"checksum\":\"$crc\"}]" \
-	"$(q ws.gpkg "SELECT inputs FROM audit_log ORDER BY id DESC LIMIT 1")" "the reply is an input of the entry"
+eq "[{\"kind\":\"c06_reply\",\"path\":\"031*******34.csv\",\"checksum\":\"$crc\"}]" \
+	"$(q ws.gpkg "SELECT inputs FROM audit_log ORDER BY id DESC LIMIT 1")" "the reply is an input of the entry, masked"
 run 0 audit log ws.gpkg
 contains out.txt "reconcile ws.gpkg 031*******34.csv"
+if grep -q 031185001234 out.txt; then fail "an ID number in the audit log"; else ok; fi
 run 4 reconcile ws.gpkg 031185001234.xlsx
 contains err.txt "cannot read reply '031*******34.xlsx'"
 

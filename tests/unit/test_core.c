@@ -95,6 +95,14 @@ static void test_text(void)
 	CHECK_INT(1, td_text_key("So\xCC\x82\xCC\x81 to\xCC\x9B\xCC\x80", key, sizeof(key)));
 	CHECK_STR("số tờ", key);
 	CHECK_INT(0, td_text_key("\xff\xfe", key, sizeof(key)));
+	/* Folded: no case, no diacritics, đ as d; what people type for C06 statuses. */
+	CHECK_INT(1, td_text_fold("  Không   TÌM thấy ", key, sizeof(key)));
+	CHECK_STR("khong tim thay", key);
+	CHECK_INT(1, td_text_fold("ĐÚNG", key, sizeof(key)));
+	CHECK_STR("dung", key);
+	CHECK_INT(1, td_text_fold("Kho\xCC\x82ng khơ\xCC\x81p", key, sizeof(key))); /* NFD */
+	CHECK_STR("khong khop", key);
+	CHECK_INT(0, td_text_fold("\xff", key, sizeof(key)));
 	td_error_init(&err);
 	CHECK_INT(TD_OK, td_text_nfc("Nguye\xCC\x82\xCC\x83n", &nfc, &err));
 	CHECK_STR("Nguyễn", nfc);
