@@ -6,25 +6,32 @@
 #include <string.h>
 
 /* Findings are stale when an ingest committed after the last check. */
-static td_status require_fresh_findings(td_ws *ws, td_error *err)
+td_status td_findings_state_get(td_ws *ws, td_findings_state *state, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	td_status rc = td_ws_prepare(ws,
 				     "SELECT (SELECT MAX(id) FROM runs WHERE command = 'check'), "
 				     "(SELECT MAX(id) FROM runs WHERE command = 'ingest')",
 				     &st, err);
-	if (rc != TD_OK)
-		return rc;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
-			rc = td_error_set(err, TD_ERR_USAGE, "workspace '%s' has not been checked: run 'thuadat check' first",
-					  ws->path);
-		else if (sqlite3_column_int64(st, 1) > sqlite3_column_int64(st, 0))
-			rc = td_error_set(err, TD_ERR_USAGE,
-					  "workspace '%s' changed since the last check: run 'thuadat check' first",
-					  ws->path);
-	}
+
+	*state = TD_FINDINGS_NONE;
+	if (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*state = sqlite3_column_int64(st, 1) > sqlite3_column_int64(st, 0) ? TD_FINDINGS_STALE : TD_FINDINGS_FRESH;
 	sqlite3_finalize(st);
+	return rc;
+}
+
+static td_status require_fresh_findings(td_ws *ws, td_error *err)
+{
+	td_findings_state state;
+	td_status rc = td_findings_state_get(ws, &state, err);
+
+	if (rc == TD_OK && state == TD_FINDINGS_NONE)
+		rc = td_error_set(err, TD_ERR_USAGE, "workspace '%s' has not been checked: run 'thuadat check' first",
+				  ws->path);
+	else if (rc == TD_OK && state == TD_FINDINGS_STALE)
+		rc = td_error_set(err, TD_ERR_USAGE,
+				  "workspace '%s' changed since the last check: run 'thuadat check' first", ws->path);
 	return rc;
 }
 

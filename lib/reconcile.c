@@ -697,42 +697,33 @@ static td_status read_reply(reconciler *c, const char *path, int index, td_progr
 
 /* ---- afterwards: findings, groups, rates ----------------------------- */
 
-static long long query_ll(td_ws *ws, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	long long v = 0;
-
-	if (sqlite3_prepare_v2(ws->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* Replace the identity findings and re-grade, when the findings are current and grades exist. */
 static td_status regrade(reconciler *c, td_error *err)
 {
 	td_reconcile_summary *s = c->sum;
-	long long check = query_ll(c->ws, "SELECT MAX(id) FROM runs WHERE command = 'check'");
-	long long ingest = query_ll(c->ws, "SELECT MAX(id) FROM runs WHERE command = 'ingest'");
+	td_findings_state state;
 	sqlite3_stmt *st = NULL;
-	td_status rc;
+	int classified = 0;
+	td_status rc = td_findings_state_get(c->ws, &state, err);
 
-	if (!check) {
-		snprintf(s->not_graded, sizeof(s->not_graded), "not checked yet: run 'thuadat check' and 'thuadat classify'");
-		return TD_OK;
-	}
-	if (ingest > check) {
-		snprintf(s->not_graded, sizeof(s->not_graded),
-			 "the data changed since the last check: run 'thuadat check' and 'thuadat classify'");
+	if (rc != TD_OK)
+		return rc;
+	if (state != TD_FINDINGS_FRESH) {
+		snprintf(s->not_graded, sizeof(s->not_graded), "%s: run 'thuadat check' and 'thuadat classify'",
+			 state == TD_FINDINGS_NONE ? "not checked yet" : "the data changed since the last check");
 		return TD_OK;
 	}
 	rc = td_check_identity(c->ws, &c->opts->rules, NULL, err);
-	if (rc != TD_OK)
-		return rc;
-	if (!query_ll(c->ws, "SELECT EXISTS (SELECT 1 FROM parcel_grade)")) {
+	if (rc == TD_OK)
+		rc = td_ws_prepare(c->ws, "SELECT EXISTS (SELECT 1 FROM parcel_grade)", &st, err);
+	if (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW)
+		classified = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == TD_OK && !classified)
 		snprintf(s->not_graded, sizeof(s->not_graded), "not classified yet: run 'thuadat classify'");
-		return TD_OK;
-	}
+	if (rc != TD_OK || !classified)
+		return rc;
 	rc = td_ws_exec(c->ws,
 			"DROP TABLE IF EXISTS temp.grade_before;"
 			"CREATE TEMP TABLE grade_before AS SELECT commune, sheet, parcel, grp FROM parcel_grade",
