@@ -58,4 +58,8 @@ for n in $sizes; do
 	ref=$secs
 	printf '%-9s %-9s %9.2f %12.0f %9s %10.2f %9.2f\n' "$n" export "$t" "$(echo "$n $t" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')" "$r" "$ref" "$(echo "$t $ref" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')"
 done
+
+# DGN sheets: peak memory against the number of sheets ingested.
+echo
+"$(dirname "$0")/dgn.sh" "$build"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"

@@ -31,15 +31,17 @@ static const char usage[] = "thuadat run JOB.ini";
 
 #define MAX_STAGES 32
 #define MAX_STRINGS 256
+#define MAX_KEYS 12
 
 enum stage_kind { S_INIT, S_INGEST, S_CHECK, S_CLASSIFY, S_EXPORT };
 
 static const char *const stage_names[] = {"init", "ingest", "check", "classify", "export"};
 
 /* The keys each section accepts; keys ending in '/' are paths. */
-static const char *const stage_keys[][8] = {
+static const char *const stage_keys[][MAX_KEYS] = {
 	{"crs", "province"},
-	{"map/", "register/", "source_crs", "commune", "boundaries/", "encoding", "scans/", "scan_pattern"},
+	{"map/", "register/", "source_crs", "commune", "boundaries/", "encoding", "scans/", "scan_pattern",
+	 "map_profile", "source_province", "register_profile"},
 	{"findings_csv/", "profile", "today", "threads"},
 	{"groups_csv/", "profile"},
 	{"out/", "c06"},
@@ -47,7 +49,7 @@ static const char *const stage_keys[][8] = {
 
 struct stage {
 	enum stage_kind kind;
-	const char *v[8]; /* values, indexed like stage_keys */
+	const char *v[MAX_KEYS]; /* values, indexed like stage_keys */
 };
 
 struct job {
@@ -110,7 +112,7 @@ static td_status on_key(const char *section, const char *key, const char *value,
 				    job->path, line, section);
 	}
 	st = &job->stages[job->n - 1];
-	for (int k = 0; k < 8 && stage_keys[st->kind][k]; k++) {
+	for (int k = 0; k < MAX_KEYS && stage_keys[st->kind][k]; k++) {
 		const char *name = stage_keys[st->kind][k];
 		size_t len = strcspn(name, "/");
 		if (strlen(key) == len && strncmp(key, name, len) == 0) {
@@ -148,6 +150,9 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 		o.encoding = st->v[5];
 		o.scans = st->v[6];
 		o.scan_pattern = st->v[7];
+		o.map_profile = st->v[8];
+		o.source_province = st->v[9];
+		o.register_profile = st->v[10];
 		if (!o.map && !o.register_path && !o.boundaries && !o.scans) {
 			fprintf(stderr, "thuadat: error: '%s': [ingest] needs map, register, boundaries or scans\n",
 				job->path);

@@ -25,8 +25,8 @@ td_status td_text_nfc(const char *s, char **out, td_error *err)
 	return normalise(s, 0, out, err);
 }
 
-/* NFC with opts, spaces collapsed; "đ" becomes "d" when marks are stripped (it has no mark to strip). */
-static int key_with(const char *s, utf8proc_option_t opts, char *buf, size_t size)
+/* Case-folded (and, with STRIPMARK, unaccented) NFC text with spaces collapsed. */
+static int key(const char *s, utf8proc_option_t opts, char *buf, size_t size)
 {
 	char *folded = NULL;
 	size_t j = 0;
@@ -35,22 +35,23 @@ static int key_with(const char *s, utf8proc_option_t opts, char *buf, size_t siz
 	if (size == 0)
 		return 0;
 	buf[0] = '\0';
-	if (normalise(s, opts, &folded, NULL) != TD_OK)
+	if (normalise(s, UTF8PROC_CASEFOLD | opts, &folded, NULL) != TD_OK)
 		return 0;
 	for (const char *p = folded; *p && j + 1 < size; p++) {
-		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+		char c = *p;
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
 			space = j > 0;
 			continue;
 		}
 		if (space && j + 2 < size)
 			buf[j++] = ' ';
 		space = 0;
-		if ((opts & UTF8PROC_STRIPMARK) && (unsigned char)p[0] == 0xC4 && (unsigned char)p[1] == 0x91) {
-			buf[j++] = 'd';
+		/* đ has no combining mark to strip: it is a letter of its own. */
+		if ((opts & UTF8PROC_STRIPMARK) && (unsigned char)c == 0xC4 && (unsigned char)p[1] == 0x91) {
+			c = 'd';
 			p++;
-			continue;
 		}
-		buf[j++] = *p;
+		buf[j++] = c;
 	}
 	buf[j] = '\0';
 	free(folded);
@@ -59,12 +60,12 @@ static int key_with(const char *s, utf8proc_option_t opts, char *buf, size_t siz
 
 int td_text_key(const char *s, char *buf, size_t size)
 {
-	return key_with(s, UTF8PROC_CASEFOLD, buf, size);
+	return key(s, 0, buf, size);
 }
 
 int td_text_fold(const char *s, char *buf, size_t size)
 {
-	return key_with(s, UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK, buf, size);
+	return key(s, UTF8PROC_STRIPMARK, buf, size);
 }
 
 static const char *skip_space(const char *s)

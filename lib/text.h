@@ -14,9 +14,9 @@
 int td_text_key(const char *s, char *buf, size_t size);
 
 /*
- * td_text_key() without diacritics, for words people type either way:
- * "Không tìm thấy", "KHONG TIM THAY" and "không  tim thấy" all give
- * "khong tim thay" ("đ" gives "d"). Returns 0 if s is not valid UTF-8.
+ * td_text_key without diacritics, đ read as d: "Số tờ", "SO TO" and
+ * "So to" all give "so to". For matching column headers typed with or
+ * without Vietnamese marks; never for names (it merges different ones).
  */
 int td_text_fold(const char *s, char *buf, size_t size);
 

@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define TD_SCHEMA_VERSION 3
+#define TD_SCHEMA_VERSION 2
 
 typedef enum td_ws_mode { TD_WS_READ, TD_WS_WRITE } td_ws_mode;
 
@@ -105,6 +105,16 @@ td_status td_ws_sqlerr(td_ws *ws, const char *what, td_error *err);
 td_status td_ws_write_csv(td_ws *ws, const char *sql, const char *path, mode_t mode, td_error *err);
 
 /* Read a ws_meta value into buf (empty string if absent). */
+/*
+ * Bulk loading a layer: inside a stage, drop the trigger that keeps the
+ * layer's R-tree (rtree_<table>_geom) in step with inserts, so the loader
+ * can insert each row's bounding box itself without SQL parsing the
+ * geometry four times; td_ws_rtree_resume puts the trigger back. Updates
+ * and deletes stay indexed by their triggers throughout.
+ */
+td_status td_ws_rtree_suspend(td_ws *ws, const char *table, td_error *err);
+td_status td_ws_rtree_resume(td_ws *ws, const char *table, td_error *err);
+
 td_status td_ws_meta(td_ws *ws, const char *key, char *buf, size_t size, td_error *err);
 
 #endif

@@ -1,4 +1,4 @@
--- thuadat workspace schema, version 3 (TD_SCHEMA_VERSION in lib/workspace.h).
+-- thuadat workspace schema, version 2 (TD_SCHEMA_VERSION in lib/workspace.h).
 -- A GeoPackage 1.3 file: the gpkg_* tables make it open in QGIS and GDAL;
 -- the other tables are plain SQLite tables beside the layers.
 -- @SRS_ID@ is replaced with the workspace CRS's srs_id when the file is made.
@@ -100,6 +100,7 @@ CREATE TABLE parcels (
 	parcel INTEGER NOT NULL,
 	landuse TEXT,
 	map_area REAL,            -- the area written on the map, m²
+	attrs TEXT,               -- the source's other fields as a JSON object, decoded to UTF-8 NFC
 	source_id INTEGER NOT NULL REFERENCES sources(id),
 	source_feature INTEGER NOT NULL,
 	grp INTEGER,              -- parcel group 1/2/3 after classify
@@ -108,6 +109,23 @@ CREATE TABLE parcels (
 );
 CREATE INDEX parcels_key ON parcels(commune, sheet, parcel);
 CREATE INDEX parcels_source ON parcels(source_id);
+
+-- What a map reader could not turn into parcels (DGN: faces without a
+-- parcel number, labels outside every face, a second number in a face,
+-- boundary lines that close no face). check reports each as a MAP_* finding.
+CREATE TABLE map_problems (
+	id INTEGER PRIMARY KEY,
+	source_id INTEGER NOT NULL REFERENCES sources(id),
+	element INTEGER,              -- DGN element id; NULL for a face
+	kind TEXT NOT NULL CHECK (kind IN ('label_missing', 'label_outside', 'label_twice', 'line_dangling')),
+	commune TEXT NOT NULL,
+	sheet INTEGER NOT NULL,
+	parcel INTEGER,               -- label_twice: the parcel the face kept
+	x REAL NOT NULL,              -- location in the workspace CRS
+	y REAL NOT NULL,
+	text TEXT                     -- the label, decoded to UTF-8
+);
+CREATE INDEX map_problems_source ON map_problems(source_id);
 
 -- Rows of the land register (sổ địa chính) export.
 CREATE TABLE register_rows (

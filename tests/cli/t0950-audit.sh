@@ -20,7 +20,7 @@ eq "1:init: 2:ingest:1 3:check:2 4:classify:3 5:reconcile:4" \
 eq "5 $(q ws.gpkg "SELECT hash FROM audit_log WHERE id = 5")" "$(q ws.gpkg "SELECT value FROM ws_meta WHERE key = 'audit_head'")" "chain head"
 
 # What each entry records.
-eq '{"owners":{"inserted":13,"updated":0,"deleted":0},"parcels":{"inserted":12,"updated":0,"deleted":0},"register_rows":{"inserted":13,"updated":13,"deleted":0},"sources":{"inserted":2,"updated":3,"deleted":0}}' \
+eq '{"owners":{"inserted":13,"updated":0,"deleted":0},"parcels":{"inserted":12,"updated":0,"deleted":0},"register_rows":{"inserted":13,"updated":13,"deleted":0},"sources":{"inserted":2,"updated":4,"deleted":0}}' \
 	"$(q ws.gpkg "SELECT changes FROM audit_log WHERE id = 2")" "ingest's changes"
 eq "[{\"kind\":\"map\",\"path\":\"$D/map.gpkg\",\"checksum\":\"$(q ws.gpkg "SELECT checksum FROM sources WHERE kind = 'map'")\"},{\"kind\":\"register\",\"path\":\"$D/register.csv\",\"checksum\":\"$(q ws.gpkg "SELECT checksum FROM sources WHERE kind = 'register'")\"}]" \
 	"$(q ws.gpkg "SELECT inputs FROM audit_log WHERE id = 2")" "ingest's inputs"
