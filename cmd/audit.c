@@ -129,8 +129,8 @@ int cmd_audit(int argc, char **argv, td_cli *cli)
 	}
 	if (argc - optind != 2)
 		return cli_usage(usage, "expected verify or log, and one workspace path");
-	if (strcmp(argv[optind], "verify") == 0 && !limit)
-		return verify(cli, argv[optind + 1]);
+	if (strcmp(argv[optind], "verify") == 0)
+		return limit ? cli_usage(usage, "--limit is for 'audit log'") : verify(cli, argv[optind + 1]);
 	if (strcmp(argv[optind], "log") == 0)
 		return show_log(cli, argv[optind + 1], limit);
 	return cli_usage(usage, "'%s' is not an audit command (verify or log)", argv[optind]);
