@@ -3,6 +3,7 @@
 
 #include "audit.h"
 #include "identity.h"
+#include "strbuf.h"
 
 #include <nettle/sha2.h>
 #include <stdarg.h>
@@ -12,77 +13,6 @@
 #include <time.h>
 
 static const char zero_hash[65] = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/* ---- a growable string with a hard cap ------------------------------- */
-
-#define BUF_MAX (16u << 20)
-
-struct buf {
-	char *p;
-	size_t n, cap;
-	int failed;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *grown;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		grown = cap <= BUF_MAX ? realloc(b->p, cap) : NULL;
-		if (!grown) {
-			b->failed = 1;
-			return;
-		}
-		b->p = grown;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void buf_fmt(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void buf_fmt(struct buf *b, const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		b->failed = 1;
-	else
-		buf_add(b, tmp, (size_t)n);
-}
-
-static void buf_json(struct buf *b, const char *s)
-{
-	buf_add(b, "\"", 1);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			char esc[2] = {'\\', (char)c};
-			buf_add(b, esc, 2);
-		} else if (c < 0x20) {
-			buf_fmt(b, "\\u%04x", c);
-		} else {
-			buf_add(b, s, 1);
-		}
-	}
-	buf_add(b, "\"", 1);
-}
 
 /* ---- counting changes ---------------------------------------------- */
 
@@ -180,23 +110,23 @@ static int cmp_count(const void *a, const void *b)
 }
 
 /* {"owners":{"inserted":2,"updated":1,"deleted":0},...} in table order, tables with changes only. */
-static void changes_json(struct td_audit_changes *c, struct buf *b)
+static void changes_json(struct td_audit_changes *c, td_strbuf *b)
 {
 	int first = 1;
 
-	buf_str(b, "{");
+	td_strbuf_str(b, "{");
 	if (c && c->n)
 		qsort(c->t, (size_t)c->n, sizeof(c->t[0]), cmp_count);
 	for (int i = 0; c && i < c->n; i++) {
-		buf_fmt(b, "%s", first ? "" : ",");
-		buf_json(b, c->t[i].name);
-		buf_fmt(b, ":{\"inserted\":%lld,\"updated\":%lld,\"deleted\":%lld}", c->t[i].n[0], c->t[i].n[1],
+		td_strbuf_str(b, first ? "" : ",");
+		td_strbuf_json(b, c->t[i].name);
+		td_strbuf_fmt(b, ":{\"inserted\":%lld,\"updated\":%lld,\"deleted\":%lld}", c->t[i].n[0], c->t[i].n[1],
 			c->t[i].n[2]);
 		first = 0;
 	}
 	if (c && c->failed)
-		buf_fmt(b, "%s\"incomplete\":true", first ? "" : ",");
-	buf_str(b, "}");
+		td_strbuf_fmt(b, "%s\"incomplete\":true", first ? "" : ",");
+	td_strbuf_str(b, "}");
 	if (c)
 		c->last = 0;
 }
@@ -205,7 +135,7 @@ static void changes_json(struct td_audit_changes *c, struct buf *b)
  * [{"kind":"register","path":"...","checksum":"..."}, ...]: sources of the
  * run, then noted inputs; ID numbers in paths masked, as in the command line.
  */
-static td_status inputs_json(td_ws *ws, int64_t run_id, struct buf *b, td_error *err)
+static td_status inputs_json(td_ws *ws, int64_t run_id, td_strbuf *b, td_error *err)
 {
 	char path[4200];
 	sqlite3_stmt *st = NULL;
@@ -215,24 +145,24 @@ static td_status inputs_json(td_ws *ws, int64_t run_id, struct buf *b, td_error 
 				     "UNION ALL SELECT kind, path, checksum FROM temp.audit_inputs",
 				     &st, err);
 
-	buf_str(b, "[");
+	td_strbuf_str(b, "[");
 	if (rc == TD_OK)
 		sqlite3_bind_int64(st, 1, run_id);
 	while (rc == TD_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		buf_str(b, first ? "{\"kind\":" : ",{\"kind\":");
-		buf_json(b, (const char *)sqlite3_column_text(st, 0));
-		buf_str(b, ",\"path\":");
+		td_strbuf_str(b, first ? "{\"kind\":" : ",{\"kind\":");
+		td_strbuf_json(b, (const char *)sqlite3_column_text(st, 0));
+		td_strbuf_str(b, ",\"path\":");
 		td_identity_mask_text((const char *)sqlite3_column_text(st, 1), path, sizeof(path));
-		buf_json(b, path);
-		buf_str(b, ",\"checksum\":");
-		buf_json(b, (const char *)sqlite3_column_text(st, 2));
-		buf_str(b, "}");
+		td_strbuf_json(b, path);
+		td_strbuf_str(b, ",\"checksum\":");
+		td_strbuf_json(b, (const char *)sqlite3_column_text(st, 2));
+		td_strbuf_str(b, "}");
 		first = 0;
 	}
 	if (rc == TD_OK && step != SQLITE_DONE)
 		rc = td_ws_sqlerr(ws, "read the stage's inputs", err);
 	sqlite3_finalize(st);
-	buf_str(b, "]");
+	td_strbuf_str(b, "]");
 	return rc;
 }
 
@@ -311,7 +241,7 @@ static void utc_now(char out[32])
 td_status td_audit_append(td_ws *ws, int64_t run_id, const char *command, const char *argv, const char *os_user,
 			  const char *summary, td_error *err)
 {
-	struct buf inputs = {0}, changes = {0};
+	td_strbuf inputs = TD_STRBUF_INIT, changes = TD_STRBUF_INIT;
 	sqlite3_stmt *st = NULL;
 	td_audit_entry e;
 	long long head_id;
@@ -369,8 +299,8 @@ td_status td_audit_append(td_ws *ws, int64_t run_id, const char *command, const 
 	if (rc == TD_OK)
 		rc = td_ws_exec(ws, "DELETE FROM temp.audit_inputs", err);
 done:
-	free(inputs.p);
-	free(changes.p);
+	td_strbuf_release(&inputs);
+	td_strbuf_release(&changes);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #include "ini.h"
 #include "scans.h"
 #include "source.h"
+#include "strbuf.h"
 #include "text.h"
 
 #include <cpl_error.h>
@@ -455,49 +456,6 @@ static td_status map_keys(OGRFeatureH f, const int idx[R_COUNT], const td_ingest
 static td_status bind_text_nfc(sqlite3_stmt *st, int col, const char *s, const char *where, const char *column,
 			       td_error *err);
 
-/* A growing string for JSON text. */
-struct jbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void jput(struct jbuf *j, const char *s, size_t n)
-{
-	if (j->oom)
-		return;
-	if (j->len + n + 1 > j->cap) {
-		size_t c = j->cap ? j->cap : 256;
-		char *q;
-		while (c < j->len + n + 1)
-			c *= 2;
-		if ((q = realloc(j->p, c)) == NULL) {
-			j->oom = 1;
-			return;
-		}
-		j->p = q;
-		j->cap = c;
-	}
-	memcpy(j->p + j->len, s, n);
-	j->len += n;
-	j->p[j->len] = '\0';
-}
-
-static void jstr(struct jbuf *j, const char *s)
-{
-	jput(j, "\"", 1);
-	for (; *s; s++) {
-		char esc[8];
-		if (*s == '"' || *s == '\\')
-			jput(j, (char[]){'\\', *s}, 2);
-		else if ((unsigned char)*s < 0x20)
-			jput(j, esc, (size_t)snprintf(esc, sizeof(esc), "\\u%04x", (unsigned char)*s));
-		else
-			jput(j, s, 1);
-	}
-	jput(j, "\"", 1);
-}
-
 /*
  * The map fields ingest has no column for (owner names, notes, a vendor's
  * own codes), as a JSON object {"TenChu":"Nguyễn Thị Hồng Nhung", ...} in
@@ -505,7 +463,7 @@ static void jstr(struct jbuf *j, const char *s)
  */
 static td_status map_attrs(OGRFeatureH f, const int idx[R_COUNT], const char *where, char **out, td_error *err)
 {
-	struct jbuf j = {NULL, 0, 0, 0};
+	td_strbuf j = TD_STRBUF_INIT;
 
 	*out = NULL;
 	for (int i = 0; i < OGR_F_GetFieldCount(f); i++) {
@@ -517,19 +475,19 @@ static td_status map_attrs(OGRFeatureH f, const int idx[R_COUNT], const char *wh
 		if (mapped || !v || !*skip_space(v))
 			continue;
 		if (td_text_nfc(v, &nfc, NULL) != TD_OK) {
-			free(j.p);
+			td_strbuf_release(&j);
 			return td_error_set(err, TD_ERR_INPUT, "%s, field '%s': text is not valid UTF-8", where, name);
 		}
-		jput(&j, j.len ? "," : "{", 1);
-		jstr(&j, name);
-		jput(&j, ":", 1);
-		jstr(&j, nfc);
+		td_strbuf_add(&j, j.len ? "," : "{", 1);
+		td_strbuf_json(&j, name);
+		td_strbuf_add(&j, ":", 1);
+		td_strbuf_json(&j, nfc);
 		free(nfc);
 	}
 	if (j.len)
-		jput(&j, "}", 1);
-	if (j.oom) {
-		free(j.p);
+		td_strbuf_add(&j, "}", 1);
+	if (j.failed) {
+		td_strbuf_release(&j);
 		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
 	}
 	*out = j.p;
