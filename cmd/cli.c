@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "json.h"
+#include "identity.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -46,11 +47,26 @@ int cli_exit_code(td_status st)
 	return EXIT_FAILURE_IO;
 }
 
+const char *cli_mask(const char *s, char *buf, size_t size)
+{
+	td_identity_mask_text(s ? s : "", buf, size);
+	return buf;
+}
+
 int cli_fail(const td_cli *cli, const td_error *err)
 {
+	char msg[TD_ERROR_MSG_MAX + 64];
+
 	(void)cli;
-	fprintf(stderr, "thuadat: error: %s\n", err->msg[0] ? err->msg : td_strerror(err->code));
+	fprintf(stderr, "thuadat: error: %s\n", cli_mask(err->msg[0] ? err->msg : td_strerror(err->code), msg, sizeof(msg)));
 	return cli_exit_code(err->code);
+}
+
+void cli_warn(const char *msg)
+{
+	char buf[2048];
+
+	fprintf(stderr, "thuadat: warning: %s\n", cli_mask(msg, buf, sizeof(buf)));
 }
 
 int cli_open(const td_cli *cli, const char *path, td_ws_mode mode, td_ws **ws)
@@ -109,13 +125,13 @@ int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_
 
 int cli_usage(const char *usage, const char *fmt, ...)
 {
+	char msg[1024], masked[1100];
 	va_list ap;
 
-	fputs("thuadat: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: %s\n", usage);
+	fprintf(stderr, "thuadat: %s\nusage: %s\n", cli_mask(msg, masked, sizeof(masked)), usage);
 	return EXIT_USAGE;
 }
 
@@ -142,4 +158,19 @@ int cli_progress(double done, const char *msg, void *arg)
 void cli_json_str(FILE *f, const char *s)
 {
 	td_json_str(f, s);
+}
+
+void cli_print_column(FILE *f, const char *s, int width)
+{
+	int chars = 0;
+	const char *p = s ? s : "";
+
+	/* A character starts at every byte that is not a UTF-8 continuation byte. */
+	for (; *p; p++) {
+		if (((unsigned char)*p & 0xC0) != 0x80 && chars++ == width)
+			break;
+		fputc(*p, f);
+	}
+	for (chars = chars > width ? width : chars; chars < width; chars++)
+		fputc(' ', f);
 }

@@ -42,8 +42,18 @@ int cli_global_opt(td_cli *cli, int c);
 /* The exit code for a lib status. */
 int cli_exit_code(td_status st);
 
-/* Print "thuadat: error: <msg>" (unless quiet... errors always print) and return the exit code. */
+/*
+ * Print "thuadat: error: <msg>" (errors print even with -q) and return the
+ * exit code. Identity numbers in the message are masked, as in everything
+ * cmd/ prints (cli_mask): messages may quote register values.
+ */
 int cli_fail(const td_cli *cli, const td_error *err);
+
+/* Print "thuadat: warning: <msg>" to stderr, identity numbers masked. */
+void cli_warn(const char *msg);
+
+/* s with every 9- or 12-digit identity number masked ("031*******45"), in buf; returns buf. */
+const char *cli_mask(const char *s, char *buf, size_t size);
 
 /* Print "usage: <usage>" and a reason to stderr; returns EXIT_USAGE. */
 int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -71,6 +81,12 @@ int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_
 
 /* td_progress_fn drawing a bar on stderr; arg is the td_cli. */
 int cli_progress(double done, const char *msg, void *arg);
+
+/*
+ * Print UTF-8 text in a column of width characters (not bytes): cut at a
+ * character boundary, padded with spaces, so Vietnamese names line up.
+ */
+void cli_print_column(FILE *f, const char *s, int width);
 
 /* Print s as a JSON string literal. */
 void cli_json_str(FILE *f, const char *s);
@@ -103,5 +119,7 @@ int cmd_run(int argc, char **argv, td_cli *cli);
 int cmd_accept(int argc, char **argv, td_cli *cli);
 int cmd_report(int argc, char **argv, td_cli *cli);
 int cmd_merge(int argc, char **argv, td_cli *cli);
+int cmd_reconcile(int argc, char **argv, td_cli *cli);
+int cmd_audit(int argc, char **argv, td_cli *cli);
 
 #endif

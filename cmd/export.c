@@ -1,7 +1,8 @@
 /*
  * thuadat export: write one Excel workbook per commune (summary, group
  * lists, findings) into a directory and, with --c06, the legacy .xls lists
- * of certificate holders for the police's population-data department.
+ * of certificate holders not yet verified, for the police's population-data
+ * department (C06).
  * Reads the workspace only.
  */
 #include "c06.h"
@@ -27,15 +28,18 @@ int stage_export(td_cli *cli, const char *path, const td_export_options *opts, i
 	else if (cli->json) {
 		printf("%s\n", sum.json);
 		if (c06)
-			printf("{\"command\":\"export-c06\",\"files\":%d,\"rows\":%ld}\n", lists.files, lists.rows);
+			printf("{\"command\":\"export-c06\",\"files\":%d,\"rows\":%ld,\"complete\":%d}\n", lists.files,
+			       lists.rows, lists.complete);
 	} else if (!cli->quiet) {
 		printf("wrote %d workbooks (%ld parcel rows, %ld findings, %ld certificates not on the map) to %s\n",
 		       sum.workbooks, sum.parcels, sum.findings, sum.certificates, opts->out_dir);
 		for (int i = 0; cli->verbose && i < sum.workbooks; i++)
 			printf("  %s\n", sum.files[i]);
 		if (c06)
-			printf("wrote %d C06 lists (.xls, %ld certificate holders) to %s\n", lists.files, lists.rows,
-			       opts->out_dir);
+			printf("wrote %d C06 lists (.xls, %ld certificate holders not yet verified) to %s\n", lists.files,
+			       lists.rows, opts->out_dir);
+		if (c06 && lists.complete)
+			printf("%d communes have every certificate holder verified: no list\n", lists.complete);
 	}
 	td_export_summary_release(&sum);
 	td_ws_close(ws);
@@ -68,7 +72,8 @@ int cmd_export(int argc, char **argv, td_cli *cli)
 		else if (c == 'h') {
 			printf("usage: %s\n\n"
 			       "  --out DIR       directory for the workbooks (thuadat-<commune>.xlsx)\n"
-			       "  --c06           also the .xls lists of certificate holders to verify (c06-<commune>.xls;\n"
+			       "  --c06           also the .xls lists of certificate holders C06 has not verified yet\n"
+			       "                  (c06-<commune>.xls, with empty reply columns for C06;\n"
 			       "                  columns in schemas/c06/columns.csv)\n"
 			       "  --sheet-rows N  rows per sheet (header included) before a list continues on the next\n"
 			       "                  sheet; default and most 1048576\n\n"

@@ -12,12 +12,15 @@ static const char usage[] =
 
 static void print_file(const char *label, const char *path, const td_ingest_file *f, const char *unit)
 {
+	char masked[4200];
+
 	if (!f->given)
 		return;
+	cli_mask(path, masked, sizeof(masked));
 	if (f->unchanged)
-		printf("%-10s %s: unchanged since the last ingest (crc32 %s)\n", label, path, f->checksum);
+		printf("%-10s %s: unchanged since the last ingest (crc32 %s)\n", label, masked, f->checksum);
 	else
-		printf("%-10s %s: %ld %s%s%s%s%s%s\n", label, path, f->records, unit,
+		printf("%-10s %s: %ld %s%s%s%s%s%s\n", label, masked, f->records, unit,
 		       f->replaced ? ", replacing the previous version" : "", f->crs[0] ? ", CRS " : "", f->crs,
 		       f->encoding[0] ? ", text " : "", f->encoding);
 }
@@ -39,7 +42,7 @@ int stage_ingest(td_cli *cli, const char *path, const td_ingest_options *opts)
 	}
 	td_ws_close(ws);
 	for (i = 0; i < sum.nwarnings; i++)
-		fprintf(stderr, "thuadat: warning: %s\n", sum.warnings[i]);
+		cli_warn(sum.warnings[i]);
 	if (cli->json)
 		printf("%s\n", sum.json);
 	else if (!cli->quiet) {

@@ -19,6 +19,7 @@ int stage_init(td_cli *cli, const char *path, const char *crs, const char *provi
 	o.crs = crs;
 	o.province = province;
 	o.force = force;
+	o.invocation = cli->invocation;
 	if (td_ws_create(cli->ctx, path, &o, &err) != TD_OK ||
 	    td_ws_open(cli->ctx, path, TD_WS_READ, &ws, &err) != TD_OK)
 		return cli_fail(cli, &err);

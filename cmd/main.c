@@ -25,6 +25,8 @@ static const struct command commands[] = {
 	{"report", cmd_report, "weekly progress report (XLSX and HTML) with overdue-change alerts"},
 	{"accept", cmd_accept, "acceptance gate for a delivery: check, classify, compare with thresholds"},
 	{"merge", cmd_merge, "merge former provinces' workspaces under the new commune codes, in one CRS"},
+	{"reconcile", cmd_reconcile, "apply C06's replies: verification, corrected details, groups, rates"},
+	{"audit", cmd_audit, "verify the workspace's audit trail, or print it"},
 	{"run", cmd_run, "run the stages listed in a job file (what cron calls)"},
 };
 

@@ -2,53 +2,50 @@
 #include "source.h"
 #include "xls.h"
 
+#include <errno.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-enum field { F_SEQ, F_CCCD, F_OWNER, F_BIRTH_YEAR, F_GENDER, F_ID_PROVINCE, F_COMMUNE, F_SHEET, F_PARCEL,
-	     F_GCN_SERIAL, F_GCN_DATE, F_COUNT };
+static const char *const field_names[TD_C06_FIELD_COUNT] = {
+	"seq", "owner_ref", "cccd", "owner_name", "birth_year", "gender", "id_province", "commune", "sheet", "parcel",
+	"gcn_serial", "gcn_date", "status", "new_cccd", "new_owner_name", "new_birth_year", "new_gender", "note"};
 
-static const char *const field_names[F_COUNT] = {"seq", "cccd", "owner_name", "birth_year", "gender", "id_province",
-						  "commune", "sheet", "parcel", "gcn_serial", "gcn_date"};
-
-#define MAX_COLUMNS 32
-
-struct layout {
-	int n;
-	enum field field[MAX_COLUMNS];
-	char header[MAX_COLUMNS][128];
-	double width[MAX_COLUMNS];
-};
-
-static td_status read_layout(td_ws *ws, struct layout *l, td_error *err)
+const char *td_c06_field_name(td_c06_field f)
 {
-	char path[4200];
+	return f < TD_C06_FIELD_COUNT ? field_names[f] : "";
+}
+
+td_status td_c06_layout_read(td_ctx *ctx, td_c06_layout *l, td_error *err)
+{
 	GDALDatasetH ds;
 	OGRFeatureH f;
-	td_status rc = td_ctx_schema_file(ws->ctx, "c06/columns.csv", path, sizeof(path), err);
+	td_status rc;
 
 	memset(l, 0, sizeof(*l));
+	rc = td_ctx_schema_file(ctx, "c06/columns.csv", l->path, sizeof(l->path), err);
 	if (rc != TD_OK)
 		return rc;
-	ds = td_source_open_csv(path, err);
+	ds = td_source_open_csv(l->path, err);
 	if (!ds)
-		return td_error_set(err, TD_ERR_USAGE, "cannot read the C06 layout '%s'", path);
+		return td_error_set(err, TD_ERR_USAGE, "cannot read the C06 layout '%s'", l->path);
 	while (rc == TD_OK && (f = OGR_L_GetNextFeature(GDALDatasetGetLayer(ds, 0))) != NULL) {
 		int ih = OGR_F_GetFieldIndex(f, "header"), ifd = OGR_F_GetFieldIndex(f, "field");
 		int iw = OGR_F_GetFieldIndex(f, "width");
 		const char *name = ifd >= 0 && OGR_F_IsFieldSetAndNotNull(f, ifd) ? OGR_F_GetFieldAsString(f, ifd) : "";
 		int k = 0;
-		while (k < F_COUNT && strcmp(field_names[k], name) != 0)
+		while (k < TD_C06_FIELD_COUNT && strcmp(field_names[k], name) != 0)
 			k++;
-		if (ih < 0 || k == F_COUNT || l->n == MAX_COLUMNS)
-			rc = td_error_set(err, TD_ERR_USAGE, "'%s' line %lld: unknown field '%s' (expected seq, cccd, "
-					  "owner_name, birth_year, gender, id_province, commune, sheet, parcel, gcn_serial "
-					  "or gcn_date)", path, (long long)OGR_F_GetFID(f) + 1, name);
+		if (ih < 0 || k == TD_C06_FIELD_COUNT || l->n == TD_C06_MAX_COLUMNS)
+			rc = td_error_set(err, TD_ERR_USAGE, "'%s' line %lld: unknown field '%s' (expected seq, owner_ref, "
+					  "cccd, owner_name, birth_year, gender, id_province, commune, sheet, parcel, "
+					  "gcn_serial, gcn_date, status, new_cccd, new_owner_name, new_birth_year, "
+					  "new_gender or note)", l->path, (long long)OGR_F_GetFID(f) + 1, name);
 		else {
-			l->field[l->n] = (enum field)k;
+			l->field[l->n] = (td_c06_field)k;
 			snprintf(l->header[l->n], sizeof(l->header[0]), "%s", OGR_F_GetFieldAsString(f, ih));
 			l->width[l->n] = iw >= 0 ? OGR_F_GetFieldAsDouble(f, iw) : 0;
 			l->n++;
@@ -57,20 +54,27 @@ static td_status read_layout(td_ws *ws, struct layout *l, td_error *err)
 	}
 	GDALClose(ds);
 	if (rc == TD_OK && l->n == 0)
-		rc = td_error_set(err, TD_ERR_USAGE, "'%s' lists no columns", path);
+		rc = td_error_set(err, TD_ERR_USAGE, "'%s' lists no columns", l->path);
 	return rc;
 }
 
-/* One cell of the current row, from the row's query columns (see the SELECT below). */
-static td_status cell(td_xls *x, int col, enum field field, sqlite3_stmt *st, long seq, td_error *err)
+/* Query columns of the rows SELECT in td_c06_export. */
+enum { Q_CCCD, Q_NAME, Q_BIRTH_YEAR, Q_GENDER, Q_COMMUNE, Q_SHEET, Q_PARCEL, Q_GCN_SERIAL, Q_GCN_DATE, Q_OWNER };
+
+/* One cell of the current row, from the row's query columns. */
+static td_status cell(td_xls *x, int col, td_c06_field field, sqlite3_stmt *st, long seq, td_error *err)
 {
-	const char *cccd = (const char *)sqlite3_column_text(st, 0);
-	int y, m, d;
+	static const int column[TD_C06_FIELD_COUNT] = {
+		[TD_C06_OWNER_REF] = Q_OWNER, [TD_C06_CCCD] = Q_CCCD, [TD_C06_OWNER_NAME] = Q_NAME,
+		[TD_C06_BIRTH_YEAR] = Q_BIRTH_YEAR, [TD_C06_GENDER] = Q_GENDER, [TD_C06_COMMUNE] = Q_COMMUNE,
+		[TD_C06_SHEET] = Q_SHEET, [TD_C06_PARCEL] = Q_PARCEL, [TD_C06_GCN_SERIAL] = Q_GCN_SERIAL};
+	const char *cccd = (const char *)sqlite3_column_text(st, Q_CCCD);
+	int y, m, d, i;
 
 	switch (field) {
-	case F_SEQ:
+	case TD_C06_SEQ:
 		return td_xls_write_number(x, col, (double)seq, err);
-	case F_ID_PROVINCE:
+	case TD_C06_ID_PROVINCE:
 		if (cccd && strlen(cccd) == 12) {
 			char code[4];
 			memcpy(code, cccd, 3);
@@ -78,38 +82,57 @@ static td_status cell(td_xls *x, int col, enum field field, sqlite3_stmt *st, lo
 			return td_xls_write_text(x, col, code, err);
 		}
 		return td_xls_write_blank(x, col, err);
-	case F_GCN_DATE: {
-		const char *date = (const char *)sqlite3_column_text(st, 8);
+	case TD_C06_GCN_DATE: {
+		const char *date = (const char *)sqlite3_column_text(st, Q_GCN_DATE);
 		if (date && sscanf(date, "%d-%d-%d", &y, &m, &d) == 3)
 			return td_xls_write_date(x, col, y, m, d, err);
 		return td_xls_write_blank(x, col, err);
 	}
-	default: {
-		/* Query column of each remaining field. */
-		static const int column[F_COUNT] = {[F_CCCD] = 0, [F_OWNER] = 1, [F_BIRTH_YEAR] = 2, [F_GENDER] = 3,
-						    [F_COMMUNE] = 4, [F_SHEET] = 5, [F_PARCEL] = 6, [F_GCN_SERIAL] = 7};
-		int i = column[field];
+	case TD_C06_STATUS:
+	case TD_C06_NEW_CCCD:
+	case TD_C06_NEW_OWNER_NAME:
+	case TD_C06_NEW_BIRTH_YEAR:
+	case TD_C06_NEW_GENDER:
+	case TD_C06_NOTE:
+	case TD_C06_FIELD_COUNT:
+		return TD_OK; /* C06 fills these in */
+	default:
+		i = column[field];
 		if (sqlite3_column_type(st, i) == SQLITE_NULL)
 			return td_xls_write_blank(x, col, err);
 		if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
 			return td_xls_write_number(x, col, (double)sqlite3_column_int64(st, i), err);
 		/* Identity numbers and codes stay text, so their leading zeros survive. */
-		return field == F_OWNER || field == F_GENDER || field == F_GCN_SERIAL
+		return field == TD_C06_OWNER_NAME || field == TD_C06_GENDER || field == TD_C06_GCN_SERIAL
 			       ? td_xls_write_string(x, col, (const char *)sqlite3_column_text(st, i), err)
 			       : td_xls_write_text(x, col, (const char *)sqlite3_column_text(st, i), err);
 	}
-	}
 }
 
-static td_status write_commune(const struct layout *l, sqlite3_stmt *st, const char *commune, const char *path,
+/*
+ * The list of one commune, or none when nobody there is left to verify (an
+ * old list is removed then, so it cannot be sent again). *rows gets the
+ * owners written.
+ */
+static td_status write_commune(const td_c06_layout *l, sqlite3_stmt *st, const char *commune, const char *path,
 			       long *rows, td_error *err)
 {
-	const char *headers[MAX_COLUMNS];
+	const char *headers[TD_C06_MAX_COLUMNS];
 	td_xls *x = NULL;
 	long seq = 0;
 	int step;
-	td_status rc = td_xls_new(path, &x, err);
+	td_status rc;
 
+	*rows = 0;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, commune, -1, SQLITE_TRANSIENT);
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE) {
+		if (unlink(path) != 0 && errno != ENOENT)
+			return td_error_set(err, TD_ERR_IO, "cannot remove the old list '%s': %s", path, strerror(errno));
+		return TD_OK;
+	}
+	rc = td_xls_new(path, &x, err);
 	for (int i = 0; i < l->n; i++)
 		headers[i] = l->header[i];
 	if (rc == TD_OK)
@@ -119,9 +142,7 @@ static td_status write_commune(const struct layout *l, sqlite3_stmt *st, const c
 	for (int i = 0; rc == TD_OK && i < l->n; i++)
 		if (l->width[i] > 0)
 			rc = td_xls_set_column_width(x, i, l->width[i], err);
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, commune, -1, SQLITE_TRANSIENT);
-	while (rc == TD_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	for (; rc == TD_OK && step == SQLITE_ROW; step = sqlite3_step(st)) {
 		seq++;
 		for (int i = 0; rc == TD_OK && i < l->n; i++)
 			rc = cell(x, i, l->field[i], st, seq, err);
@@ -129,44 +150,52 @@ static td_status write_commune(const struct layout *l, sqlite3_stmt *st, const c
 			rc = td_xls_end_row(x, err);
 	}
 	if (rc == TD_OK && step != SQLITE_DONE)
-		rc = td_error_set(err, TD_ERR_INTERNAL, "cannot read the register for '%s'", path);
+		rc = td_error_set(err, TD_ERR_INTERNAL, "cannot read the owners for '%s'", path);
 	if (rc != TD_OK) {
 		td_xls_free(x);
 		return rc;
 	}
-	*rows += seq;
+	*rows = seq;
 	return td_xls_close(x, err);
 }
 
 td_status td_c06_export(td_ws *ws, const char *out_dir, td_c06_summary *sum, td_error *err)
 {
-	struct layout l;
+	td_c06_layout l;
 	sqlite3_stmt *communes = NULL, *rows = NULL;
 	char path[4200];
 	int step;
 	td_status rc;
 
 	memset(sum, 0, sizeof(*sum));
-	rc = read_layout(ws, &l, err);
+	rc = td_c06_layout_read(ws->ctx, &l, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws,
 				   "SELECT DISTINCT commune FROM register_rows WHERE gcn_serial IS NOT NULL "
-				   "AND owner_name IS NOT NULL ORDER BY commune",
+				   "AND owner_id IS NOT NULL ORDER BY commune",
 				   &communes, err);
+	/* Columns in the order of Q_*: the owner's current details, the first certificate's keys. */
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws,
-				   "SELECT cccd, owner_name, birth_year, gender, commune, sheet, parcel, gcn_serial, "
-				   "gcn_date FROM register_rows WHERE commune = ?1 AND gcn_serial IS NOT NULL "
-				   "AND owner_name IS NOT NULL ORDER BY sheet, parcel, id",
+				   "SELECT o.cccd, o.name, o.birth_year, o.gender, r.commune, r.sheet, r.parcel, "
+				   "r.gcn_serial, r.gcn_date, o.id FROM (SELECT *, row_number() OVER (PARTITION BY owner_id "
+				   " ORDER BY sheet, parcel, id) AS k FROM register_rows WHERE commune = ?1 "
+				   " AND gcn_serial IS NOT NULL AND owner_id IS NOT NULL) r JOIN owners o ON o.id = r.owner_id "
+				   "WHERE r.k = 1 AND o.verification <> 'matched' ORDER BY r.sheet, r.parcel, r.id",
 				   &rows, err);
 	while (rc == TD_OK && (step = sqlite3_step(communes)) == SQLITE_ROW) {
 		const char *commune = (const char *)sqlite3_column_text(communes, 0);
+		long n = 0;
 		if ((size_t)snprintf(path, sizeof(path), "%s/c06-%s.xls", out_dir, commune) >= sizeof(path))
 			rc = td_error_set(err, TD_ERR_USAGE, "output path too long: '%s'", out_dir);
 		if (rc == TD_OK)
-			rc = write_commune(&l, rows, commune, path, &sum->rows, err);
-		if (rc == TD_OK)
+			rc = write_commune(&l, rows, commune, path, &n, err);
+		if (rc == TD_OK && n) {
 			sum->files++;
+			sum->rows += n;
+		} else if (rc == TD_OK) {
+			sum->complete++;
+		}
 	}
 	if (rc == TD_OK && step != SQLITE_DONE)
 		rc = td_ws_sqlerr(ws, "list communes", err);

@@ -834,6 +834,66 @@ static td_status check_owners(checker *c, td_error *err)
 	return rc;
 }
 
+td_status td_check_identity(td_ws *ws, const td_rule_settings *rules, td_check_summary *sum, td_error *err)
+{
+	/*
+	 * ?1 rule, ?2 severity, ?3 criterion, ?4 srs_id; the owner's current
+	 * details (C06 may have corrected them). The point is the centre of the
+	 * parcel's bounding box: these findings are about people, and the box
+	 * needs no GEOS, which would complain about invalid parcels on stderr.
+	 */
+	static const char insert[] =
+		"INSERT INTO findings (geom, rule_id, severity, criterion, commune, sheet, parcel, message) "
+		"SELECT (SELECT AsGPB(MakePoint((ST_MinX(p.geom) + ST_MaxX(p.geom)) / 2, "
+		"  (ST_MinY(p.geom) + ST_MaxY(p.geom)) / 2, ?4)) FROM parcels p WHERE p.commune = r.commune "
+		"  AND p.sheet = r.sheet AND p.parcel = r.parcel AND p.geom IS NOT NULL ORDER BY p.fid LIMIT 1), "
+		" ?1, ?2, ?3, r.commune, r.sheet, r.parcel, printf('register row %d: %s', r.source_row, "
+		"  CASE o.verification WHEN 'mismatched' THEN 'C06 found that the details of owner ''' || o.name || "
+		"   ''' (ID ' || coalesce(td_mask_id(o.cccd), 'none') || ') differ from the national population database' "
+		"  WHEN 'not_found' THEN 'C06 found no record of owner ''' || o.name || ''' (ID ' || "
+		"   coalesce(td_mask_id(o.cccd), 'none') || ') in the national population database' "
+		"  ELSE 'the identity of owner ''' || o.name || ''' (ID ' || coalesce(td_mask_id(o.cccd), 'none') || "
+		"   ') is not yet verified against the national population database' END) "
+		"FROM register_rows r JOIN owners o ON o.id = r.owner_id WHERE ";
+	static const char *const where[2] = {
+		"o.verification IN ('mismatched', 'not_found') ORDER BY r.commune, r.sheet, r.parcel, r.id",
+		"o.verification = 'unverified' AND r.gcn_serial IS NOT NULL AND (?2 = 'error' OR EXISTS "
+		"(SELECT 1 FROM owners WHERE verification <> 'unverified')) ORDER BY r.commune, r.sheet, r.parcel, r.id"};
+	static const td_rule_id ids[2] = {TD_RULE_IDENTITY_MISMATCH, TD_RULE_IDENTITY_UNVERIFIED};
+	char sql[2048];
+	td_status rc = td_ws_exec(ws, "DELETE FROM findings WHERE rule_id IN ('IDENTITY_MISMATCH', 'IDENTITY_UNVERIFIED')",
+				  err);
+
+	for (int k = 0; k < 2 && rc == TD_OK; k++) {
+		const td_rule *r = td_rule_get(ids[k]);
+		td_severity sev = rules->severity[ids[k]];
+		sqlite3_stmt *st = NULL;
+		long n;
+		if (sev == TD_SEV_OFF)
+			continue;
+		snprintf(sql, sizeof(sql), "%s%s", insert, where[k]);
+		rc = td_ws_prepare(ws, sql, &st, err);
+		if (rc != TD_OK)
+			break;
+		sqlite3_bind_text(st, 1, r->code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, td_severity_name(sev), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, r->criterion, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 4, ws->srs_id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = td_ws_sqlerr(ws, "identity findings", err);
+		n = sqlite3_changes(ws->db);
+		sqlite3_finalize(st);
+		if (rc == TD_OK && sum) {
+			sum->by_rule[ids[k]] += n;
+			if (sev == TD_SEV_ERROR)
+				sum->errors += n;
+			else
+				sum->warnings += n;
+		}
+	}
+	return rc;
+}
+
 /* What the map readers could not turn into parcels (map_problems), as findings. */
 static td_status check_map_problems(checker *c, td_error *err)
 {
@@ -1133,6 +1193,8 @@ td_status td_check_run(td_ws *ws, const td_check_options *opts, td_progress_fn p
 		rc = check_owners(&c, err);
 	if (rc == TD_OK)
 		rc = check_map_problems(&c, err);
+	if (rc == TD_OK)
+		rc = td_check_identity(ws, &opts->rules, sum, err);
 	finalize(&c);
 	summary_json(sum);
 	if (rc == TD_OK)

@@ -6,25 +6,32 @@
 #include <string.h>
 
 /* Findings are stale when an ingest (or the merge that made the workspace) committed after the last check. */
-static td_status require_fresh_findings(td_ws *ws, td_error *err)
+td_status td_findings_state_get(td_ws *ws, td_findings_state *state, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	td_status rc = td_ws_prepare(ws,
 				     "SELECT (SELECT MAX(id) FROM runs WHERE command = 'check'), "
 				     "(SELECT MAX(id) FROM runs WHERE command IN ('ingest', 'merge'))",
 				     &st, err);
-	if (rc != TD_OK)
-		return rc;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
-			rc = td_error_set(err, TD_ERR_USAGE, "workspace '%s' has not been checked: run 'thuadat check' first",
-					  ws->path);
-		else if (sqlite3_column_int64(st, 1) > sqlite3_column_int64(st, 0))
-			rc = td_error_set(err, TD_ERR_USAGE,
-					  "workspace '%s' changed since the last check: run 'thuadat check' first",
-					  ws->path);
-	}
+
+	*state = TD_FINDINGS_NONE;
+	if (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*state = sqlite3_column_int64(st, 1) > sqlite3_column_int64(st, 0) ? TD_FINDINGS_STALE : TD_FINDINGS_FRESH;
 	sqlite3_finalize(st);
+	return rc;
+}
+
+static td_status require_fresh_findings(td_ws *ws, td_error *err)
+{
+	td_findings_state state;
+	td_status rc = td_findings_state_get(ws, &state, err);
+
+	if (rc == TD_OK && state == TD_FINDINGS_NONE)
+		rc = td_error_set(err, TD_ERR_USAGE, "workspace '%s' has not been checked: run 'thuadat check' first",
+				  ws->path);
+	else if (rc == TD_OK && state == TD_FINDINGS_STALE)
+		rc = td_error_set(err, TD_ERR_USAGE,
+				  "workspace '%s' changed since the last check: run 'thuadat check' first", ws->path);
 	return rc;
 }
 
@@ -106,6 +113,23 @@ static td_status count_groups(td_ws *ws, td_classify_summary *sum, td_error *err
 	return rc;
 }
 
+td_status td_classify_grade(td_ws *ws, const td_rule_settings *rules, td_error *err)
+{
+	td_status rc = rule_groups(ws, rules, err);
+
+	if (rc == TD_OK)
+		rc = td_ws_exec(ws, "DELETE FROM parcel_grade", err);
+	if (rc == TD_OK)
+		rc = td_ws_exec(ws, grade_sql, err);
+	/* Every map parcel has a grade; only the parcels whose group changed are written. */
+	if (rc == TD_OK)
+		rc = td_ws_exec(ws,
+				"UPDATE parcels SET grp = g.grp FROM parcel_grade g WHERE g.commune = parcels.commune "
+				"AND g.sheet = parcels.sheet AND g.parcel = parcels.parcel AND parcels.grp IS NOT g.grp",
+				err);
+	return rc;
+}
+
 td_status td_classify_run(td_ws *ws, const td_rule_settings *rules, td_classify_summary *sum, td_error *err)
 {
 	td_status rc;
@@ -115,16 +139,7 @@ td_status td_classify_run(td_ws *ws, const td_rule_settings *rules, td_classify_
 	if (rc == TD_OK)
 		rc = require_fresh_findings(ws, err);
 	if (rc == TD_OK)
-		rc = rule_groups(ws, rules, err);
-	if (rc == TD_OK)
-		rc = td_ws_exec(ws, "DELETE FROM parcel_grade", err);
-	if (rc == TD_OK)
-		rc = td_ws_exec(ws, grade_sql, err);
-	if (rc == TD_OK)
-		rc = td_ws_exec(ws,
-				"UPDATE parcels SET grp = (SELECT g.grp FROM parcel_grade g WHERE g.commune = "
-				"parcels.commune AND g.sheet = parcels.sheet AND g.parcel = parcels.parcel)",
-				err);
+		rc = td_classify_grade(ws, rules, err);
 	if (rc == TD_OK)
 		rc = count_groups(ws, sum, err);
 	snprintf(sum->json, sizeof(sum->json),

@@ -82,3 +82,46 @@ void td_identity_mask(const char *id, char *buf, size_t size)
 	}
 	snprintf(buf, size, "%.3s%.*s%s", id, (int)(n - 5), "********************", id + n - 2);
 }
+
+void td_identity_mask_text(const char *text, char *buf, size_t size)
+{
+	size_t j = 0;
+
+	if (size == 0)
+		return;
+	while (*text && j + 1 < size) {
+		size_t run = strspn(text, "0123456789");
+		if (run == 9 || run == 12) {
+			char id[13], masked[16];
+			memcpy(id, text, run);
+			id[run] = '\0';
+			td_identity_mask(id, masked, sizeof(masked));
+			for (const char *m = masked; *m && j + 1 < size; m++)
+				buf[j++] = *m;
+		} else if (run) {
+			for (size_t k = 0; k < run && j + 1 < size; k++)
+				buf[j++] = text[k];
+		} else {
+			buf[j++] = *text;
+			run = 1;
+		}
+		text += run;
+	}
+	buf[j] = '\0';
+}
+
+void td_identity_normalize(const char *typed, char *buf, size_t size)
+{
+	size_t n;
+
+	while (*typed == ' ' || *typed == '\t')
+		typed++;
+	snprintf(buf, size, "%s", typed);
+	n = strcspn(buf, " \t");
+	buf[n] = '\0';
+	if ((n == 10 || n == 11 || n == 8) && strspn(buf, "0123456789") == n && size > 12) {
+		size_t pad = (n == 8 ? 9 : 12) - n;
+		memmove(buf + pad, buf, n + 1);
+		memset(buf, '0', pad);
+	}
+}

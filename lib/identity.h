@@ -30,4 +30,21 @@ int td_identity_sex(const char *text);
 /* Mask an identity number for logs and terminals: "031*******45". */
 void td_identity_mask(const char *id, char *buf, size_t size);
 
+/*
+ * Copy text into buf (truncated to size) with every identity number in it
+ * masked as td_identity_mask() does: every run of exactly 9 or 12 ASCII
+ * digits that is not part of a longer run. For messages that may quote
+ * register values, command lines and file names.
+ */
+void td_identity_mask_text(const char *text, char *buf, size_t size);
+
+/*
+ * An identity number as a person or a spreadsheet typed it, into buf: the
+ * first word, with leading zeros restored when a spreadsheet took the
+ * number for a number (every CCCD starts with 0 or 00, province codes
+ * 001-096, so 10 or 11 digits are a CCCD that lost them, as 8 are a CMND
+ * that lost one). Other text is copied as it is, for the checks to judge.
+ */
+void td_identity_normalize(const char *typed, char *buf, size_t size);
+
 #endif

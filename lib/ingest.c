@@ -3,10 +3,11 @@
 #include "dgn.h"
 #include "mapprofile.h"
 #include "encoding.h"
+#include "identity.h"
 #include "ini.h"
-#include "json.h"
 #include "scans.h"
 #include "source.h"
+#include "strbuf.h"
 #include "text.h"
 
 #include <cpl_error.h>
@@ -462,13 +463,10 @@ static td_status bind_text_nfc(sqlite3_stmt *st, int col, const char *s, const c
  */
 static td_status map_attrs(OGRFeatureH f, const int idx[R_COUNT], const char *where, char **out, td_error *err)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = NULL;
-	td_status rc = TD_OK;
+	td_strbuf j = TD_STRBUF_INIT;
 
 	*out = NULL;
-	for (int i = 0; rc == TD_OK && i < OGR_F_GetFieldCount(f); i++) {
+	for (int i = 0; i < OGR_F_GetFieldCount(f); i++) {
 		const char *v = field_str(f, i), *name = OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, i));
 		char *nfc = NULL;
 		int mapped = 0;
@@ -477,29 +475,23 @@ static td_status map_attrs(OGRFeatureH f, const int idx[R_COUNT], const char *wh
 		if (mapped || !v || !*skip_space(v))
 			continue;
 		if (td_text_nfc(v, &nfc, NULL) != TD_OK) {
-			rc = td_error_set(err, TD_ERR_INPUT, "%s, field '%s': text is not valid UTF-8", where, name);
-			break;
+			td_strbuf_release(&j);
+			return td_error_set(err, TD_ERR_INPUT, "%s, field '%s': text is not valid UTF-8", where, name);
 		}
-		if (!m && (m = open_memstream(&buf, &len)) == NULL)
-			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
-		if (m) {
-			fputc(ftell(m) ? ',' : '{', m);
-			td_json_str(m, name);
-			fputc(':', m);
-			td_json_str(m, nfc);
-		}
+		td_strbuf_add(&j, j.len ? "," : "{", 1);
+		td_strbuf_json(&j, name);
+		td_strbuf_add(&j, ":", 1);
+		td_strbuf_json(&j, nfc);
 		free(nfc);
 	}
-	if (m) {
-		fputc('}', m);
-		if (fclose(m) != 0 && rc == TD_OK)
-			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
-		if (rc == TD_OK)
-			*out = buf;
-		else
-			free(buf);
+	if (j.len)
+		td_strbuf_add(&j, "}", 1);
+	if (j.failed) {
+		td_strbuf_release(&j);
+		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
 	}
-	return rc;
+	*out = j.p;
+	return TD_OK;
 }
 
 static td_status bind_parcel(const struct target *t, OGRFeatureH f, const int idx[R_COUNT],
@@ -1117,22 +1109,8 @@ static td_status register_row(OGRFeatureH f, const int idx[R_COUNT], char header
 			sqlite3_bind_int(ins, 10, (int)strtol(date, NULL, 10)); /* birth date gives the year */
 	}
 	if ((s = field_str(f, idx[R_CCCD])) != NULL && *skip_space(s)) {
-		/*
-		 * A spreadsheet that took the number for a number dropped its
-		 * leading zeros: every CCCD starts with 0 or 00 (province codes
-		 * 001-096), so 10 or 11 digits are a CCCD that lost them, as 8
-		 * are a CMND that lost one.
-		 */
 		char id[32];
-		size_t n;
-		snprintf(id, sizeof(id), "%s", skip_space(s));
-		n = strcspn(id, " \t");
-		id[n] = '\0';
-		if ((n == 10 || n == 11 || n == 8) && strspn(id, "0123456789") == n) {
-			size_t pad = (n == 8 ? 9 : 12) - n;
-			memmove(id + pad, id, n + 1);
-			memset(id, '0', pad);
-		}
+		td_identity_normalize(s, id, sizeof(id));
 		sqlite3_bind_text(ins, 9, id, -1, SQLITE_TRANSIENT);
 	}
 	for (size_t i = 0; i < sizeof(text_columns) / sizeof(text_columns[0]) && rc == TD_OK; i++) {

@@ -1,18 +1,14 @@
 #include "json.h"
+#include "strbuf.h"
 
 void td_json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	td_strbuf b = TD_STRBUF_INIT;
+
+	td_strbuf_json(&b, s);
+	if (b.failed)
+		fputs("\"\"", f);
+	else
+		fwrite(b.p, 1, b.len, f);
+	td_strbuf_release(&b);
 }

@@ -60,6 +60,10 @@ static const td_rule catalogue[TD_RULE_COUNT] = {
 	 "a second parcel number inside one face of a DGN sheet; the face keeps the first"},
 	{TD_RULE_MAP_LINE_DANGLING, "MAP_LINE_DANGLING", "đúng", W, 2,
 	 "a DGN boundary line that closes no face (overshoot or gap in the linework)"},
+	{TD_RULE_IDENTITY_MISMATCH, "IDENTITY_MISMATCH", "sạch", E, 2,
+	 "C06 found the owner's details differ from the population database, or found no such person"},
+	{TD_RULE_IDENTITY_UNVERIFIED, "IDENTITY_UNVERIFIED", "sạch", W, 2,
+	 "a certificate holder not yet verified by C06 (at warning level: once a reply is reconciled)"},
 };
 
 #undef E
@@ -104,6 +108,7 @@ void td_rule_settings_init(td_rule_settings *s)
 	s->change_deadline_days = 30;
 	s->accept_max_errors = 0;
 	s->accept_max_outside_group1 = -1;
+	s->verified_target_percent = 95;
 }
 
 double td_rule_area_tolerance(const td_rule_settings *s, double area)
@@ -246,15 +251,24 @@ static td_status on_key(const char *section, const char *key, const char *value,
 
 	if (!key) {
 		if (strcmp(section, "severity") && strcmp(section, "group") && strcmp(section, "tolerance") &&
-		    strcmp(section, "accept"))
+		    strcmp(section, "accept") && strcmp(section, "campaign"))
 			return td_error_set(err, TD_ERR_USAGE,
-					    "'%s' line %d: unknown section [%s] (expected severity, group, tolerance "
-					    "or accept)",
+					    "'%s' line %d: unknown section [%s] (expected severity, group, tolerance, "
+					    "accept or campaign)",
 					    l->path, line, section);
 		return TD_OK;
 	}
 	if (strcmp(section, "tolerance") == 0)
 		return tolerance(l, key, value, line, err);
+	if (strcmp(section, "campaign") == 0) {
+		if (strcmp(key, "verified_target_percent") != 0)
+			return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' in [campaign]", l->path,
+					    line, key);
+		if (!parse_number(value, &v) || v < 0 || v > 100)
+			return bad_value(l, line, key, value, "a percentage", err);
+		l->s->verified_target_percent = v;
+		return TD_OK;
+	}
 	if (strcmp(section, "accept") == 0) {
 		int errors = strcmp(key, "max_errors") == 0;
 		if (!errors && strcmp(key, "max_outside_group1_percent") != 0)

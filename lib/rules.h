@@ -54,6 +54,9 @@ typedef enum td_rule_id {
 	TD_RULE_MAP_LABEL_OUTSIDE,     /* a label inside no face */
 	TD_RULE_MAP_LABEL_TWICE,       /* a second parcel number in a face */
 	TD_RULE_MAP_LINE_DANGLING,     /* a boundary line that closes no face */
+	/* sạch: identity against the national population database (C06, reconcile) */
+	TD_RULE_IDENTITY_MISMATCH,     /* C06 answered mismatched or not found */
+	TD_RULE_IDENTITY_UNVERIFIED,   /* a certificate holder C06 has not confirmed yet */
 	TD_RULE_COUNT
 } td_rule_id;
 
@@ -97,6 +100,7 @@ typedef struct td_rule_settings {
 	char admin_date[11];                 /* commune codes must be valid on this date; "" = at any date */
 	long accept_max_errors;              /* accept: at most this many error-level findings; -1 = any */
 	double accept_max_outside_group1;    /* accept: at most this % of parcels outside group 1; -1 = any */
+	double verified_target_percent;      /* campaign: owners with certificates verified by C06, % per commune */
 } td_rule_settings;
 
 /* The catalogue entry for id; never NULL for a valid id. */
@@ -110,8 +114,8 @@ void td_rule_settings_init(td_rule_settings *s);
 
 /*
  * Apply a profile file over s (start from td_rule_settings_init). Sections:
- * [severity] RULE = error|warning|off, [group] RULE = 2|3, [tolerance] and
- * [accept] settings (see schemas/rules/default.ini). TD_ERR_USAGE names the
+ * [severity] RULE = error|warning|off, [group] RULE = 2|3, [tolerance],
+ * [accept] and [campaign] settings (see schemas/rules/default.ini). TD_ERR_USAGE names the
  * file and line of an unknown rule, setting or malformed value.
  */
 td_status td_rule_profile_load(td_rule_settings *s, const char *path, td_error *err);

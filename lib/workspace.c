@@ -1,10 +1,12 @@
 #include "workspace.h"
-
-#include <assert.h>
+#include "audit.h"
 #include "crs.h"
+#include "identity.h"
 #include "outfile.h"
 #include "refdata.h"
 #include "text.h"
+
+#include <assert.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -190,6 +192,21 @@ static void sql_name_key(sqlite3_context *cx, int argc, sqlite3_value **argv)
 		sqlite3_result_text(cx, key, -1, SQLITE_TRANSIENT);
 }
 
+/* td_mask_id(text): the identity number masked for messages ("031*******45"); NULL for NULL. */
+static void sql_mask_id(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *s = sqlite3_value_text(argv[0]);
+	char masked[64];
+
+	(void)argc;
+	if (!s) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	td_identity_mask((const char *)s, masked, sizeof(masked));
+	sqlite3_result_text(cx, masked, -1, SQLITE_TRANSIENT);
+}
+
 /*
  * SpatiaLite gives SQL the ST_* functions the GeoPackage R-tree triggers
  * call, and reads and writes GeoPackage geometry blobs ("amphibious mode").
@@ -222,6 +239,9 @@ static td_status db_open(td_ws *ws, const char *path, int flags, td_error *err)
 	if (sqlite3_create_function(ws->db, "td_name_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_name_key,
 				    NULL, NULL) != SQLITE_OK)
 		return td_ws_sqlerr(ws, "register td_name_key", err);
+	if (sqlite3_create_function(ws->db, "td_mask_id", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_mask_id,
+				    NULL, NULL) != SQLITE_OK)
+		return td_ws_sqlerr(ws, "register td_mask_id", err);
 	return td_ws_exec(ws, "SELECT EnableGpkgAmphibiousMode()", err);
 }
 
@@ -247,6 +267,7 @@ void td_ws_close(td_ws *ws)
 	if (!ws)
 		return;
 	td_ws_rollback(ws);
+	td_audit_untrack(ws);
 	if (ws->db)
 		sqlite3_close_v2(ws->db);
 	lock_release(ws);
@@ -263,9 +284,22 @@ static const char *os_user(void)
 	return pw && pw->pw_name ? pw->pw_name : u ? u : "unknown";
 }
 
+/* The command line as stored in runs and audit_log: ID numbers masked. Caller frees. */
+static char *masked_invocation(const td_ws *ws, const char *fallback)
+{
+	const char *s = ws->invocation ? ws->invocation : fallback;
+	size_t n = strlen(s) + 16;
+	char *m = malloc(n);
+
+	if (m)
+		td_identity_mask_text(s, m, n);
+	return m;
+}
+
 td_status td_ws_begin(td_ws *ws, const char *command, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
+	char *argv = NULL;
 	td_status rc;
 
 	if (!ws->lock_path)
@@ -273,19 +307,26 @@ td_status td_ws_begin(td_ws *ws, const char *command, td_error *err)
 	rc = td_ws_exec(ws, "BEGIN IMMEDIATE", err);
 	if (rc != TD_OK)
 		return rc;
-	rc = td_ws_prepare(ws,
-			   "INSERT INTO runs (command, argv, os_user, started_at) "
-			   "VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-			   &st, err);
+	snprintf(ws->stage, sizeof(ws->stage), "%s", command);
+	rc = td_audit_track(ws, err);
+	argv = masked_invocation(ws, command);
+	if (rc == TD_OK && !argv)
+		rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
+	if (rc == TD_OK)
+		rc = td_ws_prepare(ws,
+				   "INSERT INTO runs (command, argv, os_user, started_at) "
+				   "VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+				   &st, err);
 	if (rc == TD_OK) {
 		sqlite3_bind_text(st, 1, command, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, ws->invocation ? ws->invocation : command, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, argv, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, os_user(), -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = td_ws_sqlerr(ws, "record run", err);
 		ws->run_id = sqlite3_last_insert_rowid(ws->db);
 	}
 	sqlite3_finalize(st);
+	free(argv);
 	if (rc != TD_OK)
 		td_ws_rollback(ws);
 	return rc;
@@ -294,10 +335,12 @@ td_status td_ws_begin(td_ws *ws, const char *command, td_error *err)
 td_status td_ws_commit(td_ws *ws, const char *summary, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	td_status rc = td_ws_prepare(ws,
-				     "UPDATE runs SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-				     "summary = ? WHERE id = ?",
-				     &st, err);
+	char *argv = masked_invocation(ws, ws->stage);
+	td_status rc = argv ? td_ws_prepare(ws,
+					    "UPDATE runs SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+					    "summary = ? WHERE id = ?",
+					    &st, err)
+			    : td_error_set(err, TD_ERR_NOMEM, "out of memory");
 	if (rc == TD_OK) {
 		if (summary)
 			sqlite3_bind_text(st, 1, summary, -1, SQLITE_STATIC);
@@ -306,10 +349,14 @@ td_status td_ws_commit(td_ws *ws, const char *summary, td_error *err)
 			rc = td_ws_sqlerr(ws, "record run", err);
 	}
 	sqlite3_finalize(st);
+	if (rc == TD_OK)
+		rc = td_audit_append(ws, ws->run_id, ws->stage, argv, os_user(), summary, err);
+	free(argv);
 	if (rc == TD_OK && sqlite3_exec(ws->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = td_ws_sqlerr(ws, "commit", err);
 	if (rc != TD_OK)
 		td_ws_rollback(ws);
+	td_audit_untrack(ws);
 	ws->run_id = 0;
 	return rc;
 }
@@ -318,6 +365,7 @@ void td_ws_rollback(td_ws *ws)
 {
 	if (ws->db && !sqlite3_get_autocommit(ws->db))
 		sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
+	td_audit_untrack(ws);
 	ws->run_id = 0;
 }
 
@@ -446,7 +494,7 @@ done:
 	return rc;
 }
 
-static td_status populate(td_ws *ws, const td_crs *crs, td_error *err)
+static td_status populate(td_ws *ws, const td_crs *crs, const char *invocation, td_error *err)
 {
 	static const char *const layers[] = {"parcels", "findings", "finding_areas", "communes"};
 	td_crs wgs84 = {0};
@@ -457,6 +505,8 @@ static td_status populate(td_ws *ws, const td_crs *crs, td_error *err)
 	rc = read_schema(ws->ctx, crs->srs_id, &schema, err);
 	if (rc == TD_OK)
 		rc = td_ws_exec(ws, "BEGIN", err);
+	if (rc == TD_OK)
+		rc = td_audit_track(ws, err);
 	if (rc == TD_OK)
 		rc = td_ws_exec(ws, schema, err);
 	/* The three rows every GeoPackage must have, then the workspace CRS. */
@@ -484,8 +534,16 @@ static td_status populate(td_ws *ws, const td_crs *crs, td_error *err)
 			 TD_SCHEMA_VERSION, crs->srs_id);
 		rc = td_ws_exec(ws, sql, err);
 	}
+	/* The first audit entry: the workspace's creation and what it was loaded with. */
+	if (rc == TD_OK) {
+		char *argv = masked_invocation(ws, invocation ? invocation : "init");
+		rc = argv ? td_audit_append(ws, 0, "init", argv, os_user(), NULL, err)
+			  : td_error_set(err, TD_ERR_NOMEM, "out of memory");
+		free(argv);
+	}
 	if (rc == TD_OK)
 		rc = td_ws_exec(ws, "COMMIT", err);
+	td_audit_untrack(ws);
 	td_crs_release(&wgs84);
 	free(schema);
 	return rc;
@@ -527,7 +585,7 @@ td_status td_ws_create(td_ctx *ctx, const char *path, const td_ws_create_options
 	unlink(tmp);
 	rc = db_open(ws, tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
 	if (rc == TD_OK)
-		rc = populate(ws, &crs, err);
+		rc = populate(ws, &crs, opts->invocation, err);
 	if (rc == TD_OK && sqlite3_close(ws->db) != SQLITE_OK)
 		rc = td_error_set(err, TD_ERR_IO, "cannot close '%s'", tmp);
 	else if (rc == TD_OK)

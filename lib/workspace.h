@@ -15,8 +15,9 @@
  *
  * A writer holds an fcntl lock on "<path>.lock" for as long as the workspace
  * is open; a second writer fails at once with the holder's pid. Each stage's
- * changes and its row in `runs` are one SQLite transaction, so a killed
- * process leaves the workspace as it was.
+ * changes, its row in `runs` and its entry in `audit_log` (audit.h) are one
+ * SQLite transaction, so a killed process leaves the workspace as it was.
+ * Command lines are stored with ID numbers masked.
  */
 #ifndef TD_WORKSPACE_H
 #define TD_WORKSPACE_H
@@ -42,14 +43,17 @@ typedef struct td_ws {
 	char crs_name[128];
 	int64_t run_id;  /* the open stage's row in runs, 0 outside a stage */
 	const char *invocation; /* command line recorded in runs; set by the caller, not owned */
+	char stage[32];  /* the open stage's command, for its audit entry */
+	struct td_audit_changes *changes; /* rows changed by the open stage (audit.c) */
 } td_ws;
 
 typedef struct td_ws_create_options {
 	const char *crs;      /* "EPSG:9210", or any CRS PROJ understands */
 	const char *province; /* province code from ref_provinces; used when crs is NULL */
 	int force;            /* replace an existing file */
+	const char *invocation; /* command line for the first audit entry; NULL: "init" */
 } td_ws_create_options;
-#define TD_WS_CREATE_OPTIONS_INIT {NULL, NULL, 0}
+#define TD_WS_CREATE_OPTIONS_INIT {NULL, NULL, 0, NULL}
 
 /*
  * Create a new workspace at path: schema, reference tables from schemas/ref,
@@ -75,7 +79,10 @@ void td_ws_close(td_ws *ws);
  */
 td_status td_ws_begin(td_ws *ws, const char *command, td_error *err);
 
-/* Finish the stage's runs row with summary (JSON text, may be NULL) and COMMIT. */
+/*
+ * Finish the stage's runs row with summary (JSON text, may be NULL), append
+ * the stage's audit entry (what it changed, its inputs) and COMMIT.
+ */
 td_status td_ws_commit(td_ws *ws, const char *summary, td_error *err);
 
 /* Undo everything since td_ws_begin. Safe to call when no stage is open. */

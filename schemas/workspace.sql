@@ -1,4 +1,4 @@
--- thuadat workspace schema, version 1.
+-- thuadat workspace schema, version 2 (TD_SCHEMA_VERSION in lib/workspace.h).
 -- A GeoPackage 1.3 file: the gpkg_* tables make it open in QGIS and GDAL;
 -- the other tables are plain SQLite tables beside the layers.
 -- @SRS_ID@ is replaced with the workspace CRS's srs_id when the file is made.
@@ -54,6 +54,26 @@ CREATE TABLE runs (
 	started_at TEXT NOT NULL,
 	finished_at TEXT,
 	summary TEXT
+);
+
+-- The audit trail: one entry per command that changed the workspace
+-- (init included), appended in the same transaction as the change. Each
+-- entry's hash is SHA-256 over its fields and the previous entry's hash
+-- (docs/audit.md gives the exact serialization); ws_meta 'audit_head'
+-- holds the last entry's "id hash", so removing the last entry shows too.
+-- Command lines are stored with ID numbers masked.
+CREATE TABLE audit_log (
+	id INTEGER PRIMARY KEY,       -- 1, 2, 3, ... without gaps
+	run_id INTEGER,               -- the runs row; NULL for init
+	time TEXT NOT NULL,           -- UTC, yyyy-mm-ddThh:mm:ss.sssZ
+	os_user TEXT NOT NULL,
+	command TEXT NOT NULL,        -- the stage: init, ingest, check, ...
+	argv TEXT NOT NULL,           -- the command line
+	inputs TEXT NOT NULL,         -- JSON array of {"kind","path","checksum"}
+	changes TEXT NOT NULL,        -- JSON object: table -> {"inserted","updated","deleted"}
+	summary TEXT,                 -- the stage's summary (JSON), as in runs
+	prev_hash TEXT NOT NULL,      -- hex; 64 zeros for the first entry
+	hash TEXT NOT NULL            -- hex SHA-256
 );
 
 -- One row per ingested file; re-ingesting a file with the same checksum
@@ -212,8 +232,10 @@ CREATE TABLE owners (
 		CHECK (verification IN ('unverified', 'matched', 'mismatched', 'not_found')),
 	verified_run INTEGER REFERENCES runs(id)
 );
+CREATE INDEX owners_cccd ON owners(cccd);
 
--- Previous values of owners' details changed by reconcile (or merge).
+-- Previous values of owners' details changed by reconcile (or merge);
+-- reconcile records verification changes here too (field 'verification').
 CREATE TABLE owner_history (
 	id INTEGER PRIMARY KEY,
 	owner_id INTEGER NOT NULL REFERENCES owners(id),
@@ -223,6 +245,32 @@ CREATE TABLE owner_history (
 	new_value TEXT
 );
 CREATE INDEX owner_history_owner ON owner_history(owner_id);
+
+-- Every row of every C06 reply reconciled, kept whatever became of it:
+-- applied to its owner, unanswered (no status), unmatched (no owner sent
+-- to C06 has its keys) or conflict (another row of the same run gave the
+-- owner a different answer).
+CREATE TABLE c06_replies (
+	id INTEGER PRIMARY KEY,
+	run_id INTEGER NOT NULL REFERENCES runs(id),
+	file TEXT NOT NULL,
+	sheet TEXT,                   -- spreadsheets: the sheet's name
+	row INTEGER NOT NULL,         -- spreadsheet row (header = its own row), CSV line
+	owner_ref INTEGER,            -- "Mã chủ sử dụng" as the reply gives it
+	owner_id INTEGER REFERENCES owners(id),  -- the owner it was applied to; NULL when unmatched
+	status TEXT CHECK (status IN ('matched', 'mismatched', 'not_found')),
+	cccd TEXT,                    -- the key columns as the reply gives them
+	owner_name TEXT,
+	birth_year INTEGER,
+	new_cccd TEXT,                -- corrected values, when given
+	new_name TEXT,
+	new_birth_year INTEGER,
+	new_gender TEXT,
+	note TEXT,
+	outcome TEXT NOT NULL CHECK (outcome IN ('applied', 'unanswered', 'unmatched', 'conflict')),
+	reason TEXT                   -- why a row was not applied
+);
+CREATE INDEX c06_replies_owner ON c06_replies(owner_id);
 
 -- Every parcel ID ever issued; an ID is never reused.
 CREATE TABLE id_registry (

@@ -40,6 +40,8 @@ echo "findings by rule:"
 tail -n +2 "$out/findings.csv" | cut -d, -f1 | sort | uniq -c | awk '{ printf "  %-24s %s\n", $2, $1 }'
 echo "parcels per group:"
 tail -n +2 "$out/groups.csv" | cut -d, -f4 | sort | uniq -c | sed 's/^ *\([0-9]*\) \(.*\)/  group \2: \1/'
+echo "audit trail:"
+"$bin" audit verify "$out/workspace.gpkg" | sed 's/^/  /'
 echo "files written:"
 find "$out" -type f ! -name job.ini | sort | sed 's/^/  /'
 echo

@@ -10,7 +10,7 @@ run 0 ingest ws.gpkg --map "$D/map.gpkg" --register "$D/register.csv"
 run 2 check ws.gpkg --today 2026-11-01
 run 2 classify ws.gpkg
 run 0 export ws.gpkg --out out --c06
-contains out.txt "wrote 2 C06 lists (.xls, 13 certificate holders) to out"
+contains out.txt "wrote 2 C06 lists (.xls, 13 certificate holders not yet verified) to out"
 eq "c06-11311.xls c06-11329.xls" "$(ls out | grep c06 | tr '\n' ' ' | sed 's/ $//')" "list files"
 eq 600 "$(mode out/c06-11311.xls)" "list mode (personal data)"
 

@@ -237,4 +237,9 @@ want=$(echo "600000 2300000" | cs2cs -f %.6f EPSG:9210 EPSG:9209 | awk '{print $
 got=$(qs out9209.gpkg "SELECT printf('%.6f %.6f', ST_X($V), ST_Y($V)) FROM parcels WHERE commune = '11311' AND sheet = 1 AND parcel = 1")
 eq 1 "$(echo "$want $got" | awk '{dx = $1 - $3; dy = $2 - $4; print (dx * dx + dy * dy <= 0.000001) ? 1 : 0}')" "Hải Phòng in EPSG:9209 within 1 mm of cs2cs ($want vs $got)"
 eq "hd.gpkg|10507|1|1" "$(q out9209.gpkg "SELECT i.path, o.old_commune, o.old_sheet, o.old_parcel FROM merge_origin o JOIN merge_inputs i USING (input) JOIN parcels p ON p.fid = o.row_id WHERE o.kind = 'parcel' AND p.commune = '10507' AND p.sheet = 1 AND p.parcel = 1")" "origin recorded"
+# The inputs' runs are carried without their audit entries (those stay in the
+# inputs' trails); the merged workspace's own trail is intact.
+run 0 audit verify out.gpkg
+contains out.txt "audit trail intact"
+
 done_testing

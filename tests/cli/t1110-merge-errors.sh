@@ -50,10 +50,10 @@ run 3 merge out.gpkg hp.gpkg hd.gpkg --crosswalk no-such-name --sheets sheets.cs
 contains err.txt "crosswalk/no-such-name.csv"
 
 # A parcel ID issued in both inputs.
-qs hp.gpkg "INSERT INTO id_registry VALUES ('105070000011', '10507', 1, 1, 1, 'active', 1, NULL)"
-qs hd.gpkg "INSERT INTO id_registry VALUES ('105070000011', '10507', 1, 1, 1, 'active', 1, NULL)"
+qs hp.gpkg "INSERT INTO id_registry VALUES ('10507000000111', '10507', 1, 1, 1, 'active', 1, NULL)"
+qs hd.gpkg "INSERT INTO id_registry VALUES ('10507000000111', '10507', 1, 1, 1, 'active', 1, NULL)"
 run 4 merge out.gpkg hp.gpkg hd.gpkg --crosswalk "$CW" --sheets sheets.csv
-contains err.txt "parcel ID '105070000011' (commune 10507, sequence 1) of workspace 'hd.gpkg' was also issued in workspace 'hp.gpkg'"
+contains err.txt "parcel ID '10507000000111' (commune 10507, sequence 1) of workspace 'hd.gpkg' was also issued in workspace 'hp.gpkg'"
 qs hd.gpkg "DELETE FROM id_registry"
 qs hp.gpkg "DELETE FROM id_registry"
 sum_before=$(cat hp.gpkg hd.gpkg | cksum)

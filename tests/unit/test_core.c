@@ -6,6 +6,7 @@
 #include "ini.h"
 #include "outfile.h"
 #include "rules.h"
+#include "strbuf.h"
 #include "tap.h"
 #include "text.h"
 
@@ -95,11 +96,43 @@ static void test_text(void)
 	CHECK_INT(1, td_text_key("So\xCC\x82\xCC\x81 to\xCC\x9B\xCC\x80", key, sizeof(key)));
 	CHECK_STR("số tờ", key);
 	CHECK_INT(0, td_text_key("\xff\xfe", key, sizeof(key)));
+	/* Folded: no case, no diacritics, đ as d; what people type for C06 statuses. */
+	CHECK_INT(1, td_text_fold("  Không   TÌM thấy ", key, sizeof(key)));
+	CHECK_STR("khong tim thay", key);
+	CHECK_INT(1, td_text_fold("ĐÚNG", key, sizeof(key)));
+	CHECK_STR("dung", key);
+	CHECK_INT(1, td_text_fold("Kho\xCC\x82ng khơ\xCC\x81p", key, sizeof(key))); /* NFD */
+	CHECK_STR("khong khop", key);
+	CHECK_INT(0, td_text_fold("\xff", key, sizeof(key)));
 	td_error_init(&err);
 	CHECK_INT(TD_OK, td_text_nfc("Nguye\xCC\x82\xCC\x83n", &nfc, &err));
 	CHECK_STR("Nguyễn", nfc);
 	free(nfc);
 	CHECK_INT(TD_ERR_INPUT, td_text_nfc("\xC3(", &nfc, &err));
+}
+
+static void test_strbuf(void)
+{
+	td_strbuf b = TD_STRBUF_INIT;
+	char big[300];
+
+	td_strbuf_str(&b, "{\"k\":");
+	td_strbuf_json(&b, "Tờ \"1\"\\\n");
+	td_strbuf_fmt(&b, ",\"n\":%d}", 42);
+	CHECK_STR("{\"k\":\"Tờ \\\"1\\\"\\\\\\u000a\",\"n\":42}", b.p);
+	CHECK_INT(0, b.failed);
+	/* Over the cap: failed, and nothing more is added. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	td_strbuf_fmt(&b, "%s", big); /* longer than one fmt call allows */
+	CHECK_INT(1, b.failed);
+	td_strbuf_release(&b);
+	CHECK(b.p == NULL);
+	td_strbuf_add(&b, big, TD_STRBUF_MAX);
+	CHECK_INT(1, b.failed);
+	CHECK(b.p == NULL);
+	td_strbuf_release(&b);
+	td_strbuf_release(NULL);
 }
 
 static void test_outfile(const char *dir)
@@ -179,6 +212,7 @@ int main(void)
 	test_ini(dir);
 	test_rules();
 	test_text();
+	test_strbuf();
 	test_outfile(dir);
 	test_crs();
 	return tap_done();

@@ -138,10 +138,72 @@ static void test_identity(void)
 	CHECK_STR("031****67", masked);
 }
 
+/* Masking inside free text, and ID numbers as spreadsheets hand them over. */
+static void test_identity_text(void)
+{
+	char buf[128], id[32];
+
+	td_identity_mask_text("register row 3: '031185001234' is not a year", buf, sizeof(buf));
+	CHECK_STR("register row 3: '031*******34' is not a year", buf);
+	/* 9 and 12 digits anywhere (file names too); longer or shorter runs are not IDs. */
+	td_identity_mask_text("031234567.csv 2026110112 1234567890123 12345678 031185001234", buf, sizeof(buf));
+	CHECK_STR("031****67.csv 2026110112 1234567890123 12345678 031*******34", buf);
+	td_identity_mask_text("a031185001234b", buf, sizeof(buf));
+	CHECK_STR("a031*******34b", buf);
+	td_identity_mask_text("no digits: Nguyễn", buf, sizeof(buf));
+	CHECK_STR("no digits: Nguyễn", buf);
+	td_identity_mask_text("031185001234", buf, 8); /* truncated, still masked */
+	CHECK_STR("031****", buf);
+	td_identity_mask_text("", buf, sizeof(buf));
+	CHECK_STR("", buf);
+
+	td_identity_normalize("1088001111", id, sizeof(id)); /* 10 digits: a CCCD that lost "00" */
+	CHECK_STR("001088001111", id);
+	td_identity_normalize(" 31185001234 ", id, sizeof(id));
+	CHECK_STR("031185001234", id);
+	td_identity_normalize("31234567", id, sizeof(id)); /* 8: a CMND that lost its 0 */
+	CHECK_STR("031234567", id);
+	td_identity_normalize("031185001234 (cũ)", id, sizeof(id));
+	CHECK_STR("031185001234", id);
+	td_identity_normalize("12345", id, sizeof(id)); /* left for the checks to judge */
+	CHECK_STR("12345", id);
+}
+
+/* The identity rules and the [campaign] section. */
+static void test_campaign(const char *dir)
+{
+	char path[4200];
+	td_rule_settings s;
+	td_error err;
+
+	td_rule_settings_init(&s);
+	CHECK_INT(TD_SEV_ERROR, s.severity[TD_RULE_IDENTITY_MISMATCH]);
+	CHECK_INT(TD_SEV_WARNING, s.severity[TD_RULE_IDENTITY_UNVERIFIED]);
+	CHECK_INT(2, s.group[TD_RULE_IDENTITY_UNVERIFIED]);
+	CHECK_STR("sạch", td_rule_find("IDENTITY_MISMATCH")->criterion);
+	CHECK_DBL(95, s.verified_target_percent, 0);
+	td_error_init(&err);
+	snprintf(path, sizeof(path), "%s/rules/campaign.ini", TD_SCHEMAS);
+	CHECK_INT(TD_OK, td_rule_profile_load(&s, path, &err));
+	CHECK_INT(TD_SEV_ERROR, s.severity[TD_RULE_IDENTITY_UNVERIFIED]);
+	CHECK_INT(TD_SEV_ERROR, s.severity[TD_RULE_AREA_MISMATCH]); /* the rest as in default */
+	CHECK_DBL(95, s.verified_target_percent, 0);
+	CHECK_INT(TD_OK, td_rule_profile_load(&s, write_profile(dir, "[campaign]\nverified_target_percent = 99.5\n"), &err));
+	CHECK_DBL(99.5, s.verified_target_percent, 0);
+	CHECK_INT(TD_ERR_USAGE,
+		  td_rule_profile_load(&s, write_profile(dir, "[campaign]\nverified_target_percent = 101\n"), &err));
+	CHECK(strstr(err.msg, "line 2: verified_target_percent = '101': expected a percentage") != NULL);
+	td_error_init(&err);
+	CHECK_INT(TD_ERR_USAGE, td_rule_profile_load(&s, write_profile(dir, "[campaign]\ntarget = 9\n"), &err));
+	CHECK(strstr(err.msg, "line 2: unknown setting 'target' in [campaign]") != NULL);
+}
+
 int main(void)
 {
 	test_catalogue();
 	test_profile(tap_tmpdir("rules"));
 	test_identity();
+	test_identity_text();
+	test_campaign(tap_tmpdir("campaign"));
 	return tap_done();
 }
