@@ -63,21 +63,29 @@ int cli_open(const td_cli *cli, const char *path, td_ws_mode mode, td_ws **ws)
 	return EXIT_GOOD;
 }
 
+/* The file a profile name stands for; fills err when a named profile does not exist. */
+static td_status profile_path(const td_cli *cli, const char *name, char *path, size_t size, td_error *err)
+{
+	char rel[512];
+	size_t n = name ? strlen(name) : 0;
+
+	if (name && (strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".ini") == 0))) {
+		snprintf(path, size, "%s", name);
+		return TD_OK;
+	}
+	snprintf(rel, sizeof(rel), "rules/%s.ini", name ? name : "default");
+	return td_ctx_schema_file(cli->ctx, rel, path, size, err);
+}
+
 int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_rule_settings *rules)
 {
-	char rel[512], path[4200];
+	char path[4200];
 	td_error err;
-	size_t n = name ? strlen(name) : 0;
 
 	td_error_init(&err);
 	td_rule_settings_init(rules);
-	if (name && (strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".ini") == 0)))
-		snprintf(path, sizeof(path), "%s", name);
-	else {
-		snprintf(rel, sizeof(rel), "rules/%s.ini", name ? name : "default");
-		if (td_ctx_schema_file(cli->ctx, rel, path, sizeof(path), &err) != TD_OK)
-			return cli_fail(cli, &err);
-	}
+	if (profile_path(cli, name, path, sizeof(path), &err) != TD_OK)
+		return cli_fail(cli, &err);
 	if (td_rule_profile_load(rules, path, &err) != TD_OK) {
 		/* A profile that cannot be read is bad configuration, not bad data. */
 		if (err.code == TD_ERR_INPUT)
@@ -90,6 +98,22 @@ int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_
 	}
 	if (today)
 		snprintf(rules->today, sizeof(rules->today), "%s", today);
+	return EXIT_GOOD;
+}
+
+int cli_load_id_profile(const td_cli *cli, const char *name, td_id_settings *ids)
+{
+	char path[4200];
+	td_error err;
+
+	td_error_init(&err);
+	td_id_settings_init(ids);
+	if (profile_path(cli, name, path, sizeof(path), &err) != TD_OK ||
+	    td_id_profile_load(ids, path, &err) != TD_OK) {
+		if (err.code == TD_ERR_INPUT)
+			err.code = TD_ERR_USAGE;
+		return cli_fail(cli, &err);
+	}
 	return EXIT_GOOD;
 }
 

@@ -13,6 +13,7 @@
  *     [check]
  *     findings_csv = out/findings.csv
  *     [classify]
+ *     [assign-id]                  ; profile = NAME for its [id] section
  *     [export]
  *     out = out/xlsx
  */
@@ -32,9 +33,9 @@ static const char usage[] = "thuadat run JOB.ini";
 #define MAX_STAGES 32
 #define MAX_STRINGS 256
 
-enum stage_kind { S_INIT, S_INGEST, S_CHECK, S_CLASSIFY, S_EXPORT };
+enum stage_kind { S_INIT, S_INGEST, S_CHECK, S_CLASSIFY, S_EXPORT, S_ASSIGN_ID };
 
-static const char *const stage_names[] = {"init", "ingest", "check", "classify", "export"};
+static const char *const stage_names[] = {"init", "ingest", "check", "classify", "export", "assign-id"};
 
 /* The keys each section accepts; keys ending in '/' are paths. */
 static const char *const stage_keys[][8] = {
@@ -43,6 +44,7 @@ static const char *const stage_keys[][8] = {
 	{"findings_csv/", "profile", "today", "threads"},
 	{"groups_csv/", "profile"},
 	{"out/", "c06"},
+	{"profile"},
 };
 
 struct stage {
@@ -106,7 +108,7 @@ static td_status on_key(const char *section, const char *key, const char *value,
 				return TD_OK;
 			}
 		return td_error_set(err, TD_ERR_USAGE,
-				    "'%s' line %d: unknown stage [%s] (expected init, ingest, check, classify or export)",
+				    "'%s' line %d: unknown stage [%s] (expected init, ingest, check, classify, assign-id or export)",
 				    job->path, line, section);
 	}
 	st = &job->stages[job->n - 1];
@@ -188,6 +190,11 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 			return EXIT_USAGE;
 		}
 		return stage_export(cli, job->workspace, &o, st->v[1] && strcmp(st->v[1], "yes") == 0);
+	}
+	case S_ASSIGN_ID: {
+		td_id_settings ids;
+		int rc = cli_load_id_profile(cli, st->v[0], &ids);
+		return rc != EXIT_GOOD ? rc : stage_assign_id(cli, job->workspace, &ids);
 	}
 	}
 	return EXIT_FAILURE_IO;

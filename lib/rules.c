@@ -237,12 +237,14 @@ static td_status on_key(const char *section, const char *key, const char *value,
 	const td_rule *rule;
 	double v;
 
+	if (strcmp(section, "id") == 0)
+		return TD_OK; /* read by td_id_profile_load */
 	if (!key) {
 		if (strcmp(section, "severity") && strcmp(section, "group") && strcmp(section, "tolerance") &&
 		    strcmp(section, "accept"))
 			return td_error_set(err, TD_ERR_USAGE,
-					    "'%s' line %d: unknown section [%s] (expected severity, group, tolerance "
-					    "or accept)",
+					    "'%s' line %d: unknown section [%s] (expected severity, group, tolerance, "
+					    "accept or id)",
 					    l->path, line, section);
 		return TD_OK;
 	}
