@@ -133,9 +133,11 @@ static const unsigned char *gpkg_wkb(const unsigned char *b, size_t n, size_t *l
 }
 
 /*
- * Read a blob into a valid GEOS geometry with an area. Invalid polygons (a
- * bow-tie) are made valid first, so they can still be compared; anything
- * GEOS cannot read, or that has no area, is unusable (state -1).
+ * Read a blob into a GEOS geometry with an area. What GEOS cannot read, an
+ * invalid polygon (a bow-tie: check reports it, and its area means
+ * nothing) and a polygon without area are unusable (state -1): the key
+ * alone decides for them, so a parcel whose drawing breaks or is repaired
+ * keeps its ID.
  */
 static void read_geom(struct assign *a, size_t off, size_t n, GEOSGeometry **g, double *area, int *state)
 {
@@ -148,12 +150,7 @@ static void read_geom(struct assign *a, size_t off, size_t n, GEOSGeometry **g, 
 	if (!n || !(wkb = gpkg_wkb(a->arena + off, n, &len)))
 		return;
 	*g = GEOSWKBReader_read_r(a->h, a->reader, wkb, len);
-	if (*g && GEOSisValid_r(a->h, *g) != 1) {
-		GEOSGeometry *v = GEOSMakeValid_r(a->h, *g);
-		GEOSGeom_destroy_r(a->h, *g);
-		*g = v;
-	}
-	if (*g && GEOSArea_r(a->h, *g, area) == 1 && *area > 0 && isfinite(*area))
+	if (*g && GEOSisValid_r(a->h, *g) == 1 && GEOSArea_r(a->h, *g, area) == 1 && *area > 0 && isfinite(*area))
 		*state = 1;
 }
 
@@ -360,18 +357,24 @@ static td_status match_moved_bytes(struct assign *a, td_error *err)
 	return TD_OK;
 }
 
-/* An STRtree of the IDs still unmatched with usable geometry, for steps 2b and 3. */
+/*
+ * An STRtree of every ID of the commune with usable geometry, for steps 2b
+ * and 3; kept IDs are in it because a new parcel may have been cut from
+ * one. Only built when a parcel is left over, so a run over unchanged data
+ * never reads a geometry.
+ */
 static td_status build_tree(struct assign *a, td_error *err)
 {
-	size_t n = 0;
+	int needed = 0;
 
-	for (size_t p = 0; p < a->nprev; p++)
-		if (a->prev[p].match == NONE && prev_usable(a, &a->prev[p])) {
+	for (size_t c = 0; c < a->ncur && !needed; c++)
+		needed = a->cur[c].match == NONE && a->cur[c].geom_len > 0;
+	for (size_t p = 0; needed && p < a->nprev; p++)
+		if (prev_usable(a, &a->prev[p])) {
 			if (!a->tree && !(a->tree = GEOSSTRtree_create_r(a->h, 10)))
 				return td_error_set(err, TD_ERR_INTERNAL, "GEOS: cannot create an STRtree: %s",
 						    a->ws->ctx->geos_msg);
 			GEOSSTRtree_insert_r(a->h, a->tree, a->prev[p].g, &a->prev[p]);
-			n++;
 		}
 	return TD_OK;
 }
@@ -405,7 +408,12 @@ static td_status match_moved_shapes(struct assign *a, td_error *err)
 	return rc;
 }
 
-/* Step 3: lineage edges from each new parcel to the retiring IDs it overlaps enough. */
+/*
+ * Step 3: lineage edges from each new parcel to the IDs it overlaps enough:
+ * IDs left over (they retire) and kept IDs (a piece cut from a parcel that
+ * changed less than the tolerance: the parcel keeps its ID, the piece has
+ * it as parent).
+ */
 static td_status find_parents(struct assign *a, td_error *err)
 {
 	td_status rc = TD_OK;
@@ -417,10 +425,7 @@ static td_status find_parents(struct assign *a, td_error *err)
 		rc = candidates(a, u, err);
 		for (size_t k = 0; rc == TD_OK && k < a->ncand; k++) {
 			struct prev *v = &a->prev[a->cand[k]];
-			double share;
-			if (v->match != NONE)
-				continue;
-			share = overlap_share(a, u->g, u->area, v->g, v->area);
+			double share = overlap_share(a, u->g, u->area, v->g, v->area);
 			if (share <= 0 || share < a->s->lineage_min_overlap)
 				continue;
 			if (!grow((void **)&a->edges, &a->capedges, a->nedges + 1, sizeof(*a->edges)))
@@ -594,19 +599,24 @@ static td_status write_new(struct assign *a, size_t c, long seq, size_t *edge, t
 	}
 	for (; rc == TD_OK && *edge < a->nedges && a->edges[*edge].cur == c; (*edge)++) {
 		const struct prev *v = &a->prev[a->edges[*edge].prev];
-		const char *kind = u->nparents > 1 ? "merge" : v->nchildren > 1 ? "split" : "reshape";
+		const char *kind = u->nparents > 1			 ? "merge"
+				   : v->match != NONE || v->nchildren > 1 ? "split"
+									    : "reshape";
 		sqlite3_bind_text(a->ins_lineage, 1, u->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(a->ins_lineage, 2, v->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(a->ins_lineage, 3, kind, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(a->ins_lineage, 4, a->ws->run_id);
 		rc = step_done(a, a->ins_lineage, "insert id_lineage", err);
 	}
-	if (u->nparents > 1)
+	if (u->nparents > 1) {
 		a->sum->merged++;
-	else if (u->nparents == 1 && a->prev[a->edges[*edge - 1].prev].nchildren > 1)
-		a->sum->split++;
-	else if (u->nparents == 1)
-		a->sum->reshaped++;
+	} else if (u->nparents == 1) {
+		const struct prev *v = &a->prev[a->edges[*edge - 1].prev];
+		if (v->match != NONE || v->nchildren > 1)
+			a->sum->split++;
+		else
+			a->sum->reshaped++;
+	}
 	return rc;
 }
 

@@ -17,14 +17,16 @@
  * active ID against the parcels of its commune (docs/ids.md):
  *  1. same sheet and parcel number and the same geometry: the stored blob
  *     byte for byte, else area(old △ new) / larger area <= match_tolerance;
- *     when either has no usable geometry the key alone decides;
+ *     when either has no usable geometry (none, unreadable, invalid as
+ *     GEOS sees it, or no area) the key alone decides;
  *  2. the parcels and IDs left: the same blob, else the shape within the
  *     tolerance: same ID, new key recorded in id_key_changes;
- *  3. the rest: a parcel whose overlap with a left ID covers at least
- *     lineage_min_overlap of the smaller one has that ID as parent. A new ID
- *     with two or more parents is a merge; one parent that has two or more
- *     new children was split; one parent with one child was reshaped. A
- *     parcel with no parent is new;
+ *  3. the parcels left get new IDs. An ID whose parcel overlaps the new
+ *     one by at least lineage_min_overlap of the smaller is its parent:
+ *     two or more parents make a merge; one parent that was kept (a piece
+ *     cut off a parcel that changed less than the tolerance) or that has
+ *     two or more new children makes a split; one parent with one child
+ *     is a reshape. A parcel with no parent is simply new;
  *  4. IDs left are retired, and never issued again.
  */
 #ifndef TD_IDREG_H

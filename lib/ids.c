@@ -97,7 +97,7 @@ void td_id_settings_init(td_id_settings *s)
 
 	memset(s, 0, sizeof(*s));
 	s->check = TD_ID_MOD97_10;
-	s->match_tolerance = 0.01;
+	s->match_tolerance = 0.1;
 	s->lineage_min_overlap = 0.1;
 	td_error_init(&err);
 	td_id_set_format(s, "{commune}{seq:7}{check}", &err);

@@ -272,7 +272,7 @@ static void test_profile(void)
 	CHECK_STR("{commune}{seq:7}{check}", s.format);
 	CHECK_INT(TD_ID_MOD97_10, s.check);
 	CHECK_STR("", s.address_link);
-	CHECK_DBL(0.01, s.match_tolerance, 0);
+	CHECK_DBL(0.1, s.match_tolerance, 0);
 	CHECK_DBL(0.1, s.lineage_min_overlap, 0);
 
 	/* {check}'s width follows check, even when check comes after format. */
