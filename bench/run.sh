@@ -6,6 +6,8 @@
 #   check    vs  a SpatiaLite SQL self-join (GeoPackage R-tree + ST_Overlaps)
 #                doing only the overlap test; check runs every rule
 #   export   vs  ogr2ogr -f XLSX writing the same parcel rows
+#   assign-id (first run, every ID issued) and reassign (second run on
+#   unchanged data) have no reference
 # Usage: bench/run.sh BUILD_DIR   (sizes: BENCH_SIZES="10000 100000 1000000")
 set -eu
 build=$1
@@ -51,6 +53,13 @@ for n in $sizes; do
 
 	measure classify "$bin" -q classify "$d/ws.gpkg"
 	printf '%-9s %-9s %9.2f %12.0f %9s %10s %9s\n' "$n" classify "$secs" "$(echo "$n $secs" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')" "$rss_mb" - -
+
+	# assign-id twice: every ID issued, then the nightly case where nothing
+	# changed (a key join and a byte comparison per parcel, no GEOS).
+	measure assign_id "$bin" -q assign-id "$d/ws.gpkg"
+	printf '%-9s %-9s %9.2f %12.0f %9s %10s %9s\n' "$n" assign-id "$secs" "$(echo "$n $secs" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')" "$rss_mb" - -
+	measure reassign "$bin" -q assign-id "$d/ws.gpkg"
+	printf '%-9s %-9s %9.2f %12.0f %9s %10s %9s\n' "$n" reassign "$secs" "$(echo "$n $secs" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')" "$rss_mb" - -
 
 	measure export "$bin" -q export "$d/ws.gpkg" --out "$d/xlsx"
 	t=$secs r=$rss_mb

@@ -22,6 +22,7 @@ today = 2026-11-01
 findings_csv = $out/findings.csv
 [classify]
 groups_csv = $out/groups.csv
+[assign-id]
 [export]
 out = $out/xlsx
 c06 = yes
@@ -40,5 +41,5 @@ tail -n +2 "$out/groups.csv" | cut -d, -f4 | sort | uniq -c | sed 's/^ *\([0-9]*
 echo "files written:"
 find "$out" -type f ! -name job.ini | sort | sed 's/^/  /'
 echo
-echo "open $out/workspace.gpkg in QGIS: layers 'parcels' (with grp), 'findings' and 'finding_areas'"
+echo "open $out/workspace.gpkg in QGIS: layers 'parcels' (with grp and parcel_id), 'findings' and 'finding_areas'"
 [ "$rc" -le 2 ]

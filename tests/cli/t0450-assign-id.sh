@@ -148,16 +148,29 @@ ids >got4.txt
 same ids3.txt got4.txt
 
 # Merge the two halves back: a new ID whose parents are both halves, and
-# whose grandparent (the original parcel) is listed once per path.
+# whose grandparent (the original parcel) is listed once per path. And cut a
+# 1 m strip (5 %) off 11311/1/1 as 1/8: within the tolerance, 1/1 keeps its
+# ID and stays active; the strip is new with 1/1 as its split parent.
 ogr2ogr -f GPKG v3.gpkg map.gpkg -nln parcels -nlt POLYGON -dialect SQLite -sql "
-SELECT geom, MaXa, SoTo, SoThua, LoaiDat, DienTich FROM parcels WHERE NOT (MaXa = 11311 AND SoTo = 1 AND SoThua IN (5, 7))
+SELECT geom, MaXa, SoTo, SoThua, LoaiDat, DienTich FROM parcels
+  WHERE NOT (MaXa = 11311 AND SoTo = 1 AND SoThua IN (1, 5, 7))
 UNION ALL SELECT ST_Union(geom), MaXa, SoTo, 5, LoaiDat, 500.0 FROM parcels
-  WHERE MaXa = 11311 AND SoTo = 1 AND SoThua IN (5, 7) GROUP BY MaXa, SoTo" || fail "ogr2ogr v3"
+  WHERE MaXa = 11311 AND SoTo = 1 AND SoThua IN (5, 7) GROUP BY MaXa, SoTo
+UNION ALL SELECT ST_Intersection(geom, BuildMbr(600000, 2300000, 600019, 2300025, ST_SRID(geom))), MaXa, SoTo, 1, LoaiDat, 475.0
+  FROM parcels WHERE MaXa = 11311 AND SoTo = 1 AND SoThua = 1
+UNION ALL SELECT ST_Intersection(geom, BuildMbr(600019, 2300000, 600020, 2300025, ST_SRID(geom))), MaXa, SoTo, 8, LoaiDat, 25.0
+  FROM parcels WHERE MaXa = 11311 AND SoTo = 1 AND SoThua = 1" || fail "ogr2ogr v3"
 cp v3.gpkg map.gpkg
 run 0 ingest ws.gpkg --map map.gpkg
 run 0 assign-id ws.gpkg
-contains out.txt "issued 1 (split 0, merged 1, reshaped 0), kept 9, rekeyed 0, retired 2"
-eq 11311000001293 "$(q ws.gpkg "SELECT parcel_id FROM parcels WHERE commune = '11311' AND sheet = 1 AND parcel = 5")" "merged halves get a new ID, never the old one"
+contains out.txt "assign-id: 11 parcels in 2 communes: issued 2 (split 1, merged 1, reshaped 0), kept 9, rekeyed 0, retired 2"
+eq "11311/1/1=11311000000129
+11311/1/5=11311000001293
+11311/1/8=11311000001390" "$(ids | grep -E '^11311/1/(1|5|8)=')" "merged halves get a new ID, never the old one; the strip a new one"
+eq "11311000001293 11311000001002 merge
+11311000001293 11311000001196 merge
+11311000001390 11311000000129 split" "$(q ws.gpkg "SELECT child, parent, kind FROM id_lineage WHERE run_id = $((run + 3)) ORDER BY child, parent" | tr '|' ' ')" "lineage of the merge and the strip"
+eq active "$(q ws.gpkg "SELECT status FROM id_registry WHERE id = '11311000000129'")" "a parcel that lost a strip stays active"
 run 0 id show ws.gpkg 11311000001293
 cat >show.txt <<EOT
 parents:
