@@ -12,6 +12,32 @@
 static const char usage_assign[] = "thuadat assign-id WORKSPACE [--profile P]";
 static const char usage_id[] = "thuadat id check ID [--profile P]\n       thuadat id show WORKSPACE ID";
 
+/*
+ * Parse [--profile P] and the global options into *profile. Returns -1 to
+ * go on, or the exit code to return (after --help, or a bad option).
+ */
+static int parse_options(int argc, char **argv, td_cli *cli, const char *usage, const char *help,
+			 const char **profile)
+{
+	static const struct option longopts[] = {
+		{"profile", required_argument, NULL, 'p'},
+		CLI_GLOBAL_LONGOPTS,
+		{NULL, 0, NULL, 0}};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == 'p')
+			*profile = optarg;
+		else if (c == 'h') {
+			printf("usage: %s\n\n%s", usage, help);
+			return EXIT_GOOD;
+		} else if (!cli_global_opt(cli, c))
+			return cli_usage(usage, "bad option");
+	}
+	return -1;
+}
+
 int stage_assign_id(td_cli *cli, const char *path, const td_id_settings *ids)
 {
 	td_idreg_summary sum;
@@ -39,27 +65,15 @@ int stage_assign_id(td_cli *cli, const char *path, const td_id_settings *ids)
 
 int cmd_assign_id(int argc, char **argv, td_cli *cli)
 {
-	static const struct option longopts[] = {
-		{"profile", required_argument, NULL, 'p'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
 	td_id_settings ids;
 	const char *profile = NULL;
-	int c, rc;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'p')
-			profile = optarg;
-		else if (c == 'h') {
-			printf("usage: %s\n\n"
+	int rc = parse_options(argc, argv, cli, usage_assign,
 			       "  --profile P  rule profile whose [id] section gives the ID format, the address\n"
 			       "               link and the matching tolerances (default: schemas/rules/default.ini)\n",
-			       usage_assign);
-			return EXIT_GOOD;
-		} else if (!cli_global_opt(cli, c))
-			return cli_usage(usage_assign, "bad option");
-	}
+			       &profile);
+
+	if (rc >= 0)
+		return rc;
 	if (optind != argc - 1)
 		return cli_usage(usage_assign, "expected one workspace path");
 	rc = cli_load_id_profile(cli, profile, &ids);
@@ -203,30 +217,18 @@ static int id_show(td_cli *cli, const char *path, const char *id)
 
 int cmd_id(int argc, char **argv, td_cli *cli)
 {
-	static const struct option longopts[] = {
-		{"profile", required_argument, NULL, 'p'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
 	td_id_settings ids;
 	const char *profile = NULL;
-	int c, rc;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'p')
-			profile = optarg;
-		else if (c == 'h') {
-			printf("usage: %s\n\n"
+	int rc = parse_options(argc, argv, cli, usage_id,
 			       "  check ID        exit 0 if ID has the profile's format and its ISO 7064 check\n"
 			       "                  digits match, 4 if not (no workspace needed)\n"
 			       "  show WS ID      print the ID's status, key, runs, parents and children (its\n"
 			       "                  lineage, recursively) and key changes\n"
 			       "  --profile P     rule profile whose [id] section gives the format (check only)\n",
-			       usage_id);
-			return EXIT_GOOD;
-		} else if (!cli_global_opt(cli, c))
-			return cli_usage(usage_id, "bad option");
-	}
+			       &profile);
+
+	if (rc >= 0)
+		return rc;
 	if (optind < argc && strcmp(argv[optind], "check") == 0) {
 		if (optind + 2 != argc)
 			return cli_usage(usage_id, "expected one ID");

@@ -716,33 +716,6 @@ static const struct {
 
 #define STATEMENT(a, i) (*(sqlite3_stmt **)((char *)(a) + statements[i].offset))
 
-/* Every commune that has parcels or active IDs, ascending. */
-static td_status list_communes(td_ws *ws, char (**out)[16], size_t *n, td_error *err)
-{
-	sqlite3_stmt *st = NULL;
-	char(*list)[16] = NULL;
-	size_t cap = 0;
-	int step;
-	td_status rc = td_ws_prepare(ws, "SELECT commune FROM parcels UNION SELECT commune FROM id_parcel ORDER BY 1",
-				     &st, err);
-
-	*n = 0;
-	while (rc == TD_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *c = (const char *)sqlite3_column_text(st, 0);
-		if (strlen(c) >= sizeof(list[0]))
-			rc = td_error_set(err, TD_ERR_INPUT, "workspace '%s': commune code '%s' is too long", ws->path, c);
-		else if (!grow((void **)&list, &cap, *n + 1, sizeof(list[0])))
-			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
-		else
-			snprintf(list[(*n)++], sizeof(list[0]), "%s", c);
-	}
-	if (rc == TD_OK && step != SQLITE_DONE)
-		rc = td_ws_sqlerr(ws, "list communes", err);
-	sqlite3_finalize(st);
-	*out = list;
-	return rc;
-}
-
 td_status td_idreg_assign(td_ws *ws, const td_id_settings *s, td_progress_fn progress, void *arg,
 			  td_idreg_summary *sum, td_error *err)
 {
@@ -766,7 +739,7 @@ td_status td_idreg_assign(td_ws *ws, const td_id_settings *s, td_progress_fn pro
 	for (size_t i = 0; rc == TD_OK && i < sizeof(statements) / sizeof(statements[0]); i++)
 		rc = td_ws_prepare(ws, statements[i].sql, &STATEMENT(&a, i), err);
 	if (rc == TD_OK)
-		rc = list_communes(ws, &communes, &ncommunes, err);
+		rc = td_ws_communes(ws, "id_parcel", &communes, &ncommunes, err);
 	for (size_t i = 0; rc == TD_OK && i < ncommunes; i++) {
 		snprintf(a.commune, sizeof(a.commune), "%s", communes[i]);
 		rc = assign_commune(&a, err);

@@ -12,16 +12,6 @@ run 0 ingest ws.gpkg --map data/map.gpkg
 nmap=$(q ws.gpkg "SELECT COUNT(*) FROM parcels")
 ncom=$(q ws.gpkg "SELECT COUNT(DISTINCT commune) FROM parcels")
 
-# wait_journal PID: wait until the stage has started writing (or ended).
-wait_journal() {
-	i=0
-	while [ ! -e ws.gpkg-journal ] && kill -0 "$1" 2>/dev/null && [ $i -lt 600 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	sleep 0.2
-}
-
 # snapshot FILE: everything assign-id writes, in a stable order.
 snapshot() {
 	{
@@ -34,14 +24,19 @@ snapshot() {
 	} >"$1"
 }
 
-snapshot before1.txt
-"$THUADAT" -q assign-id ws.gpkg &
-pid=$!
-wait_journal $pid
-kill -9 $pid 2>/dev/null && ok || fail "assign-id finished before it could be killed"
-wait $pid 2>/dev/null
-snapshot after1.txt
-same before1.txt after1.txt
+# killed_run N: kill assign-id once it writes; nothing it wrote may remain.
+killed_run() {
+	snapshot "before$1.txt"
+	"$THUADAT" -q assign-id ws.gpkg &
+	pid=$!
+	wait_journal $pid
+	kill -9 $pid 2>/dev/null && ok || fail "assign-id finished before it could be killed"
+	wait $pid 2>/dev/null
+	snapshot "after$1.txt"
+	same "before$1.txt" "after$1.txt"
+}
+
+killed_run 1
 eq ok "$(q ws.gpkg "PRAGMA integrity_check")" "integrity after kill"
 
 run 0 assign-id ws.gpkg
@@ -61,15 +56,7 @@ sqlite3 ws.gpkg "ATTACH 'prev.db' AS prev; CREATE TABLE prev.ids AS SELECT commu
 "$GEN" --parcels 40000 --seed 11 --defect-rate 0.05 --out data >/dev/null || fail "gen 2 failed"
 run 0 ingest ws.gpkg --map data/map.gpkg
 nmap2=$(q ws.gpkg "SELECT COUNT(*) FROM parcels")
-snapshot before2.txt
-rm -f ws.gpkg-journal
-"$THUADAT" -q assign-id ws.gpkg &
-pid=$!
-wait_journal $pid
-kill -9 $pid 2>/dev/null && ok || fail "assign-id finished before it could be killed"
-wait $pid 2>/dev/null
-snapshot after2.txt
-same before2.txt after2.txt
+killed_run 2
 
 run 0 --json assign-id ws.gpkg
 same=$(q ws.gpkg "ATTACH 'prev.db' AS prev; SELECT COUNT(*), SUM(p.parcel_id = o.parcel_id) FROM parcels p JOIN prev.ids o USING (commune, sheet, parcel) WHERE p.geom = o.geom AND (SELECT COUNT(*) FROM prev.ids d WHERE d.commune = o.commune AND d.sheet = o.sheet AND d.parcel = o.parcel) = 1")
