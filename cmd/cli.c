@@ -3,6 +3,7 @@
  * printing, the progress bar and JSON string output.
  */
 #include "cli.h"
+#include "json.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -151,17 +152,5 @@ int cli_progress(double done, const char *msg, void *arg)
 
 void cli_json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	td_json_str(f, s);
 }

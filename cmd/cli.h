@@ -76,12 +76,20 @@ void cli_json_str(FILE *f, const char *s);
 typedef struct td_ingest_options td_ingest_options;
 typedef struct td_check_options td_check_options;
 typedef struct td_export_options td_export_options;
+typedef struct td_report_options td_report_options;
 int stage_init(td_cli *cli, const char *ws, const char *crs, const char *province, int force);
 int stage_ingest(td_cli *cli, const char *ws, const td_ingest_options *opts);
 int stage_check(td_cli *cli, const char *ws, const td_check_options *opts, const char *csv);
 int stage_classify(td_cli *cli, const char *ws, const td_rule_settings *rules, const char *csv);
 int stage_export(td_cli *cli, const char *ws, const td_export_options *opts, int c06);
 int stage_assign_id(td_cli *cli, const char *ws, const td_id_settings *ids);
+int stage_report(td_cli *cli, const char *ws, const td_report_options *opts);
+/*
+ * Apply a profile to report options: its change_deadline_days, and its
+ * today (copied into today, which opts then points to) when opts has no
+ * week or date.
+ */
+int report_profile(td_cli *cli, const char *profile, td_report_options *opts, char today[11]);
 
 /* Subcommands. */
 int cmd_init(int argc, char **argv, td_cli *cli);
@@ -93,5 +101,6 @@ int cmd_run(int argc, char **argv, td_cli *cli);
 int cmd_accept(int argc, char **argv, td_cli *cli);
 int cmd_assign_id(int argc, char **argv, td_cli *cli);
 int cmd_id(int argc, char **argv, td_cli *cli);
+int cmd_report(int argc, char **argv, td_cli *cli);
 
 #endif

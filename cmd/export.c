@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "export.h"
 
-static const char usage[] = "thuadat export WORKSPACE --out DIR [--c06]";
+static const char usage[] = "thuadat export WORKSPACE --out DIR [--c06] [--sheet-rows N]";
 
 int stage_export(td_cli *cli, const char *path, const td_export_options *opts, int c06)
 {
@@ -29,8 +29,8 @@ int stage_export(td_cli *cli, const char *path, const td_export_options *opts, i
 		if (c06)
 			printf("{\"command\":\"export-c06\",\"files\":%d,\"rows\":%ld}\n", lists.files, lists.rows);
 	} else if (!cli->quiet) {
-		printf("wrote %d workbooks (%ld parcel rows, %ld findings) to %s\n", sum.workbooks, sum.parcels,
-		       sum.findings, opts->out_dir);
+		printf("wrote %d workbooks (%ld parcel rows, %ld findings, %ld certificates not on the map) to %s\n",
+		       sum.workbooks, sum.parcels, sum.findings, sum.certificates, opts->out_dir);
 		for (int i = 0; cli->verbose && i < sum.workbooks; i++)
 			printf("  %s\n", sum.files[i]);
 		if (c06)
@@ -47,6 +47,7 @@ int cmd_export(int argc, char **argv, td_cli *cli)
 	static const struct option longopts[] = {
 		{"out", required_argument, NULL, 'o'},
 		{"c06", no_argument, NULL, 'C'},
+		{"sheet-rows", required_argument, NULL, 'r'},
 		CLI_GLOBAL_LONGOPTS,
 		{NULL, 0, NULL, 0}};
 	td_export_options o = TD_EXPORT_OPTIONS_INIT;
@@ -58,11 +59,20 @@ int cmd_export(int argc, char **argv, td_cli *cli)
 			o.out_dir = optarg;
 		else if (c == 'C')
 			c06 = 1;
+		else if (c == 'r') {
+			char *end;
+			o.sheet_rows = strtol(optarg, &end, 10);
+			if (*end || o.sheet_rows < 2)
+				return cli_usage(usage, "--sheet-rows '%s': expected a number of rows, at least 2", optarg);
+		}
 		else if (c == 'h') {
 			printf("usage: %s\n\n"
-			       "  --out DIR  directory for the workbooks (thuadat-<commune>.xlsx)\n"
-			       "  --c06      also the .xls lists of certificate holders to verify (c06-<commune>.xls;\n"
-			       "             columns in schemas/c06/columns.csv)\n",
+			       "  --out DIR       directory for the workbooks (thuadat-<commune>.xlsx)\n"
+			       "  --c06           also the .xls lists of certificate holders to verify (c06-<commune>.xls;\n"
+			       "                  columns in schemas/c06/columns.csv)\n"
+			       "  --sheet-rows N  rows per sheet (header included) before a list continues on the next\n"
+			       "                  sheet; default and most 1048576\n\n"
+			       "Sheets and columns come from schemas/xlsx/*.csv.\n",
 			       usage);
 			return EXIT_GOOD;
 		} else if (!cli_global_opt(cli, c))

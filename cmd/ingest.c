@@ -6,8 +6,9 @@
 #include "ingest.h"
 
 static const char usage[] =
-	"thuadat ingest WORKSPACE [--map FILE] [--register FILE] [--boundaries FILE] [--source-crs CRS] "
-	"[--commune CODE] [--encoding ENC] [--scans DIR [--scan-pattern P]]";
+	"thuadat ingest WORKSPACE [--map FILE|DIR [--map-profile P]] [--register FILE [--register-profile P]] "
+	"[--boundaries FILE] "
+	"[--source-crs CRS | --source-province CODE] [--commune CODE] [--encoding ENC] [--scans DIR [--scan-pattern P]]";
 
 static void print_file(const char *label, const char *path, const td_ingest_file *f, const char *unit)
 {
@@ -16,8 +17,9 @@ static void print_file(const char *label, const char *path, const td_ingest_file
 	if (f->unchanged)
 		printf("%-10s %s: unchanged since the last ingest (crc32 %s)\n", label, path, f->checksum);
 	else
-		printf("%-10s %s: %ld %s%s%s%s\n", label, path, f->records, unit, f->replaced ? ", replacing the previous version" : "",
-		       f->crs[0] ? ", CRS " : "", f->crs);
+		printf("%-10s %s: %ld %s%s%s%s%s%s\n", label, path, f->records, unit,
+		       f->replaced ? ", replacing the previous version" : "", f->crs[0] ? ", CRS " : "", f->crs,
+		       f->encoding[0] ? ", text " : "", f->encoding);
 }
 
 int stage_ingest(td_cli *cli, const char *path, const td_ingest_options *opts)
@@ -60,6 +62,9 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 		{"encoding", required_argument, NULL, 'e'},
 		{"scans", required_argument, NULL, 'S'},
 		{"scan-pattern", required_argument, NULL, 'P'},
+		{"map-profile", required_argument, NULL, 'M'},
+		{"register-profile", required_argument, NULL, 'R'},
+		{"source-province", required_argument, NULL, 'p'},
 		CLI_GLOBAL_LONGOPTS,
 		{NULL, 0, NULL, 0}};
 	td_ingest_options o = TD_INGEST_OPTIONS_INIT;
@@ -83,13 +88,24 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 			o.scans = optarg;
 		else if (c == 'P')
 			o.scan_pattern = optarg;
+		else if (c == 'M')
+			o.map_profile = optarg;
+		else if (c == 'R')
+			o.register_profile = optarg;
+		else if (c == 'p')
+			o.source_province = optarg;
 		else if (c == 'h') {
 			printf("usage: %s\n\n"
-			       "  --map FILE         cadastral map: GeoPackage, shapefile or any polygon source GDAL reads\n"
+			       "  --map FILE|DIR     cadastral map: GeoPackage, shapefile or any polygon source GDAL reads;\n"
+			       "                     a DGN v7 sheet, or a folder of them (one file per sheet)\n"
+			       "  --map-profile P    DGN levels: schemas/maps/P.ini or a path (default dgn-separate-labels;\n"
+			       "                     also dgn-combined-label)\n"
 			       "  --register FILE    land-register export: CSV (, ; or tab), XLSX or XLS; title rows above\n"
 			       "                     the header are skipped\n"
+			       "  --register-profile P  its header names: schemas/register/P.ini or a path (default)\n"
 			       "  --boundaries FILE  commune boundary polygons (fields MaXa, TenXa), for OUTSIDE_COMMUNE\n"
 			       "  --source-crs CRS   CRS of the map when the file names none (e.g. EPSG:9209)\n"
+			       "  --source-province CODE  or: the VN-2000 TM-3 zone of this province (01 = Hà Nội 105°00')\n"
 			       "  --commune CODE     commune code when the map or register has no commune column\n"
 			       "  --encoding ENC     text encoding of a CSV register: utf8, tcvn3, vni, cp1258, viscii\n"
 			       "                     (default: detected from the bytes, and reported)\n"
@@ -102,6 +118,8 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 	}
 	if (optind != argc - 1)
 		return cli_usage(usage, "expected one workspace path");
+	if (o.source_crs && o.source_province)
+		return cli_usage(usage, "give --source-crs or --source-province, not both");
 	if (!o.map && !o.register_path && !o.boundaries && !o.scans)
 		return cli_usage(usage, "nothing to ingest: give --map, --register, --boundaries or --scans");
 	return stage_ingest(cli, argv[optind], &o);

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{"assign-id", cmd_assign_id, "give every parcel its stable ID; keep lineage across splits and merges"},
 	{"id", cmd_id, "check a parcel ID ('id check ID') or show its history ('id show WS ID')"},
 	{"export", cmd_export, "write one Excel workbook per commune"},
+	{"report", cmd_report, "weekly progress report (XLSX and HTML) with overdue-change alerts"},
 	{"accept", cmd_accept, "acceptance gate for a delivery: check, classify, compare with thresholds"},
 	{"run", cmd_run, "run the stages listed in a job file (what cron calls)"},
 };

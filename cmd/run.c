@@ -16,12 +16,15 @@
  *     [assign-id]                  ; profile = NAME for its [id] section
  *     [export]
  *     out = out/xlsx
+ *     [report]
+ *     out = out/bao-cao
  */
 #include "check.h"
 #include "cli.h"
 #include "export.h"
 #include "ingest.h"
 #include "ini.h"
+#include "report.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -32,24 +35,27 @@ static const char usage[] = "thuadat run JOB.ini";
 
 #define MAX_STAGES 32
 #define MAX_STRINGS 256
+#define MAX_KEYS 12
 
-enum stage_kind { S_INIT, S_INGEST, S_CHECK, S_CLASSIFY, S_EXPORT, S_ASSIGN_ID };
+enum stage_kind { S_INIT, S_INGEST, S_CHECK, S_CLASSIFY, S_EXPORT, S_REPORT, S_ASSIGN_ID };
 
-static const char *const stage_names[] = {"init", "ingest", "check", "classify", "export", "assign-id"};
+static const char *const stage_names[] = {"init", "ingest", "check", "classify", "export", "report", "assign-id"};
 
 /* The keys each section accepts; keys ending in '/' are paths. */
-static const char *const stage_keys[][8] = {
+static const char *const stage_keys[][MAX_KEYS] = {
 	{"crs", "province"},
-	{"map/", "register/", "source_crs", "commune", "boundaries/", "encoding", "scans/", "scan_pattern"},
+	{"map/", "register/", "source_crs", "commune", "boundaries/", "encoding", "scans/", "scan_pattern",
+	 "map_profile", "source_province", "register_profile"},
 	{"findings_csv/", "profile", "today", "threads"},
 	{"groups_csv/", "profile"},
 	{"out/", "c06"},
+	{"out/", "week", "date", "profile", "target"},
 	{"profile"},
 };
 
 struct stage {
 	enum stage_kind kind;
-	const char *v[8]; /* values, indexed like stage_keys */
+	const char *v[MAX_KEYS]; /* values, indexed like stage_keys */
 };
 
 struct job {
@@ -108,11 +114,11 @@ static td_status on_key(const char *section, const char *key, const char *value,
 				return TD_OK;
 			}
 		return td_error_set(err, TD_ERR_USAGE,
-				    "'%s' line %d: unknown stage [%s] (expected init, ingest, check, classify, assign-id or export)",
+				    "'%s' line %d: unknown stage [%s] (expected init, ingest, check, classify, assign-id, export or report)",
 				    job->path, line, section);
 	}
 	st = &job->stages[job->n - 1];
-	for (int k = 0; k < 8 && stage_keys[st->kind][k]; k++) {
+	for (int k = 0; k < MAX_KEYS && stage_keys[st->kind][k]; k++) {
 		const char *name = stage_keys[st->kind][k];
 		size_t len = strcspn(name, "/");
 		if (strlen(key) == len && strncmp(key, name, len) == 0) {
@@ -150,6 +156,9 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 		o.encoding = st->v[5];
 		o.scans = st->v[6];
 		o.scan_pattern = st->v[7];
+		o.map_profile = st->v[8];
+		o.source_province = st->v[9];
+		o.register_profile = st->v[10];
 		if (!o.map && !o.register_path && !o.boundaries && !o.scans) {
 			fprintf(stderr, "thuadat: error: '%s': [ingest] needs map, register, boundaries or scans\n",
 				job->path);
@@ -190,6 +199,26 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 			return EXIT_USAGE;
 		}
 		return stage_export(cli, job->workspace, &o, st->v[1] && strcmp(st->v[1], "yes") == 0);
+	}
+	case S_REPORT: {
+		td_report_options o = TD_REPORT_OPTIONS_INIT;
+		char *end, today[11];
+		int rc;
+		o.out_dir = st->v[0];
+		o.week = st->v[1];
+		o.date = st->v[2];
+		if ((rc = report_profile(cli, st->v[3], &o, today)) != EXIT_GOOD)
+			return rc;
+		if (!o.out_dir) {
+			fprintf(stderr, "thuadat: error: '%s': [report] needs out\n", job->path);
+			return EXIT_USAGE;
+		}
+		if (st->v[4] && ((o.target = strtod(st->v[4], &end)) < 0 || o.target > 100 || *end)) {
+			fprintf(stderr, "thuadat: error: '%s': [report] target = '%s': expected a percentage\n",
+				job->path, st->v[4]);
+			return EXIT_USAGE;
+		}
+		return stage_report(cli, job->workspace, &o);
 	}
 	case S_ASSIGN_ID: {
 		td_id_settings ids;

@@ -4,6 +4,7 @@
 #include "text.h"
 #include "topology.h"
 
+#include <assert.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -421,7 +422,8 @@ static td_status emit(checker *c, td_rule_id rule, const char *commune, long she
 	sqlite3_bind_text(st, 6, r->criterion, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, commune, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 8, sheet);
-	sqlite3_bind_int64(st, 9, parcel);
+	if (parcel > 0) /* else: a place with no parcel key, such as a DGN face without a number */
+		sqlite3_bind_int64(st, 9, parcel);
 	if (other) {
 		sqlite3_bind_text(st, 10, other->commune, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 11, other->sheet);
@@ -832,6 +834,60 @@ static td_status check_owners(checker *c, td_error *err)
 	return rc;
 }
 
+/* What the map readers could not turn into parcels (map_problems), as findings. */
+static td_status check_map_problems(checker *c, td_error *err)
+{
+	static const struct {
+		const char *kind;
+		td_rule_id rule;
+	} kinds[] = {
+		{"label_missing", TD_RULE_MAP_LABEL_MISSING},
+		{"label_outside", TD_RULE_MAP_LABEL_OUTSIDE},
+		{"label_twice", TD_RULE_MAP_LABEL_TWICE},
+		{"line_dangling", TD_RULE_MAP_LINE_DANGLING},
+	};
+	sqlite3_stmt *st = NULL;
+	td_status rc = td_ws_prepare(c->ws,
+				     "SELECT kind, commune, sheet, coalesce(parcel, 0), coalesce(element, -1), x, y, "
+				     "coalesce(text, '') FROM map_problems ORDER BY commune, sheet, id",
+				     &st, err);
+
+	while (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 0);
+		const char *commune = (const char *)sqlite3_column_text(st, 1);
+		long sheet = (long)sqlite3_column_int64(st, 2), parcel = (long)sqlite3_column_int64(st, 3);
+		long element = (long)sqlite3_column_int64(st, 4);
+		double x = sqlite3_column_double(st, 5), y = sqlite3_column_double(st, 6);
+		const char *text = (const char *)sqlite3_column_text(st, 7);
+		size_t k = 0;
+
+		while (k < sizeof(kinds) / sizeof(kinds[0]) && strcmp(kinds[k].kind, kind) != 0)
+			k++;
+		assert(k < sizeof(kinds) / sizeof(kinds[0])); /* the table's CHECK constraint */
+		switch (kinds[k].rule) {
+		case TD_RULE_MAP_LABEL_MISSING:
+			rc = emitf(c, kinds[k].rule, commune, sheet, 0, NULL, x, y, NAN, NAN, err,
+				   "a face of sheet %s/%ld has no parcel number", commune, sheet);
+			break;
+		case TD_RULE_MAP_LABEL_TWICE:
+			rc = emitf(c, kinds[k].rule, commune, sheet, parcel, NULL, x, y, NAN, NAN, err,
+				   "DGN element %ld: a second parcel number '%s' in the face of parcel %ld", element,
+				   text, parcel);
+			break;
+		case TD_RULE_MAP_LABEL_OUTSIDE:
+			rc = emitf(c, kinds[k].rule, commune, sheet, 0, NULL, x, y, NAN, NAN, err,
+				   "DGN element %ld: label '%s' lies inside no parcel", element, text);
+			break;
+		default:
+			rc = emitf(c, kinds[k].rule, commune, sheet, 0, NULL, x, y, NAN, NAN, err,
+				   "DGN element %ld: a boundary line closes no parcel", element);
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static td_status load_landuse(checker *c, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -1043,6 +1099,8 @@ td_status td_check_run(td_ws *ws, const td_check_options *opts, td_progress_fn p
 		rc = run_communes(&c, opts, progress, arg, err);
 	if (rc == TD_OK)
 		rc = check_owners(&c, err);
+	if (rc == TD_OK)
+		rc = check_map_problems(&c, err);
 	finalize(&c);
 	summary_json(sum);
 	if (rc == TD_OK)

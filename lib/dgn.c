@@ -235,6 +235,39 @@ static td_status add_label(reader *r, OGRFeatureH f, OGRGeometryH og, int ltext,
 	return TD_OK;
 }
 
+static long parse_number(const char *s);
+
+/* A text on the sheet level: "Tờ số 12", "12" or "Tờ 12" all give 12. */
+static td_status add_sheet(reader *r, OGRFeatureH f, int ltext, long element)
+{
+	const char *raw = OGR_F_GetFieldAsString(f, ltext);
+	char *text = NULL;
+	const char *digits;
+	long sheet;
+	td_error e;
+	td_status st = TD_OK;
+
+	td_error_init(&e);
+	if (td_encoding_decode(r->p->text_encoding, raw, strlen(raw), &text, &e) != TD_OK)
+		return td_error_set(r->err, e.code, "cannot read '%s' element %ld: %s", r->path, element, e.msg);
+	trim(text);
+	digits = text + strcspn(text, "0123456789");
+	sheet = parse_number(digits);
+	if (sheet <= 0)
+		st = td_error_set(r->err, TD_ERR_INPUT,
+				  "cannot read '%s' element %ld: text '%s' on the sheet level %d holds no sheet number",
+				  r->path, element, text, r->p->sheet_label_level);
+	else if (r->out->sheet && r->out->sheet != sheet)
+		st = td_error_set(r->err, TD_ERR_INPUT,
+				  "cannot read '%s' element %ld: a second sheet number %ld on level %d (the first was %ld); "
+				  "a DGN file holds one sheet",
+				  r->path, element, sheet, r->p->sheet_label_level, r->out->sheet);
+	else
+		r->out->sheet = sheet;
+	free(text);
+	return st;
+}
+
 static td_status read_elements(reader *r)
 {
 	const char *drivers[] = {"DGN", NULL};
@@ -268,7 +301,9 @@ static td_status read_elements(reader *r)
 		long element = (long)OGR_F_GetFID(f);
 
 		if (og && OGR_F_IsFieldSetAndNotNull(f, ltext)) {
-			if (is_label_level(r->p, level))
+			if (level == r->p->sheet_label_level)
+				st = add_sheet(r, f, ltext, element);
+			else if (is_label_level(r->p, level))
 				st = add_label(r, f, og, ltext, level, element);
 		} else if (og && is_level(r->p->boundary_levels, r->p->nboundary, level)) {
 			st = add_line(r, og, element);
@@ -533,6 +568,7 @@ static td_status build(reader *r)
 			st = td_error_set(r->err, TD_ERR_INTERNAL, "cannot prepare face %zu of '%s'", i + 1, r->path);
 			goto done;
 		}
+		pa->element = -1;
 		GEOSGeomGetX_r(h, pt, &pa->label_x);
 		GEOSGeomGetY_r(h, pt, &pa->label_y);
 		GEOSGeom_destroy_r(h, pt);
@@ -577,12 +613,14 @@ static td_status build(reader *r)
 				if ((st = add_problem(r, TD_DGN_TWO_LABELS, lb->element, lb->x, lb->y, lb->text)) !=
 				    TD_OK)
 					goto done;
+				o->problems[o->nproblems - 1].parcel = pa->parcel;
 				continue;
 			}
 			fa->has_parcel = 1;
 			pa->parcel = parcel;
 			pa->label_x = lb->x;
 			pa->label_y = lb->y;
+			pa->element = lb->element;
 			if (r->p->combined_labels) {
 				memcpy(pa->landuse, landuse, sizeof(landuse));
 				pa->label_area = area;
@@ -633,6 +671,9 @@ td_status td_dgn_read(GEOSContextHandle_t h, const char *path, const td_dgn_prof
 				    path, p->nboundary);
 	if (p->text_encoding == TD_ENC_UNKNOWN)
 		return td_error_set(err, TD_ERR_USAGE, "DGN profile for '%s': no text encoding", path);
+	if (p->sheet_label_level >= 0 && is_label_level(p, p->sheet_label_level))
+		return td_error_set(err, TD_ERR_USAGE, "DGN profile for '%s': level %d holds both sheet and parcel labels",
+				    path, p->sheet_label_level);
 	memset(&r, 0, sizeof(r));
 	r.h = h;
 	r.path = path;

@@ -39,12 +39,13 @@ typedef struct td_dgn_profile {
 	 */
 	int combined_labels;
 	td_encoding text_encoding; /* TD_ENC_TCVN3 usually */
+	int sheet_label_level;     /* -1 if none: a text with the sheet number (số tờ) */
 } td_dgn_profile;
 
-/* Boundaries on 10, parcel numbers on 13, area on 4, land use on 2, TCVN3. */
+/* Boundaries on 10, parcel numbers on 13, area on 4, land use on 2, TCVN3, no sheet text. */
 #define TD_DGN_PROFILE_INIT                                                                                            \
 	{                                                                                                              \
-		{10}, 1, 13, 2, 4, 0, TD_ENC_TCVN3                                                                     \
+		{10}, 1, 13, 2, 4, 0, TD_ENC_TCVN3, -1                                                                 \
 	}
 
 /* One face of the boundary network; every face is reported, labelled or not. */
@@ -56,6 +57,7 @@ typedef struct td_dgn_parcel {
 	unsigned char *wkb; /* ISO WKB polygon, little endian, 2D; owned by the result */
 	size_t wkb_len;
 	double label_x, label_y; /* origin of the parcel-number text, else a point on the face */
+	long element;            /* element id of the parcel-number text, -1 if none */
 } td_dgn_parcel;
 
 enum {
@@ -70,6 +72,7 @@ typedef struct td_dgn_problem {
 	long element; /* element (OGR feature) id, -1 if none */
 	double x, y;
 	char text[64]; /* decoded UTF-8 text of the element, "" for lines and faces */
+	long parcel;   /* TD_DGN_TWO_LABELS: the number the face kept; else 0 */
 } td_dgn_problem;
 
 typedef struct td_dgn_result {
@@ -77,6 +80,7 @@ typedef struct td_dgn_result {
 	size_t nparcels;
 	td_dgn_problem *problems; /* dangling lines, labels outside, two labels, no label */
 	size_t nproblems;
+	long sheet; /* the number on the sheet label level; 0 if the profile has none or no text was there */
 } td_dgn_result;
 
 /* Set r to an empty result. */
@@ -87,7 +91,8 @@ void td_dgn_result_init(td_dgn_result *r);
  * the caller; released here and refilled, so it may hold an earlier result).
  * h: a GEOS context; its message handler is left as it is.
  * TD_ERR_USAGE for a bad profile; TD_ERR_INPUT naming the file for a missing,
- * truncated or malformed DGN and for text not valid in p->text_encoding;
+ * truncated or malformed DGN, for text not valid in p->text_encoding and
+ * for two different sheet numbers on the sheet label level;
  * TD_ERR_INTERNAL if GEOS fails. On failure out is empty.
  */
 td_status td_dgn_read(GEOSContextHandle_t h, const char *path, const td_dgn_profile *p, td_dgn_result *out,

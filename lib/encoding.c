@@ -263,6 +263,31 @@ static size_t utf8_check(const unsigned char *s, size_t len)
 	return len;
 }
 
+int td_encoding_file_is_utf8(const char *path, int *ascii)
+{
+	unsigned char buf[65536 + 4];
+	size_t carry = 0, n;
+	int ok = 1;
+	FILE *f = fopen(path, "rb");
+
+	*ascii = 1;
+	if (!f)
+		return 0;
+	while (ok && (n = fread(buf + carry, 1, sizeof(buf) - 4 - carry, f)) > 0) {
+		size_t len = carry + n, off = utf8_check(buf, len);
+		for (size_t i = 0; *ascii && i < len; i++)
+			*ascii = buf[i] < 0x80;
+		/* A character cut by the end of the buffer is finished by the next read. */
+		carry = len - off;
+		if (off < len && (carry >= 4 || buf[off] == 0))
+			ok = 0;
+		memmove(buf, buf + off, carry);
+	}
+	ok = ok && carry == 0 && !ferror(f);
+	fclose(f);
+	return ok;
+}
+
 /* The character byte b stands for in a one-byte-per-letter encoding; 0 if none. */
 static int32_t single_byte(td_encoding e, unsigned char b)
 {

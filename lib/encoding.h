@@ -56,6 +56,13 @@ td_status td_encoding_parse(const char *name, td_encoding *out, td_error *err);
 td_status td_encoding_decode(td_encoding e, const char *bytes, size_t len, char **out, td_error *err);
 
 /*
+ * 1 if every byte of the file at path is valid UTF-8 (no NUL): the quick
+ * answer for the usual case, before any detection. *ascii is set when no
+ * byte is above 0x7F. 0 if not, or if the file cannot be read.
+ */
+int td_encoding_file_is_utf8(const char *path, int *ascii);
+
+/*
  * Guess the encoding of a set of strings, for instance every string field
  * of a DBF. Each word with a byte above 0x7F is decoded in every encoding;
  * the encoding under which most such words are Vietnamese syllables wins.

@@ -1,12 +1,20 @@
 #include "ingest.h"
+#include "crs.h"
+#include "dgn.h"
+#include "mapprofile.h"
 #include "encoding.h"
+#include "ini.h"
+#include "json.h"
 #include "scans.h"
 #include "source.h"
 #include "text.h"
 
 #include <cpl_error.h>
 #include <gdal.h>
+#include <dirent.h>
 #include <limits.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
@@ -46,22 +54,23 @@ static const char *const map_names[R_COUNT][4] = {
 	[R_LANDUSE] = {"loaidat", "loai_dat", "mdsd"},
 };
 
-/* Register column headers. */
-static const char *const register_names[R_COUNT][4] = {
-	[R_COMMUNE] = {"mã xã"},
-	[R_SHEET] = {"số tờ"},
-	[R_PARCEL] = {"số thửa"},
-	[R_AREA] = {"diện tích"},
-	[R_LANDUSE] = {"loại đất"},
-	[R_OWNER] = {"họ tên chủ sử dụng"},
-	[R_CCCD] = {"số cccd"},
-	[R_BIRTH_YEAR] = {"năm sinh"},
-	[R_GENDER] = {"giới tính"},
-	[R_GCN_SERIAL] = {"số phát hành gcn", "số seri gcn", "số phát hành"},
-	[R_GCN_DATE] = {"ngày cấp", "ngày cấp gcn"},
-	[R_LAST_CHANGE] = {"ngày cập nhật", "ngày biến động"},
-	[R_PENDING] = {"ngày đăng ký biến động"},
-	[R_BIRTH_DATE] = {"ngày sinh"},
+/* Register columns: their key in a register profile (schemas/register/). */
+static const char *const column_keys[R_COUNT] = {
+	[R_COMMUNE] = "commune",	 [R_SHEET] = "sheet",	    [R_PARCEL] = "parcel",
+	[R_AREA] = "area",		 [R_LANDUSE] = "landuse",   [R_OWNER] = "owner",
+	[R_CCCD] = "cccd",		 [R_BIRTH_YEAR] = "birth_year", [R_GENDER] = "gender",
+	[R_GCN_SERIAL] = "gcn_serial", [R_GCN_DATE] = "gcn_date", [R_LAST_CHANGE] = "last_change",
+	[R_PENDING] = "pending",	 [R_BIRTH_DATE] = "birth_date",
+};
+
+#define COLUMN_NAMES 8
+
+/* The header names of each register column, as written and as td_text_fold keys. */
+struct columns {
+	const char *path;
+	char names[R_COUNT][COLUMN_NAMES][64];
+	char keys[R_COUNT][COLUMN_NAMES][64];
+	int n[R_COUNT];
 };
 
 /* Commune boundary attributes. */
@@ -254,6 +263,66 @@ static td_status set_encoding(td_ws *ws, int64_t source_id, const char *encoding
 	return rc;
 }
 
+/*
+ * The text encoding of a source's strings: --encoding if given, else
+ * detected from every string of every layer (the whole file decides, so a
+ * file is never read half in one encoding and half in another).
+ */
+static td_status text_encoding(GDALDatasetH ds, const char *kind, const char *path, const td_ingest_options *opts,
+			       td_ingest_summary *sum, td_encoding *enc, td_error *err)
+{
+	td_encoding_detector *d;
+	OGRFeatureH f;
+	char why[256];
+
+	if (opts->encoding)
+		return td_encoding_parse(opts->encoding, enc, err);
+	d = td_encoding_detector_new();
+	if (!d)
+		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
+	for (int l = 0; l < GDALDatasetGetLayerCount(ds); l++) {
+		OGRLayerH layer = GDALDatasetGetLayer(ds, l);
+		OGR_L_ResetReading(layer);
+		while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
+			for (int i = 0; i < OGR_F_GetFieldCount(f); i++) {
+				const char *v = field_str(f, i);
+				if (v && OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, i)) == OFTString)
+					td_encoding_detector_feed(d, v, strlen(v));
+			}
+			OGR_F_Destroy(f);
+		}
+		OGR_L_ResetReading(layer);
+	}
+	*enc = td_encoding_detector_result(d, why, sizeof(why));
+	td_encoding_detector_free(d);
+	if (*enc == TD_ENC_UNKNOWN)
+		return td_error_set(err, TD_ERR_INPUT, "%s '%s': cannot tell its text encoding (%s); give --encoding",
+				    kind, path, why);
+	if (*enc != TD_ENC_UTF8 && *enc != TD_ENC_ASCII)
+		warn(sum, "%s '%s' is not UTF-8: read as %s (%s; override with --encoding)", kind, path,
+		     td_encoding_name(*enc), why);
+	return TD_OK;
+}
+
+/* Decode every string field of f from enc to UTF-8 NFC; where names the feature or row. */
+static td_status recode(OGRFeatureH f, td_encoding enc, const char *where, td_error *err)
+{
+	for (int i = 0; enc != TD_ENC_UTF8 && enc != TD_ENC_ASCII && i < OGR_F_GetFieldCount(f); i++) {
+		const char *v = field_str(f, i);
+		char *text = NULL;
+		td_error why;
+		td_error_init(&why);
+		if (!v)
+			continue;
+		if (td_encoding_decode(enc, v, strlen(v), &text, &why) != TD_OK)
+			return td_error_set(err, TD_ERR_INPUT, "%s column %d: %s (read as %s)", where, i + 1, why.msg,
+					    td_encoding_name(enc));
+		OGR_F_SetFieldString(f, i, text);
+		free(text);
+	}
+	return TD_OK;
+}
+
 static int is_polygonal(OGRwkbGeometryType t)
 {
 	t = wkbFlatten(t);
@@ -277,12 +346,45 @@ struct target {
 	td_ingest_file *file;
 };
 
-/* The transformation from the layer's CRS to the workspace's, or NULL if they agree. */
-static td_status layer_transform(td_ws *ws, OGRLayerH layer, const td_ingest_options *opts, const struct target *t,
-				 td_ingest_summary *sum, OGRCoordinateTransformationH *out, td_error *err)
+/*
+ * A CRS the user gave: "province:NN" is that province's VN-2000 TM-3 zone
+ * (schemas/ref/ref_provinces.csv), anything else goes to GDAL (EPSG:n,
+ * PROJ strings, WKT). what names the setting in messages.
+ */
+static td_status given_srs(td_ws *ws, const char *spec, const char *what, OGRSpatialReferenceH *out, td_error *err)
+{
+	td_crs crs = {0};
+	const char *def = spec;
+	td_status rc = TD_OK;
+
+	*out = OSRNewSpatialReference(NULL);
+	if (strncmp(spec, "province:", 9) == 0) {
+		rc = td_crs_from_province(ws->ctx, spec + 9, &crs, err);
+		def = crs.wkt;
+	}
+	if (rc == TD_OK && OSRSetFromUserInput(*out, def) != OGRERR_NONE)
+		rc = td_error_set(err, TD_ERR_USAGE, "%s '%s' is not a CRS GDAL knows", what, spec);
+	td_crs_release(&crs);
+	if (rc != TD_OK) {
+		OSRDestroySpatialReference(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/*
+ * The transformation from a source's CRS to the workspace's, or NULL if they
+ * agree. src is the CRS the file declares (NULL: none); --source-crs or
+ * --source-province override it, and fallback (a map profile's crs, may be
+ * NULL or "") stands in when the file has none.
+ */
+static td_status source_transform(td_ws *ws, OGRSpatialReferenceH src, const char *fallback,
+				  const td_ingest_options *opts, const struct target *t, td_ingest_summary *sum,
+				  OGRCoordinateTransformationH *out, td_error *err)
 {
 	OGRSpatialReferenceH wsrs = OSRNewSpatialReference(NULL), given = NULL;
-	OGRSpatialReferenceH src = OGR_L_GetSpatialRef(layer);
+	const char *spec = opts->source_crs, *what = "--source-crs";
+	char province[32];
 	td_ingest_file *file = t->file;
 	td_status rc = TD_OK;
 
@@ -291,16 +393,21 @@ static td_status layer_transform(td_ws *ws, OGRLayerH layer, const td_ingest_opt
 		rc = td_error_set(err, TD_ERR_WORKSPACE, "workspace '%s': its CRS cannot be read", ws->path);
 		goto done;
 	}
-	if (opts->source_crs) {
-		given = OSRNewSpatialReference(NULL);
-		if (OSRSetFromUserInput(given, opts->source_crs) != OGRERR_NONE) {
-			rc = td_error_set(err, TD_ERR_USAGE, "--source-crs '%s' is not a CRS GDAL knows",
-					  opts->source_crs);
+	if (!spec && opts->source_province) {
+		snprintf(province, sizeof(province), "province:%s", opts->source_province);
+		spec = province;
+		what = "--source-province";
+	}
+	if (!spec && !src && fallback && *fallback) {
+		spec = fallback;
+		what = "the map profile's crs";
+	}
+	if (spec) {
+		rc = given_srs(ws, spec, what, &given, err);
+		if (rc != TD_OK)
 			goto done;
-		}
 		if (src && !OSRIsSame(src, given))
-			warn(sum, "%s '%s' declares its own CRS; --source-crs %s overrides it", t->kind, t->path,
-			     opts->source_crs);
+			warn(sum, "%s '%s' declares its own CRS; %s %s overrides it", t->kind, t->path, what, spec);
 		src = given;
 	}
 	if (!src) {
@@ -345,10 +452,60 @@ static td_status map_keys(OGRFeatureH f, const int idx[R_COUNT], const td_ingest
 	return TD_OK;
 }
 
+static td_status bind_text_nfc(sqlite3_stmt *st, int col, const char *s, const char *where, const char *column,
+			       td_error *err);
+
+/*
+ * The map fields ingest has no column for (owner names, notes, a vendor's
+ * own codes), as a JSON object {"TenChu":"Nguyễn Thị Hồng Nhung", ...} in
+ * NFC, so nothing a contractor delivered is lost. *out NULL if none.
+ */
+static td_status map_attrs(OGRFeatureH f, const int idx[R_COUNT], const char *where, char **out, td_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = NULL;
+	td_status rc = TD_OK;
+
+	*out = NULL;
+	for (int i = 0; rc == TD_OK && i < OGR_F_GetFieldCount(f); i++) {
+		const char *v = field_str(f, i), *name = OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, i));
+		char *nfc = NULL;
+		int mapped = 0;
+		for (int r = 0; r < R_COUNT; r++)
+			mapped |= idx[r] == i;
+		if (mapped || !v || !*skip_space(v))
+			continue;
+		if (td_text_nfc(v, &nfc, NULL) != TD_OK) {
+			rc = td_error_set(err, TD_ERR_INPUT, "%s, field '%s': text is not valid UTF-8", where, name);
+			break;
+		}
+		if (!m && (m = open_memstream(&buf, &len)) == NULL)
+			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
+		if (m) {
+			fputc(ftell(m) ? ',' : '{', m);
+			td_json_str(m, name);
+			fputc(':', m);
+			td_json_str(m, nfc);
+		}
+		free(nfc);
+	}
+	if (m) {
+		fputc('}', m);
+		if (fclose(m) != 0 && rc == TD_OK)
+			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
+		if (rc == TD_OK)
+			*out = buf;
+		else
+			free(buf);
+	}
+	return rc;
+}
+
 static td_status bind_parcel(const struct target *t, OGRFeatureH f, const int idx[R_COUNT],
 			     const td_ingest_options *opts, const char *where, sqlite3_stmt *ins, td_error *err)
 {
-	char commune[16];
+	char commune[16], *attrs = NULL;
 	long sheet = 0, parcel = 0;
 	double area;
 	const char *s;
@@ -360,14 +517,17 @@ static td_status bind_parcel(const struct target *t, OGRFeatureH f, const int id
 	sqlite3_bind_text(ins, 5, commune, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(ins, 6, sheet);
 	sqlite3_bind_int64(ins, 7, parcel);
-	if ((s = field_str(f, idx[R_LANDUSE])) != NULL && *skip_space(s))
-		sqlite3_bind_text(ins, 8, skip_space(s), -1, SQLITE_TRANSIENT);
+	rc = bind_text_nfc(ins, 8, field_str(f, idx[R_LANDUSE]), where, "land use", err);
+	if (rc != TD_OK)
+		return rc;
 	if ((s = field_str(f, idx[R_AREA])) != NULL && *skip_space(s)) {
 		if (!td_text_parse_decimal(s, &area))
 			return td_error_set(err, TD_ERR_INPUT, "%s: area '%s' is not a number", where, s);
 		sqlite3_bind_double(ins, 9, area);
 	}
-	return TD_OK;
+	if ((rc = map_attrs(f, idx, where, &attrs, err)) == TD_OK && attrs)
+		sqlite3_bind_text(ins, 10, attrs, -1, free);
+	return rc;
 }
 
 static td_status bind_commune(const struct target *t, OGRFeatureH f, const int idx[R_COUNT],
@@ -400,12 +560,77 @@ static td_status missing_field(const struct target *t, OGRLayerH layer, enum rol
 			    r == R_COMMUNE && t->bind == bind_parcel ? "; or give --commune" : "");
 }
 
+/*
+ * g (taken over and destroyed) as a multipolygon in the workspace CRS, ISO
+ * WKB in *buf (grown as needed, kept for the next call); *len its size,
+ * *env its bounding box.
+ */
+static td_status multipolygon_wkb(OGRGeometryH g, OGRCoordinateTransformationH ct, unsigned char **buf,
+				  size_t *cap, size_t *len, OGREnvelope *env, const char *where, td_error *err)
+{
+	td_status rc = TD_OK;
+
+	g = OGR_G_ForceToMultiPolygon(g);
+	if (ct && OGR_G_Transform(g, ct) != OGRERR_NONE) {
+		rc = td_error_set(err, TD_ERR_INPUT, "%s: cannot reproject: %s", where, CPLGetLastErrorMsg());
+		goto done;
+	}
+	*len = (size_t)OGR_G_WkbSize(g);
+	if (*len > *cap) {
+		unsigned char *p = realloc(*buf, *len);
+		if (!p) {
+			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
+			goto done;
+		}
+		*buf = p;
+		*cap = *len;
+	}
+	OGR_G_ExportToIsoWkb(g, wkbNDR, *buf);
+	OGR_G_GetEnvelope(g, env);
+done:
+	OGR_G_DestroyGeometry(g);
+	return rc;
+}
+
+/*
+ * Layers are bulk loaded: the R-tree trigger is suspended for the stage and
+ * each row's box, known from OGR, goes into rtree_<table>_geom directly.
+ */
+static td_status bulk_begin(td_ws *ws, const char *table, sqlite3_stmt **rtree, td_error *err)
+{
+	char sql[128];
+	td_status rc = td_ws_rtree_suspend(ws, table, err);
+
+	snprintf(sql, sizeof(sql), "INSERT INTO rtree_%s_geom VALUES (?1, ?2, ?3, ?4, ?5)", table);
+	return rc == TD_OK ? td_ws_prepare(ws, sql, rtree, err) : rc;
+}
+
+/* Puts the trigger back when all went well (else the rollback does). Returns rc. */
+static td_status bulk_end(td_ws *ws, const char *table, sqlite3_stmt *rtree, td_status rc, td_error *err)
+{
+	sqlite3_finalize(rtree);
+	return rc == TD_OK ? td_ws_rtree_resume(ws, table, err) : rc;
+}
+
+/* The row just inserted into the R-tree. */
+static td_status index_row(td_ws *ws, sqlite3_stmt *rtree, const OGREnvelope *e, const char *where, td_error *err)
+{
+	sqlite3_reset(rtree);
+	sqlite3_bind_int64(rtree, 1, sqlite3_last_insert_rowid(ws->db));
+	sqlite3_bind_double(rtree, 2, e->MinX);
+	sqlite3_bind_double(rtree, 3, e->MaxX);
+	sqlite3_bind_double(rtree, 4, e->MinY);
+	sqlite3_bind_double(rtree, 5, e->MaxY);
+	return sqlite3_step(rtree) == SQLITE_DONE ? TD_OK : td_ws_sqlerr(ws, where, err);
+}
+
 static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer, const td_ingest_options *opts,
-			      int64_t source_id, sqlite3_stmt *ins, td_progress_fn progress, void *arg,
+			      td_encoding enc, int64_t source_id, sqlite3_stmt *ins, sqlite3_stmt *rtree, td_progress_fn progress, void *arg,
 			      td_ingest_summary *sum, td_error *err)
 {
 	OGRCoordinateTransformationH ct = NULL;
 	OGRFeatureH f = NULL;
+	OGREnvelope env;
 	unsigned char *wkb = NULL;
 	size_t wkb_cap = 0;
 	int idx[R_COUNT];
@@ -417,7 +642,7 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 	for (int i = 0; i < 3 && t->required[i] != R_COUNT; i++)
 		if (idx[t->required[i]] < 0 && !(t->required[i] == R_COMMUNE && opts->commune && t->bind == bind_parcel))
 			return missing_field(t, layer, t->required[i], err);
-	rc = layer_transform(ws, layer, opts, t, sum, &ct, err);
+	rc = source_transform(ws, OGR_L_GetSpatialRef(layer), NULL, opts, t, sum, &ct, err);
 	OGR_L_ResetReading(layer);
 	while (rc == TD_OK && (f = OGR_L_GetNextFeature(layer)) != NULL) {
 		OGRGeometryH g = OGR_F_GetGeometryRef(f);
@@ -426,31 +651,17 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 			 OGR_L_GetName(layer), (long long)OGR_F_GetFID(f));
 		sqlite3_reset(ins);
 		sqlite3_clear_bindings(ins);
-		rc = t->bind(t, f, idx, opts, where, ins, err);
+		rc = recode(f, enc, where, err);
+		if (rc == TD_OK)
+			rc = t->bind(t, f, idx, opts, where, ins, err);
 		if (rc != TD_OK)
 			break;
-		if (g && !OGR_G_IsEmpty(g)) {
+		int indexed = g && !OGR_G_IsEmpty(g);
+		if (indexed) {
 			size_t n;
-			g = OGR_G_ForceToMultiPolygon(OGR_F_StealGeometry(f));
-			if (ct && OGR_G_Transform(g, ct) != OGRERR_NONE) {
-				OGR_G_DestroyGeometry(g);
-				rc = td_error_set(err, TD_ERR_INPUT, "%s: cannot reproject: %s", where,
-						  CPLGetLastErrorMsg());
+			rc = multipolygon_wkb(OGR_F_StealGeometry(f), ct, &wkb, &wkb_cap, &n, &env, where, err);
+			if (rc != TD_OK)
 				break;
-			}
-			n = (size_t)OGR_G_WkbSize(g);
-			if (n > wkb_cap) {
-				unsigned char *p = realloc(wkb, n);
-				if (!p) {
-					OGR_G_DestroyGeometry(g);
-					rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
-					break;
-				}
-				wkb = p;
-				wkb_cap = n;
-			}
-			OGR_G_ExportToIsoWkb(g, wkbNDR, wkb);
-			OGR_G_DestroyGeometry(g);
 			sqlite3_bind_blob(ins, 1, wkb, (int)n, SQLITE_STATIC);
 		}
 		sqlite3_bind_int(ins, 2, ws->srs_id);
@@ -460,6 +671,8 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 			rc = td_ws_sqlerr(ws, where, err);
 			break;
 		}
+		if (indexed && (rc = index_row(ws, rtree, &env, where, err)) != TD_OK)
+			break;
 		t->file->records++;
 		if (progress && t->file->records % 1000 == 0 &&
 		    !progress(total > 0 ? 0.5 * (double)t->file->records / (double)total : 0, "ingest map", arg))
@@ -474,15 +687,338 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 	return rc;
 }
 
+/*
+ * A profile given by name (schemas/DIR/NAME.ini) or as a path to an .ini;
+ * NULL gives fallback.
+ */
+static td_status profile_path(td_ws *ws, const char *dir, const char *name, const char *fallback, char *path,
+			      size_t size, td_error *err)
+{
+	char rel[300];
+	size_t n;
+
+	name = name ? name : fallback;
+	n = strlen(name);
+	if (strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".ini") == 0)) {
+		snprintf(path, size, "%s", name);
+		return TD_OK;
+	}
+	snprintf(rel, sizeof(rel), "%s/%s.ini", dir, name);
+	return td_ctx_schema_file(ws->ctx, rel, path, size, err);
+}
+
+/* A profile that cannot be read is bad configuration, not bad data. */
+static td_status profile_error(td_status rc, td_error *err)
+{
+	if (rc == TD_ERR_INPUT)
+		err->code = rc = TD_ERR_USAGE;
+	return rc;
+}
+
+/* The DGN level profile opts names. */
+static td_status load_map_profile(td_ws *ws, const td_ingest_options *opts, td_map_profile *mp, td_error *err)
+{
+	char path[4200];
+	td_status rc = profile_path(ws, "maps", opts->map_profile, "dgn-separate-labels", path, sizeof(path), err);
+
+	if (rc == TD_OK)
+		rc = td_map_profile_load(path, mp, err);
+	return profile_error(rc, err);
+}
+
+static int is_dgn(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && strcasecmp(name + n - 4, ".dgn") == 0;
+}
+
+static int dgn_entry(const struct dirent *d)
+{
+	return is_dgn(d->d_name);
+}
+
+/*
+ * The commune and sheet of a DGN sheet: the commune from --commune or the
+ * file name, the sheet from the profile's sheet level or the file name.
+ */
+static td_status dgn_keys(const char *path, const td_map_profile *mp, const td_ingest_options *opts,
+			  const td_dgn_result *r, char commune[16], long *sheet, td_error *err)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char name[256];
+	td_scan_file f;
+	int named;
+
+	snprintf(name, sizeof(name), "%.*s", (int)(strlen(base) - 4), base);
+	named = mp->file_name[0] && td_scans_match_name(mp->file_name, name, &f);
+	if (opts->commune || (named && f.commune[0])) {
+		commune_code(opts->commune ? opts->commune : f.commune, commune, 16);
+	} else {
+		return td_error_set(err, TD_ERR_INPUT,
+				    "map '%s': no commune code: the file name does not match the profile's "
+				    "file_name '%s' with {commune}; give --commune",
+				    path, mp->file_name);
+	}
+	*sheet = r->sheet ? r->sheet : named ? f.sheet : 0;
+	if (*sheet <= 0) {
+		if (mp->dgn.sheet_label_level >= 0)
+			return td_error_set(err, TD_ERR_INPUT,
+					    "map '%s': no sheet number: no text on level %d and no {sheet} in the "
+					    "file name (profile '%s')",
+					    path, mp->dgn.sheet_label_level, mp->path);
+		return td_error_set(err, TD_ERR_INPUT,
+				    "map '%s': no sheet number: the file name does not match '%s' with {sheet} "
+				    "(profile '%s')",
+				    path, mp->file_name, mp->path);
+	}
+	return TD_OK;
+}
+
+static const char *const dgn_problem_kind[] = {
+	[TD_DGN_NO_LABEL] = "label_missing",
+	[TD_DGN_LABEL_OUTSIDE] = "label_outside",
+	[TD_DGN_TWO_LABELS] = "label_twice",
+	[TD_DGN_DANGLING_LINE] = "line_dangling",
+};
+
+/* Store a DGN sheet's problems, located in the workspace CRS. */
+static td_status dgn_problems(td_ws *ws, const td_dgn_result *r, int64_t source_id, const char *commune, long sheet,
+			      OGRCoordinateTransformationH ct, const char *path, sqlite3_stmt *ins, td_error *err)
+{
+	for (size_t i = 0; i < r->nproblems; i++) {
+		const td_dgn_problem *q = &r->problems[i];
+		double x = q->x, y = q->y;
+
+		if (ct && !OCTTransform(ct, 1, &x, &y, NULL))
+			return td_error_set(err, TD_ERR_INPUT, "map '%s' element %ld: cannot reproject", path,
+					    q->element);
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+		sqlite3_bind_int64(ins, 1, source_id);
+		if (q->element >= 0)
+			sqlite3_bind_int64(ins, 2, q->element);
+		sqlite3_bind_text(ins, 3, dgn_problem_kind[q->kind], -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 4, commune, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(ins, 5, sheet);
+		if (q->parcel > 0)
+			sqlite3_bind_int64(ins, 6, q->parcel);
+		sqlite3_bind_double(ins, 7, x);
+		sqlite3_bind_double(ins, 8, y);
+		if (q->text[0])
+			sqlite3_bind_text(ins, 9, q->text, -1, SQLITE_STATIC);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			return td_ws_sqlerr(ws, path, err);
+	}
+	return TD_OK;
+}
+
+/* Fold one DGN sheet's outcome into the map's. */
+static void add_sheet(td_ingest_file *map, const td_ingest_file *sheet)
+{
+	map->unchanged = map->unchanged && sheet->unchanged;
+	map->replaced |= sheet->replaced;
+	map->records += sheet->records;
+	memcpy(map->checksum, sheet->checksum, sizeof(map->checksum));
+	if (!map->crs[0])
+		memcpy(map->crs, sheet->crs, sizeof(map->crs));
+}
+
+/* One DGN sheet into parcels (faces with a parcel number) and map_problems. */
+static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path, const td_map_profile *mp,
+			    const td_ingest_options *opts, sqlite3_stmt *ins, sqlite3_stmt *rtree, sqlite3_stmt *prob,
+			    td_ingest_summary *sum, td_dgn_result *r, td_error *err)
+{
+	td_ingest_file file = {0};
+	struct target sheet_target = *t;
+	GDALDatasetH ds = td_source_open_vector(path, 0, err);
+	OGRCoordinateTransformationH ct = NULL;
+	unsigned char *wkb = NULL;
+	size_t wkb_cap = 0;
+	char commune[16], where[4400], sql[128];
+	int64_t source_id;
+	long sheet = 0;
+	int skip;
+	td_status rc;
+
+	if (!ds)
+		return err->code;
+	sheet_target.path = path;
+	sheet_target.file = &file;
+	rc = dataset_source(ws, ds, path, "map", "parcels", NULL, &file, &source_id, &skip, err);
+	GDALClose(ds);
+	if (rc != TD_OK || skip)
+		goto done;
+	snprintf(sql, sizeof(sql), "DELETE FROM map_problems WHERE source_id = %lld", (long long)source_id);
+	if ((rc = td_ws_exec(ws, sql, err)) != TD_OK)
+		goto done;
+	if ((rc = td_dgn_read(ws->ctx->geos, path, &mp->dgn, r, err)) != TD_OK)
+		goto done;
+	if ((rc = dgn_keys(path, mp, opts, r, commune, &sheet, err)) != TD_OK)
+		goto done;
+	if ((rc = source_transform(ws, NULL, mp->crs, opts, &sheet_target, sum, &ct, err)) != TD_OK)
+		goto done;
+	for (size_t i = 0; rc == TD_OK && i < r->nparcels; i++) {
+		const td_dgn_parcel *pa = &r->parcels[i];
+		OGRGeometryH g = NULL;
+		OGREnvelope env;
+		size_t n;
+
+		if (pa->parcel <= 0)
+			continue; /* a face without a number: in map_problems */
+		snprintf(where, sizeof(where), "map '%s' parcel %ld (element %ld)", path, pa->parcel, pa->element);
+		if (OGR_G_CreateFromWkb(pa->wkb, NULL, &g, (int)pa->wkb_len) != OGRERR_NONE) {
+			rc = td_error_set(err, TD_ERR_INTERNAL, "%s: cannot read the polygonized face", where);
+			break;
+		}
+		if ((rc = multipolygon_wkb(g, ct, &wkb, &wkb_cap, &n, &env, where, err)) != TD_OK)
+			break;
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+		sqlite3_bind_blob(ins, 1, wkb, (int)n, SQLITE_STATIC);
+		sqlite3_bind_int(ins, 2, ws->srs_id);
+		sqlite3_bind_int64(ins, 3, source_id);
+		sqlite3_bind_int64(ins, 4, pa->element);
+		sqlite3_bind_text(ins, 5, commune, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 6, sheet);
+		sqlite3_bind_int64(ins, 7, pa->parcel);
+		if (pa->landuse[0])
+			sqlite3_bind_text(ins, 8, pa->landuse, -1, SQLITE_STATIC);
+		if (pa->has_area)
+			sqlite3_bind_double(ins, 9, pa->label_area);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			rc = td_ws_sqlerr(ws, where, err);
+		else if ((rc = index_row(ws, rtree, &env, where, err)) == TD_OK)
+			file.records++;
+	}
+	if (rc == TD_OK)
+		rc = dgn_problems(ws, r, source_id, commune, sheet, ct, path, prob, err);
+	if (rc == TD_OK)
+		rc = set_records(ws, source_id, file.records, err);
+	if (rc == TD_OK && r->nproblems)
+		warn(sum, "map '%s': %zu labels or lines could not be attached (see MAP_* findings after check)",
+		     path, r->nproblems);
+done:
+	add_sheet(t->file, &file);
+	free(wkb);
+	if (ct)
+		OCTDestroyCoordinateTransformation(ct);
+	return rc;
+}
+
+/*
+ * A DGN map: one file, or every .dgn in a folder (one file per sheet, read
+ * one at a time so memory follows the largest sheet, not the number).
+ * *handled is 0 when t->path is neither: a source for GDAL.
+ */
+static td_status ingest_dgn_map(td_ws *ws, const struct target *t, const td_ingest_options *opts,
+				td_progress_fn progress, void *arg, td_ingest_summary *sum, int *handled,
+				td_error *err)
+{
+	struct dirent **names = NULL;
+	struct stat sb;
+	int n = 0;
+	td_map_profile mp;
+	td_dgn_result r;
+	sqlite3_stmt *ins = NULL, *prob = NULL, *rtree = NULL;
+	char path[4200];
+	int bulk = 0;
+	td_status rc = TD_OK;
+
+	*handled = 0;
+	if (stat(t->path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		n = scandir(t->path, &names, dgn_entry, alphasort);
+		if (n <= 0) {
+			free(names);
+			return TD_OK;
+		}
+	} else if (!is_dgn(t->path)) {
+		return TD_OK;
+	}
+	*handled = 1;
+	td_dgn_result_init(&r);
+	t->file->given = 1;
+	t->file->unchanged = 1;
+	rc = load_map_profile(ws, opts, &mp, err);
+	if (rc == TD_OK)
+		rc = td_ws_prepare(ws, t->insert, &ins, err);
+	if (rc == TD_OK)
+		rc = td_ws_prepare(ws,
+				   "INSERT INTO map_problems (source_id, element, kind, commune, sheet, parcel, x, y, text) "
+				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+				   &prob, err);
+	if (rc == TD_OK && (rc = bulk_begin(ws, t->table, &rtree, err)) == TD_OK)
+		bulk = 1;
+	CPLPushErrorHandler(CPLQuietErrorHandler);
+	for (int i = 0; rc == TD_OK && i < (names ? n : 1); i++) {
+		if (names)
+			snprintf(path, sizeof(path), "%s/%s", t->path, names[i]->d_name);
+		else
+			snprintf(path, sizeof(path), "%s", t->path);
+		rc = ingest_dgn(ws, t, path, &mp, opts, ins, rtree, prob, sum, &r, err);
+		if (rc == TD_OK && progress && !progress(0.5 * (i + 1) / (names ? n : 1), "ingest map", arg))
+			rc = td_error_set(err, TD_ERR_CANCELLED, "cancelled");
+	}
+	CPLPopErrorHandler();
+	if (bulk)
+		rc = bulk_end(ws, t->table, rtree, rc, err);
+	td_dgn_result_release(&r);
+	sqlite3_finalize(prob);
+	sqlite3_finalize(ins);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/*
+ * How a polygon source's strings are decoded. GDAL recodes a shapefile's
+ * DBF to UTF-8 when a .cpg or the DBF's code-page byte names its encoding.
+ * Without one (usual for Vietnamese DBFs in TCVN3 or VNI), or with
+ * --encoding, the file is reopened with its raw bytes and the encoding is
+ * detected from every string or taken from --encoding. Other formats hold
+ * UTF-8 by definition. The file's own bytes stay the original: sources
+ * records the path, checksum and the encoding they were read in.
+ */
+static td_status source_encoding(GDALDatasetH *ds, const struct target *t, const td_ingest_options *opts,
+				 td_ingest_summary *sum, td_encoding *enc, td_error *err)
+{
+	const char *declared = NULL;
+	td_status rc;
+
+	*enc = TD_ENC_UTF8;
+	if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(*ds)), "ESRI Shapefile") != 0) {
+		snprintf(t->file->encoding, sizeof(t->file->encoding), "%s", td_encoding_name(TD_ENC_UTF8));
+		return TD_OK;
+	}
+	if (GDALDatasetGetLayerCount(*ds) > 0)
+		declared = GDALGetMetadataItem(GDALDatasetGetLayer(*ds, 0), "SOURCE_ENCODING", "SHAPEFILE");
+	if (declared && *declared && !opts->encoding) {
+		snprintf(t->file->encoding, sizeof(t->file->encoding), "%s", declared);
+		return TD_OK;
+	}
+	GDALClose(*ds);
+	*ds = td_source_open_vector(t->path, 1, err);
+	if (!*ds)
+		return err->code;
+	rc = text_encoding(*ds, t->kind, t->path, opts, sum, enc, err);
+	if (rc == TD_OK)
+		snprintf(t->file->encoding, sizeof(t->file->encoding), "%s", td_encoding_name(*enc));
+	return rc;
+}
+
 static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ingest_options *opts,
 				 td_progress_fn progress, void *arg, td_ingest_summary *sum, td_error *err)
 {
-	GDALDatasetH ds = td_source_open_vector(t->path, err);
-	sqlite3_stmt *ins = NULL;
+	GDALDatasetH ds = NULL;
+	sqlite3_stmt *ins = NULL, *rtree = NULL;
 	int64_t source_id;
-	int skip, layers = 0;
+	int skip, layers = 0, dgn = 0, bulk = 0;
+	td_encoding enc = TD_ENC_UTF8;
 	td_status rc;
 
+	if (t->file == &sum->map && ((rc = ingest_dgn_map(ws, t, opts, progress, arg, sum, &dgn, err)) != TD_OK || dgn))
+		return rc;
+	ds = td_source_open_vector(t->path, 0, err);
 	if (!ds)
 		return err->code;
 	t->file->given = 1;
@@ -490,7 +1026,13 @@ static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ing
 	rc = dataset_source(ws, ds, t->path, t->kind, t->table, opts->source_crs, t->file, &source_id, &skip, err);
 	if (rc != TD_OK || skip)
 		goto done;
-	rc = td_ws_prepare(ws, t->insert, &ins, err);
+	rc = source_encoding(&ds, t, opts, sum, &enc, err);
+	if (rc == TD_OK)
+		rc = set_encoding(ws, source_id, t->file->encoding, err);
+	if (rc == TD_OK)
+		rc = td_ws_prepare(ws, t->insert, &ins, err);
+	if (rc == TD_OK && (rc = bulk_begin(ws, t->table, &rtree, err)) == TD_OK)
+		bulk = 1;
 	for (int i = 0; rc == TD_OK && i < GDALDatasetGetLayerCount(ds); i++) {
 		OGRLayerH layer = GDALDatasetGetLayer(ds, i);
 		if (!is_polygonal(OGR_L_GetGeomType(layer))) {
@@ -499,12 +1041,14 @@ static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ing
 			continue;
 		}
 		layers++;
-		rc = ingest_layer(ws, t, layer, opts, source_id, ins, progress, arg, sum, err);
+		rc = ingest_layer(ws, t, layer, opts, enc, source_id, ins, rtree, progress, arg, sum, err);
 	}
 	if (rc == TD_OK && layers == 0)
 		rc = td_error_set(err, TD_ERR_INPUT, "%s '%s' has no polygon layer", t->kind, t->path);
 	if (rc == TD_OK)
 		rc = set_records(ws, source_id, t->file->records, err);
+	if (bulk)
+		rc = bulk_end(ws, t->table, rtree, rc, err);
 done:
 	sqlite3_finalize(ins);
 	CPLPopErrorHandler();
@@ -604,24 +1148,6 @@ static td_status register_row(OGRFeatureH f, const int idx[R_COUNT], char header
  * Replace the feature's text by its UTF-8 (NFC) decoding from enc, so the
  * rest of the reader sees Unicode whatever the file held.
  */
-static td_status recode(OGRFeatureH f, td_encoding enc, const char *path, td_error *err)
-{
-	for (int i = 0; enc != TD_ENC_UTF8 && enc != TD_ENC_ASCII && i < OGR_F_GetFieldCount(f); i++) {
-		const char *v = field_str(f, i);
-		char *text = NULL;
-		td_error why;
-		td_error_init(&why);
-		if (!v)
-			continue;
-		if (td_encoding_decode(enc, v, strlen(v), &text, &why) != TD_OK)
-			return td_error_set(err, TD_ERR_INPUT, "register '%s' row %lld column %d: %s (read as %s)", path,
-					    (long long)OGR_F_GetFID(f), i + 1, why.msg, td_encoding_name(enc));
-		OGR_F_SetFieldString(f, i, text);
-		free(text);
-	}
-	return TD_OK;
-}
-
 /*
  * Register exports often carry title rows above the header ("SỔ ĐỊA CHÍNH",
  * the commune's name): the header is the first of the first rows that names
@@ -630,28 +1156,85 @@ static td_status recode(OGRFeatureH f, td_encoding enc, const char *path, td_err
  */
 #define HEADER_SEARCH_ROWS 30
 
-static long find_header(OGRLayerH layer, td_encoding enc, const char *path, int idx[R_COUNT],
-			char headers[R_COUNT][128], td_error *why)
+static td_status on_column(const char *section, const char *key, const char *value, int line, void *arg,
+			   td_error *err)
+{
+	struct columns *c = arg;
+	char buf[1024];
+	char *save = NULL;
+	int r = 0;
+
+	if (strcmp(section, "columns") != 0)
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown section [%s] (expected [columns])", c->path,
+				    line, section);
+	if (!key)
+		return TD_OK;
+	while (r < R_COUNT && !(column_keys[r] && strcmp(column_keys[r], key) == 0))
+		r++;
+	if (r == R_COUNT)
+		return td_error_set(err, TD_ERR_USAGE,
+				    "'%s' line %d: unknown column '%s' (expected commune, sheet, parcel, area, landuse, "
+				    "owner, cccd, birth_year, birth_date, gender, gcn_serial, gcn_date, last_change "
+				    "or pending)",
+				    c->path, line, key);
+	c->n[r] = 0;
+	snprintf(buf, sizeof(buf), "%s", value);
+	for (char *tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
+		char *name = (char *)skip_space(tok);
+		size_t len = strlen(name);
+		while (len > 0 && name[len - 1] == ' ')
+			name[--len] = '\0';
+		if (!len)
+			continue;
+		if (c->n[r] == COLUMN_NAMES || len >= sizeof(c->names[0][0]) ||
+		    !td_text_fold(name, c->keys[r][c->n[r]], sizeof(c->keys[0][0])))
+			return td_error_set(err, TD_ERR_USAGE,
+					    "'%s' line %d: %s: at most %d names of up to 63 bytes of UTF-8", c->path,
+					    line, key, COLUMN_NAMES);
+		memcpy(c->names[r][c->n[r]++], name, len + 1);
+	}
+	return TD_OK;
+}
+
+/* The register column profile opts names; sheet and parcel must have names. */
+static td_status load_columns(td_ws *ws, const td_ingest_options *opts, struct columns *c, char *path, size_t size,
+			      td_error *err)
+{
+	td_status rc = profile_path(ws, "register", opts->register_profile, "default", path, size, err);
+
+	memset(c->n, 0, sizeof(c->n));
+	c->path = path;
+	if (rc == TD_OK)
+		rc = td_ini_parse(path, on_column, c, err);
+	if (rc == TD_OK && (!c->n[R_SHEET] || !c->n[R_PARCEL]))
+		rc = td_error_set(err, TD_ERR_USAGE, "'%s': no names for the sheet and parcel columns", path);
+	return profile_error(rc, err);
+}
+
+static long find_header(OGRLayerH layer, td_encoding enc, const char *path, const struct columns *c,
+			int idx[R_COUNT], char headers[R_COUNT][128], td_error *why)
 {
 	OGRFeatureH f;
 	char key[256];
 	long row = 0;
 
 	for (int n = 0; n < HEADER_SEARCH_ROWS && !row && (f = OGR_L_GetNextFeature(layer)) != NULL; n++) {
+		char where[4200];
 		int found = 0;
 		for (int r = 0; r < R_COUNT; r++)
 			idx[r] = -1;
-		if (recode(f, enc, path, why) != TD_OK) {
+		snprintf(where, sizeof(where), "register '%s' row %lld", path, (long long)OGR_F_GetFID(f));
+		if (recode(f, enc, where, why) != TD_OK) {
 			OGR_F_Destroy(f);
 			continue;
 		}
 		for (int i = 0; i < OGR_F_GetFieldCount(f); i++) {
 			const char *v = field_str(f, i);
-			if (!v || !td_text_key(v, key, sizeof(key)))
+			if (!v || !td_text_fold(v, key, sizeof(key)))
 				continue;
 			for (int r = 0; r < R_COUNT; r++)
-				for (int k = 0; k < 4 && register_names[r][k]; k++)
-					if (idx[r] < 0 && strcmp(key, register_names[r][k]) == 0) {
+				for (int k = 0; k < c->n[r]; k++)
+					if (idx[r] < 0 && strcmp(key, c->keys[r][k]) == 0) {
 						idx[r] = i;
 						snprintf(headers[r], sizeof(headers[0]), "%s", v);
 						found++;
@@ -678,39 +1261,6 @@ static int blank_row(OGRFeatureH f)
  * The text encoding of a CSV register: the one given, else the detector's
  * verdict over every cell. Spreadsheets are Unicode already.
  */
-static td_status register_encoding(OGRLayerH layer, const td_ingest_options *opts, td_ingest_summary *sum,
-				   td_encoding *enc, td_error *err)
-{
-	td_encoding_detector *d;
-	OGRFeatureH f;
-	char why[256];
-
-	if (opts->encoding)
-		return td_encoding_parse(opts->encoding, enc, err);
-	d = td_encoding_detector_new();
-	if (!d)
-		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
-	OGR_L_ResetReading(layer);
-	while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
-		for (int i = 0; i < OGR_F_GetFieldCount(f); i++) {
-			const char *v = field_str(f, i);
-			if (v)
-				td_encoding_detector_feed(d, v, strlen(v));
-		}
-		OGR_F_Destroy(f);
-	}
-	*enc = td_encoding_detector_result(d, why, sizeof(why));
-	td_encoding_detector_free(d);
-	OGR_L_ResetReading(layer);
-	if (*enc == TD_ENC_UNKNOWN)
-		return td_error_set(err, TD_ERR_INPUT, "register '%s': cannot tell its text encoding (%s); give --encoding",
-				    opts->register_path, why);
-	if (*enc != TD_ENC_UTF8 && *enc != TD_ENC_ASCII)
-		warn(sum, "register '%s' is not UTF-8: read as %s (%s; override with --encoding)", opts->register_path,
-		     td_encoding_name(*enc), why);
-	return TD_OK;
-}
-
 /*
  * Links a register's rows to owners, adding the people not yet known. An
  * owner already known keeps its details and verification state; owners
@@ -761,7 +1311,8 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 	GIntBig total;
 	int idx[R_COUNT], skip;
 	char headers[R_COUNT][128] = {{0}};
-	char where[4200];
+	char where[4200], profile[4200];
+	struct columns columns;
 	long header_row = 0;
 	td_encoding enc = TD_ENC_UTF8;
 	td_error why;
@@ -771,16 +1322,25 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 		return err->code;
 	td_error_init(&why);
 	sum->reg.given = 1;
+	if ((rc = load_columns(ws, opts, &columns, profile, sizeof(profile), err)) != TD_OK) {
+		td_source_close_table(ds);
+		return rc;
+	}
 	CPLPushErrorHandler(CPLQuietErrorHandler);
-	if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") == 0)
-		rc = register_encoding(GDALDatasetGetLayer(ds, 0), opts, sum, &enc, err);
+	if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") == 0) {
+		int ascii;
+		if (!opts->encoding && td_encoding_file_is_utf8(opts->register_path, &ascii))
+			enc = ascii ? TD_ENC_ASCII : TD_ENC_UTF8; /* no need to read it all twice */
+		else
+			rc = text_encoding(ds, "register", opts->register_path, opts, sum, &enc, err);
+	}
 	if (rc != TD_OK)
 		goto done;
 	snprintf(sum->reg.encoding, sizeof(sum->reg.encoding), "%s", td_encoding_name(enc));
 	/* The first sheet with a header row is the register. */
 	for (int i = 0; i < GDALDatasetGetLayerCount(ds) && !header_row; i++) {
 		layer = GDALDatasetGetLayer(ds, i);
-		header_row = find_header(layer, enc, opts->register_path, idx, headers, &why);
+		header_row = find_header(layer, enc, opts->register_path, &columns, idx, headers, &why);
 	}
 	if (!header_row && why.code != TD_OK) {
 		rc = td_error_set(err, TD_ERR_INPUT, "%s", why.msg); /* the text could not be read at all */
@@ -789,13 +1349,17 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 	if (!header_row) {
 		rc = td_error_set(err, TD_ERR_INPUT,
 				  "register '%s': no header row naming '%s' and '%s' in the first %d rows of any sheet",
-				  opts->register_path, register_names[R_SHEET][0], register_names[R_PARCEL][0],
+				  opts->register_path, columns.names[R_SHEET][0], columns.names[R_PARCEL][0],
 				  HEADER_SEARCH_ROWS);
 		goto done;
 	}
+	if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") == 0 &&
+	    (rc = td_source_csv_fields(opts->register_path, header_row, err)) != TD_OK)
+		goto done;
 	if (idx[R_COMMUNE] < 0 && !opts->commune) {
 		rc = td_error_set(err, TD_ERR_INPUT, "register '%s' has no column '%s' in its header row (row %ld); "
-				  "or give --commune", opts->register_path, register_names[R_COMMUNE][0], header_row);
+				  "or give --commune", opts->register_path,
+				  columns.n[R_COMMUNE] ? columns.names[R_COMMUNE][0] : "commune", header_row);
 		goto done;
 	}
 	rc = dataset_source(ws, ds, opts->register_path, "register", "register_rows", NULL, &sum->reg, &source_id,
@@ -818,7 +1382,7 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 			continue;
 		}
 		snprintf(where, sizeof(where), "register '%s' row %ld", opts->register_path, row);
-		rc = recode(f, enc, opts->register_path, err);
+		rc = recode(f, enc, where, err);
 		if (rc != TD_OK)
 			break;
 		sqlite3_reset(ins);
@@ -938,8 +1502,8 @@ td_status td_ingest_run(td_ws *ws, const td_ingest_options *opts, td_progress_fn
 {
 	const struct target map = {
 		"map", opts->map, "parcels", map_names,
-		"INSERT INTO parcels (geom, source_id, source_feature, commune, sheet, parcel, landuse, map_area) "
-		"VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		"INSERT INTO parcels (geom, source_id, source_feature, commune, sheet, parcel, landuse, map_area, attrs) "
+		"VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 		bind_parcel, {R_COMMUNE, R_SHEET, R_PARCEL}, &sum->map};
 	const struct target boundaries = {
 		"boundaries", opts->boundaries, "communes", boundary_names,

@@ -7,10 +7,13 @@
  *     o.register_path = "register.csv";
  *     td_ingest_run(ws, &o, progress, arg, &s, &err);
  *
- * Map fields and register headers are matched case-insensitively against
- * the names offices use (MaXa/ma_xa, SoTo/so_to/SoHieuToBanDo, SoThua/
- * so_thua/SoThuTuThua; "Mã xã", "Số tờ", "Số thửa", "Diện tích", "Loại đất",
- * "Họ tên chủ sử dụng", "Số CCCD", "Năm sinh", "Giới tính"). Geometries are
+ * A DGN map (or a folder of them, one file per sheet) is read with a level
+ * profile (schemas/maps/); what cannot become a parcel goes to map_problems.
+ * Map fields are matched case-insensitively against the names offices use
+ * (MaXa/ma_xa, SoTo/so_to/SoHieuToBanDo, SoThua/so_thua/SoThuTuThua);
+ * register headers against a column profile (schemas/register/default.ini:
+ * "Số tờ", "Số thửa", "Mục đích sử dụng"/"Loại đất", ...), ignoring case
+ * and Vietnamese marks. Geometries are
  * reprojected into the workspace CRS. Each file's checksum is recorded: the
  * same file again changes nothing; a changed file replaces its rows. All of
  * it is one transaction.
@@ -21,16 +24,19 @@
 #include "workspace.h"
 
 typedef struct td_ingest_options {
-	const char *map;           /* any polygon source GDAL reads; may be NULL */
-	const char *register_path; /* CSV register export; may be NULL */
+	const char *map;           /* any polygon source GDAL reads, a DGN, or a folder of DGNs; may be NULL */
+	const char *map_profile;   /* DGN level profile: name in schemas/maps/ or a path; NULL: dgn-separate-labels */
+	const char *register_path; /* register export: CSV, XLSX or XLS; may be NULL */
+	const char *register_profile; /* column header names: schemas/register/NAME.ini or a path; NULL: default */
 	const char *source_crs;    /* CRS of the map when the file names none */
+	const char *source_province; /* or: the VN-2000 TM-3 zone of this province code */
 	const char *commune;       /* commune code when the map has no commune field */
 	const char *boundaries;    /* commune boundary polygons (MaXa, TenXa); may be NULL */
 	const char *encoding;      /* text encoding of a CSV register; NULL: detect (td_encoding_parse names) */
 	const char *scans;         /* folder of scanned documents; may be NULL */
 	const char *scan_pattern;  /* file-name pattern (see scans.h); NULL: the default */
 } td_ingest_options;
-#define TD_INGEST_OPTIONS_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+#define TD_INGEST_OPTIONS_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
 
 typedef struct td_ingest_file {
 	int given;       /* this input was part of the run */

@@ -74,3 +74,29 @@ void td_outfile_abort(td_outfile *out)
 		out->tmp_path[0] = '\0';
 	}
 }
+
+/* Like mkdir -p, with mode 0700 for what it creates: the files hold personal data. */
+td_status td_outfile_mkdir(char *dir, td_error *err)
+{
+	struct stat st;
+
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			td_status rc = td_error_set(err, TD_ERR_IO, "cannot create directory '%s': %s", dir,
+						    strerror(errno));
+			*p = '/';
+			return rc;
+		}
+		*p = '/';
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return td_error_set(err, TD_ERR_IO, "cannot create directory '%s': %s", dir, strerror(errno));
+	if (stat(dir, &st) != 0)
+		return td_error_set(err, TD_ERR_IO, "cannot use output directory '%s': %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return td_error_set(err, TD_ERR_IO, "cannot use output directory '%s': not a directory", dir);
+	return TD_OK;
+}

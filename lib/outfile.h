@@ -40,4 +40,12 @@ td_status td_outfile_release_fp(td_outfile *out, td_error *err);
 /* Remove the temporary file; safe to call twice or after commit. */
 void td_outfile_abort(td_outfile *out);
 
+/*
+ * Create directory dir and its missing parents (like mkdir -p) with mode
+ * 0700: the files put there hold personal data. dir is modified during the
+ * call and restored. TD_ERR_IO naming the directory, also when dir exists
+ * and is not a directory.
+ */
+td_status td_outfile_mkdir(char *dir, td_error *err);
+
 #endif

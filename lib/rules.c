@@ -53,6 +53,13 @@ static const td_rule catalogue[TD_RULE_COUNT] = {
 	{TD_RULE_LAST_CHANGE_MISSING, "LAST_CHANGE_MISSING", "sống", W, 2, "no last-change date in the register"},
 	{TD_RULE_CHANGE_OVERDUE, "CHANGE_OVERDUE", "sống", E, 2,
 	 "a pending change (biến động) older than change_deadline_days"},
+	{TD_RULE_MAP_LABEL_MISSING, "MAP_LABEL_MISSING", "đủ", E, 3,
+	 "a face of a DGN sheet's boundary lines has no parcel-number label (parcel not built)"},
+	{TD_RULE_MAP_LABEL_OUTSIDE, "MAP_LABEL_OUTSIDE", "đúng", W, 2, "a DGN label lies inside no face"},
+	{TD_RULE_MAP_LABEL_TWICE, "MAP_LABEL_TWICE", "đúng", E, 2,
+	 "a second parcel number inside one face of a DGN sheet; the face keeps the first"},
+	{TD_RULE_MAP_LINE_DANGLING, "MAP_LINE_DANGLING", "đúng", W, 2,
+	 "a DGN boundary line that closes no face (overshoot or gap in the linework)"},
 };
 
 #undef E

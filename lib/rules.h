@@ -49,6 +49,11 @@ typedef enum td_rule_id {
 	/* sống */
 	TD_RULE_LAST_CHANGE_MISSING,   /* no last-change date */
 	TD_RULE_CHANGE_OVERDUE,        /* a pending change older than its deadline */
+	/* map readers (DGN): what could not become a parcel */
+	TD_RULE_MAP_LABEL_MISSING,     /* a face of the boundary network without a parcel number */
+	TD_RULE_MAP_LABEL_OUTSIDE,     /* a label inside no face */
+	TD_RULE_MAP_LABEL_TWICE,       /* a second parcel number in a face */
+	TD_RULE_MAP_LINE_DANGLING,     /* a boundary line that closes no face */
 	TD_RULE_COUNT
 } td_rule_id;
 

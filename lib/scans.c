@@ -33,7 +33,7 @@ static int field_char(const char *field, char c)
 	return isdigit((unsigned char)c);
 }
 
-int td_scans_match(const char *pattern, const char *name, td_scan_file *f)
+int td_scans_match_name(const char *pattern, const char *name, td_scan_file *f)
 {
 	const char *p = pattern, *s = name;
 
@@ -74,7 +74,12 @@ int td_scans_match(const char *pattern, const char *name, td_scan_file *f)
 			return 0;
 		}
 	}
-	f->matched = *s == '\0' && f->commune[0] && f->sheet > 0 && f->parcel > 0;
+	return *s == '\0';
+}
+
+int td_scans_match(const char *pattern, const char *name, td_scan_file *f)
+{
+	f->matched = td_scans_match_name(pattern, name, f) && f->commune[0] && f->sheet > 0 && f->parcel > 0;
 	return f->matched;
 }
 

@@ -38,8 +38,14 @@ typedef struct td_scan_list {
 /* Read the folder. TD_ERR_USAGE for a bad pattern, TD_ERR_INPUT naming an unreadable path. */
 td_status td_scans_read(const char *dir, const char *pattern, td_scan_list *out, td_error *err);
 
-/* Match one file name (without folder and extension) against pattern. */
+/* Match one file name (without folder and extension) against pattern; matched needs commune, sheet and parcel. */
 int td_scans_match(const char *pattern, const char *name, td_scan_file *f);
+
+/*
+ * 1 when the whole name matches pattern, whichever fields it has; fills the
+ * fields found (others "" or 0). Used for map file names ("{commune}_{sheet}").
+ */
+int td_scans_match_name(const char *pattern, const char *name, td_scan_file *f);
 
 void td_scans_release(td_scan_list *list);
 

@@ -3,6 +3,9 @@
 #include <cpl_error.h>
 #include <cpl_string.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <cpl_csv.h>
+#include <cpl_vsi.h>
 #include <gdal.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,13 +76,81 @@ void td_source_close_table(void *dataset)
 		CPLSetThreadLocalConfigOption(sheet_options[i][0], NULL);
 }
 
-void *td_source_open_vector(const char *path, td_error *err)
+/* One CSV record split on delim; quotes honoured, a BOM skipped. Free with CSLDestroy. */
+static char **csv_record(VSILFILE *fp, const char *delim)
 {
+	return CSVReadParseLine3L(fp, 1 << 20, delim, true, false, false, true);
+}
+
+/* Records 1..row-1 skipped; the field count of record row with delim, -1 if the file is shorter. */
+static int header_fields(const char *path, long row, const char *delim)
+{
+	VSILFILE *fp = VSIFOpenL(path, "rb");
+	char **rec = NULL;
+	int n = -1;
+
+	if (!fp)
+		return -1;
+	for (long r = 1; r <= row; r++) {
+		CSLDestroy(rec);
+		if ((rec = csv_record(fp, delim)) == NULL)
+			break;
+		if (r == row)
+			n = CSLCount(rec);
+	}
+	CSLDestroy(rec);
+	VSIFCloseL(fp);
+	return n;
+}
+
+static int blank_record(char **rec)
+{
+	for (int i = 0; rec[i]; i++)
+		if (rec[i][strspn(rec[i], " \t\r")])
+			return 0;
+	return 1;
+}
+
+td_status td_source_csv_fields(const char *path, long header_row, td_error *err)
+{
+	static const char *const delims[] = {",", ";", "\t"};
+	static const char *const delim_names[] = {"','", "';'", "tab"};
+	int best = 0, want = -1;
+	VSILFILE *fp;
+	char **rec;
+	td_status rc = TD_OK;
+
+	for (int d = 0; d < 3; d++) {
+		int n = header_fields(path, header_row, delims[d]);
+		if (n > want) {
+			want = n;
+			best = d;
+		}
+	}
+	if (want < 1 || (fp = VSIFOpenL(path, "rb")) == NULL)
+		return td_error_set(err, TD_ERR_INPUT, "cannot read '%s': no header record %ld", path, header_row);
+	for (long r = 1; rc == TD_OK && (rec = csv_record(fp, delims[best])) != NULL; r++) {
+		int got = CSLCount(rec);
+		if (r > header_row && got != want && !blank_record(rec))
+			rc = td_error_set(err, TD_ERR_INPUT,
+					  "register '%s' row %ld: %d fields, but the header (row %ld) has %d "
+					  "separated by %s; a value holding %s must be in double quotes",
+					  path, r, got, header_row, want, delim_names[best], delim_names[best]);
+		CSLDestroy(rec);
+	}
+	VSIFCloseL(fp);
+	return rc;
+}
+
+void *td_source_open_vector(const char *path, int raw_text, td_error *err)
+{
+	/* The shapefile driver's ENCODING="" turns recoding off; other drivers ignore it. */
+	const char *const raw[] = {"ENCODING=", NULL};
 	GDALDatasetH ds;
 
 	CPLPushErrorHandler(CPLQuietErrorHandler);
 	CPLErrorReset();
-	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, raw_text ? raw : NULL, NULL);
 	if (!ds)
 		td_error_set(err, TD_ERR_INPUT, "cannot read map '%s': %s", path,
 			     td_source_gdal_reason("no such file, or not a vector format GDAL reads"));

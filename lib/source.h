@@ -25,13 +25,25 @@ void *td_source_open_csv(const char *path, td_error *err);
  * td_source_close_table() (not GDALClose). NULL and err on failure.
  */
 void *td_source_open_table(const char *path, td_error *err);
+
+/*
+ * Check that every record of a CSV after the header (header_row: its 1-based
+ * record number, as GDAL numbers CSV features) has as many fields as the
+ * header. GDAL's CSV driver drops extra fields and pads missing ones without
+ * a word, so a value moved by a stray delimiter would land in the wrong
+ * column. The delimiter (, ; or tab) is the one that splits the header into
+ * the most fields. TD_ERR_INPUT names the record and both counts.
+ */
+td_status td_source_csv_fields(const char *path, long header_row, td_error *err);
 void td_source_close_table(void *dataset);
 
 /*
  * Open any vector dataset GDAL reads (GeoPackage, shapefile, ...), read-only.
+ * raw_text: strings of a shapefile's DBF come as the bytes in the file, not
+ * recoded by GDAL from its .cpg or code page (for detecting the encoding).
  * Returns NULL and fills err (TD_ERR_INPUT naming path and GDAL's reason).
  */
-void *td_source_open_vector(const char *path, td_error *err);
+void *td_source_open_vector(const char *path, int raw_text, td_error *err);
 
 /*
  * CRC-32 (zlib) and total size of every file that makes up a GDAL dataset

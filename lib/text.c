@@ -25,7 +25,8 @@ td_status td_text_nfc(const char *s, char **out, td_error *err)
 	return normalise(s, 0, out, err);
 }
 
-int td_text_key(const char *s, char *buf, size_t size)
+/* Case-folded (and, with STRIPMARK, unaccented) NFC text with spaces collapsed. */
+static int key(const char *s, utf8proc_option_t opts, char *buf, size_t size)
 {
 	char *folded = NULL;
 	size_t j = 0;
@@ -34,21 +35,37 @@ int td_text_key(const char *s, char *buf, size_t size)
 	if (size == 0)
 		return 0;
 	buf[0] = '\0';
-	if (normalise(s, UTF8PROC_CASEFOLD, &folded, NULL) != TD_OK)
+	if (normalise(s, UTF8PROC_CASEFOLD | opts, &folded, NULL) != TD_OK)
 		return 0;
 	for (const char *p = folded; *p && j + 1 < size; p++) {
-		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+		char c = *p;
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
 			space = j > 0;
 			continue;
 		}
 		if (space && j + 2 < size)
 			buf[j++] = ' ';
 		space = 0;
-		buf[j++] = *p;
+		/* đ has no combining mark to strip: it is a letter of its own. */
+		if ((opts & UTF8PROC_STRIPMARK) && (unsigned char)c == 0xC4 && (unsigned char)p[1] == 0x91) {
+			c = 'd';
+			p++;
+		}
+		buf[j++] = c;
 	}
 	buf[j] = '\0';
 	free(folded);
 	return 1;
+}
+
+int td_text_key(const char *s, char *buf, size_t size)
+{
+	return key(s, 0, buf, size);
+}
+
+int td_text_fold(const char *s, char *buf, size_t size)
+{
+	return key(s, UTF8PROC_STRIPMARK, buf, size);
 }
 
 static const char *skip_space(const char *s)
@@ -89,4 +106,33 @@ int td_text_parse_decimal(const char *s, double *out)
 	}
 	*out = strtod(buf, &end);
 	return end != buf && *skip_space(end) == '\0' && isfinite(*out);
+}
+
+size_t td_utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+size_t td_utf8_copy(char *buf, size_t size, const char *s, size_t max)
+{
+	size_t i = 0, chars = 0;
+
+	if (size == 0)
+		return 0;
+	while (s[i] && chars < max) {
+		size_t n = 1;
+		while ((((unsigned char)s[i + n]) & 0xC0) == 0x80)
+			n++;
+		if (i + n >= size)
+			break;
+		i += n;
+		chars++;
+	}
+	memcpy(buf, s, i);
+	buf[i] = '\0';
+	return i;
 }

@@ -1,4 +1,6 @@
 #include "workspace.h"
+
+#include <assert.h>
 #include "crs.h"
 #include "outfile.h"
 #include "refdata.h"
@@ -356,16 +358,21 @@ void td_ws_rollback(td_ws *ws)
 	ws->run_id = 0;
 }
 
+/* The R-tree insert trigger of a layer (%1$s: its table), as GDAL and QGIS write it. */
+static const char rtree_insert_trigger[] =
+	"CREATE TRIGGER rtree_%1$s_geom_insert AFTER INSERT ON %1$s "
+	"WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN "
+	"INSERT OR REPLACE INTO rtree_%1$s_geom VALUES (NEW.fid, ST_MinX(NEW.geom), "
+	"ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;";
+
 /* The GeoPackage R-tree extension for one layer, as GDAL and QGIS write it. */
 static td_status create_rtree(td_ws *ws, const char *t, td_error *err)
 {
 	char sql[4096];
-	snprintf(sql, sizeof(sql),
-		 "CREATE VIRTUAL TABLE rtree_%1$s_geom USING rtree(id, minx, maxx, miny, maxy);"
-		 "CREATE TRIGGER rtree_%1$s_geom_insert AFTER INSERT ON %1$s "
-		 "WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN "
-		 "INSERT OR REPLACE INTO rtree_%1$s_geom VALUES (NEW.fid, ST_MinX(NEW.geom), "
-		 "ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;"
+	size_t n = (size_t)snprintf(sql, sizeof(sql),
+				    "CREATE VIRTUAL TABLE rtree_%1$s_geom USING rtree(id, minx, maxx, miny, maxy);", t);
+	n += (size_t)snprintf(sql + n, sizeof(sql) - n, rtree_insert_trigger, t);
+	snprintf(sql + n, sizeof(sql) - n,
 		 "CREATE TRIGGER rtree_%1$s_geom_update1 AFTER UPDATE OF geom ON %1$s "
 		 "WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN "
 		 "INSERT OR REPLACE INTO rtree_%1$s_geom VALUES (NEW.fid, ST_MinX(NEW.geom), "
@@ -384,6 +391,21 @@ static td_status create_rtree(td_ws *ws, const char *t, td_error *err)
 		 "CREATE TRIGGER rtree_%1$s_geom_delete AFTER DELETE ON %1$s "
 		 "WHEN old.geom NOT NULL BEGIN DELETE FROM rtree_%1$s_geom WHERE id = OLD.fid; END;",
 		 t);
+	return td_ws_exec(ws, sql, err);
+}
+
+td_status td_ws_rtree_suspend(td_ws *ws, const char *table, td_error *err)
+{
+	char sql[256];
+	assert(ws->run_id); /* inside a stage: a failure rolls the DROP back */
+	snprintf(sql, sizeof(sql), "DROP TRIGGER rtree_%s_geom_insert", table);
+	return td_ws_exec(ws, sql, err);
+}
+
+td_status td_ws_rtree_resume(td_ws *ws, const char *table, td_error *err)
+{
+	char sql[1024];
+	snprintf(sql, sizeof(sql), rtree_insert_trigger, table);
 	return td_ws_exec(ws, sql, err);
 }
 

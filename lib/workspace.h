@@ -106,6 +106,16 @@ td_status td_ws_write_csv(td_ws *ws, const char *sql, const char *path, mode_t m
 td_status td_ws_communes(td_ws *ws, const char *table, char (**out)[16], size_t *n, td_error *err);
 
 /* Read a ws_meta value into buf (empty string if absent). */
+/*
+ * Bulk loading a layer: inside a stage, drop the trigger that keeps the
+ * layer's R-tree (rtree_<table>_geom) in step with inserts, so the loader
+ * can insert each row's bounding box itself without SQL parsing the
+ * geometry four times; td_ws_rtree_resume puts the trigger back. Updates
+ * and deletes stay indexed by their triggers throughout.
+ */
+td_status td_ws_rtree_suspend(td_ws *ws, const char *table, td_error *err);
+td_status td_ws_rtree_resume(td_ws *ws, const char *table, td_error *err);
+
 td_status td_ws_meta(td_ws *ws, const char *key, char *buf, size_t size, td_error *err);
 
 #endif

@@ -80,6 +80,7 @@ CREATE TABLE parcels (
 	parcel INTEGER NOT NULL,
 	landuse TEXT,
 	map_area REAL,            -- the area written on the map, m²
+	attrs TEXT,               -- the source's other fields as a JSON object, decoded to UTF-8 NFC
 	source_id INTEGER NOT NULL REFERENCES sources(id),
 	source_feature INTEGER NOT NULL,
 	grp INTEGER,              -- parcel group 1/2/3 after classify
@@ -88,6 +89,23 @@ CREATE TABLE parcels (
 );
 CREATE INDEX parcels_key ON parcels(commune, sheet, parcel);
 CREATE INDEX parcels_source ON parcels(source_id);
+
+-- What a map reader could not turn into parcels (DGN: faces without a
+-- parcel number, labels outside every face, a second number in a face,
+-- boundary lines that close no face). check reports each as a MAP_* finding.
+CREATE TABLE map_problems (
+	id INTEGER PRIMARY KEY,
+	source_id INTEGER NOT NULL REFERENCES sources(id),
+	element INTEGER,              -- DGN element id; NULL for a face
+	kind TEXT NOT NULL CHECK (kind IN ('label_missing', 'label_outside', 'label_twice', 'line_dangling')),
+	commune TEXT NOT NULL,
+	sheet INTEGER NOT NULL,
+	parcel INTEGER,               -- label_twice: the parcel the face kept
+	x REAL NOT NULL,              -- location in the workspace CRS
+	y REAL NOT NULL,
+	text TEXT                     -- the label, decoded to UTF-8
+);
+CREATE INDEX map_problems_source ON map_problems(source_id);
 
 -- Rows of the land register (sổ địa chính) export.
 CREATE TABLE register_rows (
@@ -249,6 +267,25 @@ CREATE TABLE id_parcel (
 	geom BLOB
 );
 CREATE INDEX id_parcel_key ON id_parcel(commune, sheet, parcel);
+
+-- Figures of each weekly report (thuadat report): one row per commune and
+-- one for the whole workspace (commune '*'). The next report shows the
+-- change since the latest earlier week; reporting a week again replaces it.
+CREATE TABLE report_snapshots (
+	week TEXT NOT NULL,             -- ISO week, 'YYYY-Www'
+	commune TEXT NOT NULL,          -- commune code, '*' for the total
+	as_of TEXT NOT NULL,            -- yyyy-mm-dd the figures were taken at
+	run_id INTEGER NOT NULL REFERENCES runs(id),
+	parcels INTEGER NOT NULL,       -- parcel keys graded
+	group1 INTEGER NOT NULL,
+	group2 INTEGER NOT NULL,
+	group3 INTEGER NOT NULL,
+	holders INTEGER NOT NULL,       -- owners holding a certificate
+	verified INTEGER NOT NULL,      -- of them, verification = 'matched'
+	certificates_updated INTEGER NOT NULL, -- issued or changed in the week
+	overdue INTEGER NOT NULL,       -- parcels with an overdue pending change
+	PRIMARY KEY (week, commune)
+);
 
 -- Reference tables, loaded from schemas/ref/<table>.csv.
 CREATE TABLE ref_provinces (

@@ -26,6 +26,9 @@ groups_csv = $out/groups.csv
 [export]
 out = $out/xlsx
 c06 = yes
+[report]
+out = $out/report
+date = 2026-11-01
 EOT
 
 echo "== thuadat run $out/job.ini"
@@ -42,4 +45,5 @@ echo "files written:"
 find "$out" -type f ! -name job.ini | sort | sed 's/^/  /'
 echo
 echo "open $out/workspace.gpkg in QGIS: layers 'parcels' (with grp and parcel_id), 'findings' and 'finding_areas'"
+echo "open $out/report/report-2026-W44.html in a browser: the weekly report (works offline)"
 [ "$rc" -le 2 ]

@@ -17,6 +17,10 @@ eq "11311|1|1|500.0|Nguyễn Thị Hồng Nhung|031185001234|1985|Nữ|2" \
 eq "001088001111" "$(q ws.gpkg "SELECT cccd FROM register_rows WHERE owner_name='Hồ Quang Tuấn'")" "CCCD leading zero"
 eq "500.0" "$(qs ws.gpkg "SELECT printf('%.1f', ST_Area(geom)) FROM parcels WHERE commune='11311' AND sheet=1 AND parcel=1")" "area"
 eq 2 "$(q ws.gpkg "SELECT COUNT(*) FROM register_rows WHERE commune='11329' AND sheet=1 AND parcel=1")" "co-owners"
+# One owner per person, linked from every row.
+eq "13|0" "$(q ws.gpkg "SELECT COUNT(*), SUM(verification <> 'unverified') FROM owners")" "owners"
+eq "cccd:001088001111|Hồ Quang Tuấn|1988" "$(q ws.gpkg "SELECT o.person_key, o.name, o.birth_year FROM owners o
+	JOIN register_rows r ON r.owner_id = o.id WHERE r.commune='11329' AND r.parcel=2")" "owner of 11329/1/2"
 runs=$(q ws.gpkg "SELECT COUNT(*) FROM runs")
 eq 1 "$runs" "one run recorded"
 
@@ -30,6 +34,7 @@ eq "$runs" "$(q ws.gpkg "SELECT COUNT(*) FROM runs")" "runs after re-ingest"
 cp "$D/register.csv" reg.csv
 run 0 ingest ws.gpkg --register reg.csv
 eq 26 "$(q ws.gpkg "SELECT COUNT(*) FROM register_rows")" "a second source adds its rows"
+eq "13|26" "$(q ws.gpkg "SELECT COUNT(DISTINCT owner_id), COUNT(owner_id) FROM register_rows")" "the same people twice: one owner each"
 head -n 5 "$D/register.csv" >reg.csv
 run 0 ingest ws.gpkg --register reg.csv
 contains out.txt "reg.csv: 4 rows, replacing the previous version"
@@ -66,7 +71,7 @@ run 4 ingest ws.gpkg --register bad.csv
 contains err.txt "register 'bad.csv' row 3, column 'Diện tích': '12a' is not an area in m²"
 printf 'Mã xã,Số tờ,Diện tích\n11311,1,500\n' >nokey.csv
 run 4 ingest ws.gpkg --register nokey.csv
-contains err.txt "register 'nokey.csv': no header row naming 'số tờ' and 'số thửa'"
+contains err.txt "register 'nokey.csv': no header row naming 'Số tờ' and 'Số thửa'"
 printf 'Mã xã,Số tờ,Số thửa\n11311,x,1\n' >badsheet.csv
 run 4 ingest ws.gpkg --register badsheet.csv
 contains err.txt "register 'badsheet.csv' row 2: sheet number 'x' is not a positive whole number"

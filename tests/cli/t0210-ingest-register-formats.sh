@@ -38,12 +38,32 @@ eq "031185001234|2015-03-12" "$(q register.xlsx.gpkg "SELECT cccd, gcn_date FROM
 
 printf 'a,b,c\n1,2,3\n' >noheader.csv
 run 4 ingest demo.gpkg --register noheader.csv
-contains err.txt "register 'noheader.csv': no header row naming 'số tờ' and 'số thửa' in the first 30 rows of any sheet"
+contains err.txt "register 'noheader.csv': no header row naming 'Số tờ' and 'Số thửa' in the first 30 rows of any sheet"
 printf 'Số tờ,Số thửa,Diện tích\n1,2,3\n' >nocommune.csv
 run 4 ingest demo.gpkg --register nocommune.csv
-contains err.txt "has no column 'mã xã' in its header row (row 1); or give --commune"
+contains err.txt "has no column 'Mã xã' in its header row (row 1); or give --commune"
 run 0 ingest demo.gpkg --register nocommune.csv --commune 11311
 eq "11311|1|2|3.0" "$(q demo.gpkg "SELECT commune, sheet, parcel, area FROM register_rows WHERE source_row = 2 AND area = 3")" "--commune fills the code"
 run 4 ingest demo.gpkg --register missing.xlsx
 contains err.txt "cannot read register 'missing.xlsx' as XLSX"
+
+# Another vendor's headers, typed without marks and in capitals, map through
+# the default column profile; a birth date gives the birth year.
+printf '%s\n' 'MA DVHC;TO BAN DO SO;THUA DAT SO;Dien tich;Muc dich su dung;Ho va ten;So dinh danh ca nhan;Ngay sinh;Gioi tinh' \
+	'11311;1;1;500,0;ONT;Nguyễn Thị Hồng Nhung;031185001234;15/04/1985;Nữ' >vendor.csv
+run 0 init vendor.gpkg --crs EPSG:9210
+run 0 ingest vendor.gpkg --register vendor.csv
+eq "11311|1|1|500.0|ONT|Nguyễn Thị Hồng Nhung|031185001234|1985|Nữ" \
+	"$(q vendor.gpkg "SELECT commune, sheet, parcel, area, landuse, owner_name, cccd, birth_year, gender FROM register_rows")" \
+	"headers without marks"
+# A profile of the office's own names; a bad one is a usage error naming its line.
+printf '[columns]\nsheet = Tờ\nparcel = Thửa\ncommune = Xã\n' >office.ini
+printf 'Xã,Tờ,Thửa\n11329,4,7\n' >office.csv
+run 0 ingest vendor.gpkg --register office.csv --register-profile ./office.ini
+eq "11329|4|7" "$(q vendor.gpkg "SELECT commune, sheet, parcel FROM register_rows WHERE sheet = 4")" "office profile"
+printf '[columns]\nsheet = Tờ\nparcle = Thửa\n' >typo.ini
+run 3 ingest vendor.gpkg --register office.csv --register-profile ./typo.ini
+contains err.txt "'./typo.ini' line 3: unknown column 'parcle'"
+run 3 ingest vendor.gpkg --register office.csv --register-profile nosuch
+contains err.txt "nosuch"
 done_testing

@@ -199,6 +199,20 @@ static void test_combined(GEOSContextHandle_t h)
 		CHECK_STR("T", pa->landuse);
 		CHECK_DBL(88.0, pa->label_area, 1e-9);
 	}
+	CHECK_INT(0, r.sheet); /* no sheet level in the profile: the "12" on level 5 is not read */
+	p.sheet_label_level = 5;
+	CHECK_INT(TD_OK, td_dgn_read(h, TD_FIXTURES "/dgn/combined.dgn", &p, &r, &err));
+	CHECK_INT(12, r.sheet);
+	CHECK_INT(2, r.nparcels);
+	CHECK_INT(TD_OK, td_dgn_read(h, TD_FIXTURES "/dgn/combined/11329_a.dgn", &p, &r, &err));
+	CHECK_INT(3, r.sheet); /* "Tờ số 3" in TCVN3 */
+	pa = find_parcel(&r, 654);
+	CHECK(pa != NULL);
+	if (pa)
+		CHECK_STR("ONT", pa->landuse);
+	p.sheet_label_level = 13; /* the parcel level cannot hold the sheet too */
+	CHECK_INT(TD_ERR_USAGE, td_dgn_read(h, TD_FIXTURES "/dgn/combined.dgn", &p, &r, &err));
+	p.sheet_label_level = -1;
 	/* Read as bare numbers, "1L654/119.3" is no parcel number: two unnumbered faces. */
 	p.combined_labels = 0;
 	CHECK_INT(TD_OK, td_dgn_read(h, TD_FIXTURES "/dgn/combined.dgn", &p, &r, &err));

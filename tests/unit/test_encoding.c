@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <utf8proc.h>
 
 #define ORACLE TD_FIXTURES "/encoding/tcvn3_vni_unicode_from_unikey.tsv"
@@ -427,6 +428,50 @@ static void test_residue(void)
 	CHECK_INT(0, td_encoding_has_residue(""));
 }
 
+/* Write bytes to a temp file; returns its path (static buffer). */
+static const char *temp_file(const char *bytes, size_t len)
+{
+	static char path[64];
+	int fd;
+	snprintf(path, sizeof(path), "/tmp/td_enc_XXXXXX");
+	fd = mkstemp(path);
+	if (fd >= 0) {
+		FILE *f = fdopen(fd, "wb");
+		fwrite(bytes, 1, len, f);
+		fclose(f);
+	}
+	return path;
+}
+
+static void test_file_is_utf8(void)
+{
+	static char big[65536 + 16];
+	int ascii = 0;
+	const char *p;
+
+	/* "ễ" (3 bytes) cut by the 64 KiB read boundary is still valid. */
+	memset(big, 'a', sizeof(big));
+	memcpy(big + 65535, "\xe1\xbb\x85", 3);
+	p = temp_file(big, sizeof(big));
+	CHECK_INT(1, td_encoding_file_is_utf8(p, &ascii));
+	CHECK_INT(0, ascii);
+	unlink(p);
+	p = temp_file("Ma xa,So to\n", 12);
+	CHECK_INT(1, td_encoding_file_is_utf8(p, &ascii));
+	CHECK_INT(1, ascii);
+	unlink(p);
+	p = temp_file("Nguy\xd4n", 6); /* TCVN3 "Nguyễn" */
+	CHECK_INT(0, td_encoding_file_is_utf8(p, &ascii));
+	unlink(p);
+	p = temp_file("ab\0cd", 5);
+	CHECK_INT(0, td_encoding_file_is_utf8(p, &ascii));
+	unlink(p);
+	p = temp_file("Vi\xe1\xbb", 5); /* cut at the end of the file */
+	CHECK_INT(0, td_encoding_file_is_utf8(p, &ascii));
+	unlink(p);
+	CHECK_INT(0, td_encoding_file_is_utf8("/nonexistent/x.csv", &ascii));
+}
+
 int main(void)
 {
 	struct row rows[256];
@@ -439,5 +484,6 @@ int main(void)
 	test_detector(rows, nrows);
 	test_detector_edges();
 	test_residue();
+	test_file_is_utf8();
 	return tap_done();
 }

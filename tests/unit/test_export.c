@@ -32,15 +32,19 @@ struct table {
 static struct table tab;
 
 static const char *const group_headers[] = {
-	"Số tờ", "Số thửa", "Diện tích bản đồ (m²)", "Diện tích sổ (m²)", "Loại đất", "Chủ sử dụng",
-	"Tiêu chí không đạt", "Mã lỗi", NULL,
+	"Số tờ", "Số thửa", "Mã định danh thửa đất", "Diện tích bản đồ (m²)", "Diện tích sổ (m²)", "Loại đất",
+	"Chủ sử dụng", "Số phát hành GCN", "Ngày cấp GCN", "Tiêu chí không đạt", "Mã lỗi", NULL,
 };
 static const char *const finding_headers[] = {
 	"Mã lỗi", "Mức độ", "Tiêu chí", "Số tờ", "Số thửa", "Xã liên quan", "Tờ liên quan",
 	"Thửa liên quan", "X", "Y", "Giá trị", "Ngưỡng", "Mô tả", NULL,
 };
 static const char *const summary_headers[] = {"Nội dung", "Giá trị", NULL};
-static const char *const sheet_names[] = {"Tổng hợp", "Nhóm 1", "Nhóm 2", "Nhóm 3", "Lỗi"};
+static const char *const cert_headers[] = {
+	"STT", "Số phát hành GCN", "Ngày cấp GCN", "Số tờ", "Số thửa", "Chủ sử dụng", "Số CCCD/CMND",
+	"Diện tích (m²)", "Loại đất", "Dòng trong sổ", NULL,
+};
+static const char *const sheet_names[] = {"Tổng hợp", "Nhóm 1", "Nhóm 2", "Nhóm 3", "Lỗi", "GCN chưa có trong CSDL"};
 
 /* Remove the files of a flat directory and the directory itself. */
 static void remove_dir(const char *path)
@@ -220,19 +224,30 @@ static int make_workspace(td_ctx *ctx, const char *path, int with_data)
 			 " (AsGPB(GeomFromText('MULTIPOLYGON(((590200 2300200,590230 2300200,590230 2300233.3,"
 			 "  590200 2300233.3,590200 2300200)))', %2$d)), '11311', 1, 1, 'XXX', 999, 1, 4),"
 			 " (AsGPB(GeomFromText('MULTIPOLYGON(((580000 2330000,580012 2330000,580012 2330012,"
-			 "  580000 2330012,580000 2330000)))', %2$d)), '00001', 1, 1, 'ODT', 144, 1, 5);"
+			 "  580000 2330012,580000 2330000)))', %2$d)), '00001', 1, 1, 'ODT', 144, 1, 5),"
+			 /* On the map without a polygon: its certificate is not in the database. */
+			 " (NULL, '11311', 4, 2, 'ONT', 50, 1, 6);"
+			 "UPDATE parcels SET parcel_id = '031131100000007' WHERE fid = 1;"
+			 "UPDATE parcels SET parcel_id = '000010000000001' WHERE fid = 5;"
 			 "INSERT INTO register_rows (source_id, source_row, commune, sheet, parcel, area, landuse, "
-			 " owner_name, cccd, birth_year, gender) VALUES"
-			 " (2, 2, '11311', 1, 1, 100.5, 'ONT', 'Nguyễn Thị Hồng Nhung', '001190012345', 1990, 'Nữ'),"
-			 " (2, 3, '11311', 1, 1, 100.5, 'ONT', 'Đặng Văn Đức', '001085054321', 1985, 'Nam'),"
-			 " (2, 4, '11311', 1, 2, 130, NULL, 'Trần Văn An', NULL, NULL, NULL),"
-			 " (2, 5, '11311', 3, 7, 80, 'LUC', 'Lê Thị Bình', NULL, NULL, NULL),"
-			 " (2, 6, '00001', 1, 1, 144.2, 'ODT', 'Phạm Thị Hoa', NULL, NULL, NULL);"
+			 " owner_name, cccd, birth_year, gender, gcn_serial, gcn_date, last_change) VALUES"
+			 " (2, 2, '11311', 1, 1, 100.5, 'ONT', 'Nguyễn Thị Hồng Nhung', '001190012345', 1990, 'Nữ',"
+			 "  'CS 000123', '2015-03-12', '2021-05-20'),"
+			 " (2, 3, '11311', 1, 1, 100.5, 'ONT', 'Đặng Văn Đức', '001085054321', 1985, 'Nam',"
+			 "  'CS 000123', '2015-03-12', '2021-05-20'),"
+			 " (2, 4, '11311', 1, 2, 130, NULL, 'Trần Văn An', NULL, NULL, NULL, NULL, NULL, NULL),"
+			 " (2, 5, '11311', 3, 7, 80, 'LUC', 'Lê Thị Bình', '031190000001', 1990, 'Nữ',"
+			 "  'BĐ 012345', '2019-06-02', NULL),"
+			 " (2, 7, '11311', 3, 7, 80, 'LUC', 'Lê Văn Cường', '001080000002', 1980, 'Nam',"
+			 "  'BĐ 012345', '2019-06-02', NULL),"
+			 " (2, 8, '11311', 4, 2, 50.25, 'ONT', 'Vũ Thị Thu', NULL, NULL, NULL, 'CX 000002', NULL, NULL),"
+			 " (2, 6, '00001', 1, 1, 144.2, 'ODT', 'Phạm Thị Hoa', NULL, NULL, NULL, NULL, NULL, NULL);"
 			 "INSERT INTO parcel_grade VALUES"
 			 " ('11311', 3, 7, 3, 'đủ', 'REGISTER_NO_MAP'),"
 			 " ('11311', 1, 2, 2, 'đúng', 'AREA_MISMATCH,OVERLAP'),"
 			 " ('11311', 2, 5, 3, 'đúng,đủ', 'AREA_MISMATCH,MAP_NO_REGISTER'),"
 			 " ('11311', 1, 1, 1, '', ''),"
+			 " ('11311', 4, 2, 3, 'đúng', 'GEOM_MISSING'),"
 			 " ('00001', 1, 1, 1, '', '');"
 			 "INSERT INTO findings (geom, rule_id, severity, criterion, commune, sheet, parcel, "
 			 " other_commune, other_sheet, other_parcel, value, tolerance, message) VALUES"
@@ -295,84 +310,103 @@ static void check_commune_11311(const char *path)
 	CHECK(ds != NULL);
 	if (!ds)
 		return;
-	CHECK_INT(5, GDALDatasetGetLayerCount(ds));
-	for (int i = 0; i < 5; i++) {
+	CHECK_INT(6, GDALDatasetGetLayerCount(ds));
+	for (int i = 0; i < 6; i++) {
 		load(ds, i);
 		CHECK_STR(sheet_names[i], tab.name);
 	}
 
 	load(ds, 0);
 	check_headers(summary_headers);
-	CHECK_INT(13, tab.nrows);
+	CHECK_INT(16, tab.nrows);
 	CHECK_STR("Mã xã", tab.cell[0][0]);
 	CHECK_STR("11311", tab.cell[0][1]);
-	CHECK_STR("Ngày xuất", tab.cell[1][0]);
-	CHECK(is_today(tab.cell[1][1]));
-	CHECK_STR("Số thửa trên bản đồ", tab.cell[2][0]);
-	CHECK_STR("4", tab.cell[2][1]);
-	CHECK_STR("Số dòng sổ địa chính", tab.cell[3][0]);
-	CHECK_STR("4", tab.cell[3][1]);
-	CHECK_STR("Nhóm 1", tab.cell[4][0]);
-	CHECK_STR("1", tab.cell[4][1]);
-	CHECK_STR("Nhóm 2", tab.cell[5][0]);
+	CHECK_STR("Tên xã", tab.cell[1][0]);
+	CHECK_STR("Phường Hồng Bàng", tab.cell[1][1]); /* the name valid now, not the old one */
+	CHECK_STR("Ngày xuất", tab.cell[2][0]);
+	CHECK(is_today(tab.cell[2][1]));
+	CHECK_STR("Số thửa trên bản đồ", tab.cell[3][0]);
+	CHECK_STR("5", tab.cell[3][1]);
+	CHECK_STR("Số dòng sổ địa chính", tab.cell[4][0]);
+	CHECK_STR("6", tab.cell[4][1]);
+	CHECK_STR("Nhóm 1", tab.cell[5][0]);
 	CHECK_STR("1", tab.cell[5][1]);
-	CHECK_STR("Nhóm 3", tab.cell[6][0]);
-	CHECK_STR("2", tab.cell[6][1]);
-	CHECK_STR("", tab.cell[7][0]);
-	CHECK_STR("Mã lỗi", tab.cell[8][0]);
-	CHECK_STR("Số lỗi", tab.cell[8][1]);
-	CHECK_STR("AREA_MISMATCH", tab.cell[9][0]);
-	CHECK_STR("1", tab.cell[9][1]);
-	CHECK_STR("MAP_NO_REGISTER", tab.cell[10][0]);
-	CHECK_STR("1", tab.cell[10][1]);
-	CHECK_STR("OVERLAP", tab.cell[11][0]);
-	CHECK_STR("2", tab.cell[11][1]);
-	CHECK_STR("REGISTER_NO_MAP", tab.cell[12][0]);
+	CHECK_STR("Nhóm 2", tab.cell[6][0]);
+	CHECK_STR("1", tab.cell[6][1]);
+	CHECK_STR("Nhóm 3", tab.cell[7][0]);
+	CHECK_STR("3", tab.cell[7][1]);
+	CHECK_STR("Thửa đã có mã định danh", tab.cell[8][0]);
+	CHECK_STR("1", tab.cell[8][1]);
+	CHECK_STR("GCN đã cấp chưa có trong CSDL", tab.cell[9][0]);
+	CHECK_STR("2", tab.cell[9][1]);
+	CHECK_STR("", tab.cell[10][0]);
+	CHECK_STR("Mã lỗi", tab.cell[11][0]);
+	CHECK_STR("Số lỗi", tab.cell[11][1]);
+	CHECK_STR("AREA_MISMATCH", tab.cell[12][0]);
 	CHECK_STR("1", tab.cell[12][1]);
+	CHECK_STR("MAP_NO_REGISTER", tab.cell[13][0]);
+	CHECK_STR("1", tab.cell[13][1]);
+	CHECK_STR("OVERLAP", tab.cell[14][0]);
+	CHECK_STR("2", tab.cell[14][1]);
+	CHECK_STR("REGISTER_NO_MAP", tab.cell[15][0]);
+	CHECK_STR("1", tab.cell[15][1]);
 
 	load(ds, 1);
 	check_headers(group_headers);
 	CHECK_INT(1, tab.nrows);
 	CHECK_STR("1", tab.cell[0][0]);
 	CHECK_STR("1", tab.cell[0][1]);
-	CHECK_DBL(100.0, num(0, 2), 1e-6);
-	CHECK_DBL(100.5, num(0, 3), 1e-9);
-	CHECK_STR("ONT", tab.cell[0][4]);
-	CHECK_STR("Nguyễn Thị Hồng Nhung; Đặng Văn Đức", tab.cell[0][5]);
-	CHECK_STR("", tab.cell[0][6]);
-	CHECK_STR("", tab.cell[0][7]);
+	CHECK_STR("031131100000007", tab.cell[0][2]); /* text: the leading zero stays */
+	CHECK_DBL(100.0, num(0, 3), 1e-6);
+	CHECK_DBL(100.5, num(0, 4), 1e-9);
+	CHECK_STR("ONT", tab.cell[0][5]);
+	CHECK_STR("Nguyễn Thị Hồng Nhung; Đặng Văn Đức", tab.cell[0][6]);
+	CHECK_STR("CS 000123", tab.cell[0][7]);
+	CHECK_STR("2015/03/12", tab.cell[0][8]); /* a date cell, as GDAL shows one */
+	CHECK_STR("", tab.cell[0][9]);
+	CHECK_STR("", tab.cell[0][10]);
 
 	load(ds, 2);
 	check_headers(group_headers);
 	CHECK_INT(1, tab.nrows);
 	CHECK_STR("1", tab.cell[0][0]);
 	CHECK_STR("2", tab.cell[0][1]);
-	CHECK_DBL(125.0, num(0, 2), 1e-6);
-	CHECK_DBL(130.0, num(0, 3), 1e-9);
-	CHECK_STR("CLN", tab.cell[0][4]); /* no land use in the register: the map's */
-	CHECK_STR("Trần Văn An", tab.cell[0][5]);
-	CHECK_STR("đúng", tab.cell[0][6]);
-	CHECK_STR("AREA_MISMATCH,OVERLAP", tab.cell[0][7]);
+	CHECK_STR("", tab.cell[0][2]); /* no ID assigned yet */
+	CHECK_DBL(125.0, num(0, 3), 1e-6);
+	CHECK_DBL(130.0, num(0, 4), 1e-9);
+	CHECK_STR("CLN", tab.cell[0][5]); /* no land use in the register: the map's */
+	CHECK_STR("Trần Văn An", tab.cell[0][6]);
+	CHECK_STR("", tab.cell[0][7]);
+	CHECK_STR("", tab.cell[0][8]);
+	CHECK_STR("đúng", tab.cell[0][9]);
+	CHECK_STR("AREA_MISMATCH,OVERLAP", tab.cell[0][10]);
 
 	load(ds, 3);
 	check_headers(group_headers);
-	CHECK_INT(2, tab.nrows);
+	CHECK_INT(3, tab.nrows);
 	CHECK_STR("2", tab.cell[0][0]);
 	CHECK_STR("5", tab.cell[0][1]);
-	CHECK_DBL(45.15, num(0, 2), 1e-6);
-	CHECK_STR("", tab.cell[0][3]);
-	CHECK_STR("BHK", tab.cell[0][4]);
-	CHECK_STR("", tab.cell[0][5]);
-	CHECK_STR("đúng,đủ", tab.cell[0][6]);
-	CHECK_STR("AREA_MISMATCH,MAP_NO_REGISTER", tab.cell[0][7]);
+	CHECK_DBL(45.15, num(0, 3), 1e-6);
+	CHECK_STR("", tab.cell[0][4]);
+	CHECK_STR("BHK", tab.cell[0][5]);
+	CHECK_STR("", tab.cell[0][6]);
+	CHECK_STR("đúng,đủ", tab.cell[0][9]);
+	CHECK_STR("AREA_MISMATCH,MAP_NO_REGISTER", tab.cell[0][10]);
 	CHECK_STR("3", tab.cell[1][0]);
 	CHECK_STR("7", tab.cell[1][1]);
-	CHECK_STR("", tab.cell[1][2]); /* no map parcel */
-	CHECK_DBL(80.0, num(1, 3), 1e-9);
-	CHECK_STR("LUC", tab.cell[1][4]);
-	CHECK_STR("Lê Thị Bình", tab.cell[1][5]);
-	CHECK_STR("đủ", tab.cell[1][6]);
-	CHECK_STR("REGISTER_NO_MAP", tab.cell[1][7]);
+	CHECK_STR("", tab.cell[1][3]); /* no map parcel */
+	CHECK_DBL(80.0, num(1, 4), 1e-9);
+	CHECK_STR("LUC", tab.cell[1][5]);
+	CHECK_STR("Lê Thị Bình; Lê Văn Cường", tab.cell[1][6]);
+	CHECK_STR("BĐ 012345", tab.cell[1][7]);
+	CHECK_STR("2019/06/02", tab.cell[1][8]);
+	CHECK_STR("đủ", tab.cell[1][9]);
+	CHECK_STR("REGISTER_NO_MAP", tab.cell[1][10]);
+	CHECK_STR("4", tab.cell[2][0]);
+	CHECK_STR("2", tab.cell[2][1]);
+	CHECK_STR("", tab.cell[2][3]); /* no polygon, no area */
+	CHECK_STR("Vũ Thị Thu", tab.cell[2][6]);
+	CHECK_STR("GEOM_MISSING", tab.cell[2][10]);
 
 	load(ds, 4);
 	check_headers(finding_headers);
@@ -437,9 +471,33 @@ static void check_commune_11311(const char *path)
 	CHECK_STR("", tab.cell[4][8]); /* no point */
 	CHECK_STR("", tab.cell[4][9]);
 	CHECK_STR("Thửa có trong sổ, không có trên bản đồ", tab.cell[4][12]);
+
+	/* Certificates of parcels with no polygon on the map, co-owners on one row. */
+	load(ds, 5);
+	check_headers(cert_headers);
+	CHECK_INT(2, tab.nrows);
+	CHECK_STR("1", tab.cell[0][0]);
+	CHECK_STR("BĐ 012345", tab.cell[0][1]);
+	CHECK_STR("2019/06/02", tab.cell[0][2]);
+	CHECK_STR("3", tab.cell[0][3]);
+	CHECK_STR("7", tab.cell[0][4]);
+	CHECK_STR("Lê Thị Bình; Lê Văn Cường", tab.cell[0][5]);
+	CHECK_STR("031190000001; 001080000002", tab.cell[0][6]);
+	CHECK_DBL(80.0, num(0, 7), 1e-9);
+	CHECK_STR("LUC", tab.cell[0][8]);
+	CHECK_STR("5", tab.cell[0][9]);
+	CHECK_STR("2", tab.cell[1][0]);
+	CHECK_STR("CX 000002", tab.cell[1][1]);
+	CHECK_STR("", tab.cell[1][2]);
+	CHECK_STR("4", tab.cell[1][3]);
+	CHECK_STR("2", tab.cell[1][4]);
+	CHECK_STR("Vũ Thị Thu", tab.cell[1][5]);
+	CHECK_STR("", tab.cell[1][6]);
+	CHECK_DBL(50.25, num(1, 7), 1e-9);
+	CHECK_STR("8", tab.cell[1][9]);
 	GDALClose(ds);
 
-	/* What GDAL does not show: formats, frozen header, autofilter. */
+	/* What GDAL does not show: formats, frozen header, autofilter, text and date cells. */
 	xml = zip_member(path, "xl/styles.xml");
 	CHECK(xml && strstr(xml, "formatCode=\"0.0\""));
 	CHECK(xml && strstr(xml, "formatCode=\"0.000\""));
@@ -447,10 +505,16 @@ static void check_commune_11311(const char *path)
 	free(xml);
 	xml = zip_member(path, "xl/worksheets/sheet4.xml");
 	CHECK(xml && strstr(xml, "state=\"frozen\""));
-	CHECK(xml && strstr(xml, "<autoFilter ref=\"A1:H3\"/>"));
+	CHECK(xml && strstr(xml, "<autoFilter ref=\"A1:K4\"/>"));
 	free(xml);
 	xml = zip_member(path, "xl/worksheets/sheet5.xml");
 	CHECK(xml && strstr(xml, "<autoFilter ref=\"A1:M6\"/>"));
+	free(xml);
+	xml = zip_member(path, "xl/worksheets/sheet6.xml");
+	CHECK(xml && strstr(xml, "<autoFilter ref=\"A1:J3\"/>"));
+	/* The certificate date is a number cell (an Excel date), the CCCD list an inline string. */
+	CHECK(xml && strstr(xml, "<c r=\"C2\" s=\"") && strstr(xml, "<v>43618</v>"));
+	CHECK(xml && strstr(xml, "<is><t>031190000001; 001080000002</t></is>"));
 	free(xml);
 }
 
@@ -462,19 +526,22 @@ static void check_commune_00001(const char *path)
 	CHECK(ds != NULL);
 	if (!ds)
 		return;
-	CHECK_INT(5, GDALDatasetGetLayerCount(ds));
+	CHECK_INT(6, GDALDatasetGetLayerCount(ds));
 	load(ds, 0);
 	CHECK_STR("Tổng hợp", tab.name);
 	check_headers(summary_headers);
-	CHECK_INT(9, tab.nrows);
+	CHECK_INT(12, tab.nrows);
 	CHECK_STR("Mã xã", tab.cell[0][0]);
 	CHECK_STR("00001", tab.cell[0][1]);
-	CHECK_STR("1", tab.cell[2][1]);
+	CHECK_STR("", tab.cell[1][1]); /* not in ref_communes */
 	CHECK_STR("1", tab.cell[3][1]);
 	CHECK_STR("1", tab.cell[4][1]);
-	CHECK_STR("0", tab.cell[5][1]);
+	CHECK_STR("1", tab.cell[5][1]);
 	CHECK_STR("0", tab.cell[6][1]);
-	CHECK_STR("Mã lỗi", tab.cell[8][0]);
+	CHECK_STR("0", tab.cell[7][1]);
+	CHECK_STR("1", tab.cell[8][1]);
+	CHECK_STR("0", tab.cell[9][1]);
+	CHECK_STR("Mã lỗi", tab.cell[11][0]);
 
 	load(ds, 1);
 	CHECK_STR("Nhóm 1", tab.name);
@@ -482,10 +549,11 @@ static void check_commune_00001(const char *path)
 	CHECK_INT(1, tab.nrows);
 	CHECK_STR("1", tab.cell[0][0]);
 	CHECK_STR("1", tab.cell[0][1]);
-	CHECK_DBL(144.0, num(0, 2), 1e-6);
-	CHECK_DBL(144.2, num(0, 3), 1e-9);
-	CHECK_STR("ODT", tab.cell[0][4]);
-	CHECK_STR("Phạm Thị Hoa", tab.cell[0][5]);
+	CHECK_STR("000010000000001", tab.cell[0][2]);
+	CHECK_DBL(144.0, num(0, 3), 1e-6);
+	CHECK_DBL(144.2, num(0, 4), 1e-9);
+	CHECK_STR("ODT", tab.cell[0][5]);
+	CHECK_STR("Phạm Thị Hoa", tab.cell[0][6]);
 
 	for (int i = 2; i <= 3; i++) {
 		load(ds, i);
@@ -495,10 +563,13 @@ static void check_commune_00001(const char *path)
 	load(ds, 4);
 	CHECK_STR("Lỗi", tab.name);
 	check_header_only(finding_headers);
+	load(ds, 5);
+	CHECK_STR("GCN chưa có trong CSDL", tab.name);
+	check_header_only(cert_headers);
 	GDALClose(ds);
 
 	xml = zip_member(path, "xl/worksheets/sheet3.xml");
-	CHECK(xml && strstr(xml, "<autoFilter ref=\"A1:H1\"/>"));
+	CHECK(xml && strstr(xml, "<autoFilter ref=\"A1:K1\"/>"));
 	CHECK(xml && !strstr(xml, "<row r=\"2\""));
 	free(xml);
 	xml = zip_member(path, "xl/worksheets/sheet5.xml");
@@ -536,7 +607,8 @@ static void test_export(td_ctx *ctx, const char *base)
 		CHECK_INT(TD_OK, td_export_run(ws, &o, progress, &calls, &sum, &err));
 		CHECK_STR("", err.msg);
 		CHECK_INT(2, sum.workbooks);
-		CHECK_INT(5, sum.parcels);
+		CHECK_INT(6, sum.parcels);
+		CHECK_INT(2, sum.certificates);
 		CHECK_INT(5, sum.findings);
 		CHECK(sum.files != NULL);
 		if (sum.files) {
@@ -544,7 +616,7 @@ static void test_export(td_ctx *ctx, const char *base)
 			CHECK_STR(f2, sum.files[1]);
 			CHECK(sum.files[2] == NULL);
 		}
-		CHECK_STR("{\"command\":\"export\",\"workbooks\":2,\"parcels\":5,\"findings\":5}", sum.json);
+		CHECK_STR("{\"command\":\"export\",\"workbooks\":2,\"parcels\":6,\"findings\":5,\"certificates\":2}", sum.json);
 		CHECK_INT(2, calls);
 		CHECK_DBL(1.0, last_done, 1e-12);
 		td_export_summary_release(&sum);
@@ -618,6 +690,79 @@ static void test_export(td_ctx *ctx, const char *base)
 }
 
 /*
+ * Lists longer than a sheet allows (here 3 rows: the header and two)
+ * continue on "<name> (2)", ... with the header repeated; the summary does not.
+ */
+static void test_continuation(td_ctx *ctx, const char *base)
+{
+	static const char *const names[] = {"Tổng hợp", "Nhóm 1", "Nhóm 2", "Nhóm 3", "Nhóm 3 (2)",
+					    "Lỗi", "Lỗi (2)", "Lỗi (3)", "GCN chưa có trong CSDL"};
+	static const int rows[] = {16, 1, 1, 2, 1, 2, 2, 1, 2};
+	td_export_options o = TD_EXPORT_OPTIONS_INIT;
+	td_export_summary sum;
+	td_ws *ws = NULL;
+	td_error err;
+	GDALDatasetH ds;
+	char ws_path[4200], out[4200], f2[4400];
+
+	snprintf(ws_path, sizeof(ws_path), "%s/two.gpkg", base);
+	snprintf(out, sizeof(out), "%s/out-cont", base);
+	snprintf(f2, sizeof(f2), "%s/thuadat-11311.xlsx", out);
+	remove_dir(out);
+	td_error_init(&err);
+	CHECK_INT(TD_OK, td_ws_open(ctx, ws_path, TD_WS_READ, &ws, &err));
+	if (!ws)
+		return;
+	o.out_dir = out;
+	o.sheet_rows = 3;
+	CHECK_INT(TD_OK, td_export_run(ws, &o, NULL, NULL, &sum, &err));
+	CHECK_STR("{\"command\":\"export\",\"workbooks\":2,\"parcels\":6,\"findings\":5,\"certificates\":2}", sum.json);
+	td_export_summary_release(&sum);
+	ds = open_xlsx(f2);
+	CHECK(ds != NULL);
+	if (ds) {
+		CHECK_INT(9, GDALDatasetGetLayerCount(ds));
+		for (int i = 0; i < 9; i++) {
+			load(ds, i);
+			CHECK_STR(names[i], tab.name);
+			CHECK_INT(rows[i], tab.nrows);
+			if (i == 3 || i == 4)
+				check_headers(group_headers);
+			if (i >= 5 && i <= 7)
+				check_headers(finding_headers);
+		}
+		load(ds, 3);
+		CHECK_STR("5", tab.cell[0][1]);
+		CHECK_STR("7", tab.cell[1][1]);
+		load(ds, 4);
+		CHECK_STR("4", tab.cell[0][0]);
+		CHECK_STR("2", tab.cell[0][1]);
+		CHECK_STR("GEOM_MISSING", tab.cell[0][10]);
+		load(ds, 6);
+		CHECK_STR("OVERLAP", tab.cell[0][0]);
+		CHECK_STR("00001", tab.cell[0][5]);
+		CHECK_STR("MAP_NO_REGISTER", tab.cell[1][0]);
+		load(ds, 7);
+		CHECK_STR("REGISTER_NO_MAP", tab.cell[0][0]);
+		GDALClose(ds);
+	}
+	{
+		/* Each part is a list of its own: frozen header, autofilter over its rows. */
+		char *xml = zip_member(f2, "xl/worksheets/sheet8.xml");
+		CHECK(xml && strstr(xml, "state=\"frozen\""));
+		CHECK(xml && strstr(xml, "<autoFilter ref=\"A1:M2\"/>"));
+		free(xml);
+	}
+
+	o.sheet_rows = 1;
+	td_error_init(&err);
+	CHECK_INT(TD_ERR_USAGE, td_export_run(ws, &o, NULL, NULL, &sum, &err));
+	CHECK_STR("rows per sheet: 1: expected 2 to 1048576", err.msg);
+	td_export_summary_release(&sum);
+	td_ws_close(ws);
+}
+
+/*
  * Failures after the workbook is begun: the commune's file is neither left
  * half-written nor as a temporary, and the communes before it stay.
  */
@@ -646,7 +791,7 @@ static void test_write_failures(td_ctx *ctx, const char *base)
 	CHECK_INT(TD_ERR_IO, td_export_run(ws, &o, NULL, NULL, &sum, &err));
 	CHECK(strstr(err.msg, f2) != NULL);
 	CHECK_INT(1, sum.workbooks);
-	CHECK_STR("{\"command\":\"export\",\"workbooks\":1,\"parcels\":1,\"findings\":0}", sum.json);
+	CHECK_STR("{\"command\":\"export\",\"workbooks\":1,\"parcels\":1,\"findings\":0,\"certificates\":0}", sum.json);
 	td_export_summary_release(&sum);
 	CHECK_INT(2, count_entries(out, &tmp));
 	CHECK_INT(0, tmp);
@@ -690,7 +835,7 @@ static void test_nothing_graded(td_ctx *ctx, const char *base)
 	snprintf(msg, sizeof(msg), "workspace '%s' has no graded parcels: run 'thuadat classify' first", ws_path);
 	CHECK_STR(msg, err.msg);
 	CHECK_INT(0, sum.workbooks);
-	CHECK_STR("{\"command\":\"export\",\"workbooks\":0,\"parcels\":0,\"findings\":0}", sum.json);
+	CHECK_STR("{\"command\":\"export\",\"workbooks\":0,\"parcels\":0,\"findings\":0,\"certificates\":0}", sum.json);
 	td_export_summary_release(&sum);
 	CHECK(access(out, F_OK) != 0); /* nothing created */
 	td_ws_close(ws);
@@ -722,6 +867,7 @@ int main(void)
 	CHECK_INT(TD_OK, td_ctx_new(NULL, &ctx, &err));
 	if (ctx) {
 		test_export(ctx, base);
+		test_continuation(ctx, base);
 		test_write_failures(ctx, base);
 		test_nothing_graded(ctx, base);
 	}
