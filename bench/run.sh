@@ -8,6 +8,8 @@
 #   export   vs  ogr2ogr -f XLSX writing the same rows with the same columns
 #                (group lists, findings, certificates not on the map) into
 #                one workbook; export+c06 adds the C06 list's rows to both
+#   assign-id (first run, every ID issued) and reassign (second run on
+#   unchanged data) have no reference
 # Usage: bench/run.sh BUILD_DIR   (sizes: BENCH_SIZES="10000 100000 1000000")
 set -eu
 build=$1
@@ -24,6 +26,12 @@ row() {
 	printf '%-9s %-10s %9.2f %12.0f %9s %10.2f %9.2f\n' "$n" "$1" "$2" \
 		"$(echo "$n $2" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')" "$3" "$4" \
 		"$(echo "$2 $4" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')"
+}
+
+# row_alone STAGE: a line for a stage with no reference, from the last measure
+row_alone() {
+	printf '%-9s %-10s %9.2f %12.0f %9s %10s %9s\n' "$n" "$1" "$secs" \
+		"$(echo "$n $secs" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')" "$rss_mb" - -
 }
 
 # The reference for export: ogr2ogr writing the rows and columns of the
@@ -58,7 +66,14 @@ for n in $sizes; do
 	row check "$t" "$r" "$ref"
 
 	measure classify "$bin" -q classify "$d/ws.gpkg"
-	printf '%-9s %-10s %9.2f %12.0f %9s %10s %9s\n' "$n" classify "$secs" "$(echo "$n $secs" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')" "$rss_mb" - -
+	row_alone classify
+
+	# assign-id twice: every ID issued, then the nightly case where nothing
+	# changed (a key join and a byte comparison per parcel, no GEOS).
+	measure assign_id "$bin" -q assign-id "$d/ws.gpkg"
+	row_alone assign-id
+	measure reassign "$bin" -q assign-id "$d/ws.gpkg"
+	row_alone reassign
 
 	measure export "$bin" -q export "$d/ws.gpkg" --out "$d/xlsx"
 	t=$secs r=$rss_mb
@@ -75,7 +90,7 @@ for n in $sizes; do
 	row export+c06 "$t" "$r" "$ref"
 
 	measure report "$bin" -q report "$d/ws.gpkg" --out "$d/report" --date 2026-11-06
-	printf '%-9s %-10s %9.2f %12.0f %9s %10s %9s\n' "$n" report "$secs" "$(echo "$n $secs" | awk '{print $1 / ($2 > 0 ? $2 : 0.01)}')" "$rss_mb" - -
+	row_alone report
 done
 
 # DGN sheets: peak memory against the number of sheets ingested.

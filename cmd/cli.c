@@ -123,6 +123,24 @@ int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_
 	return EXIT_GOOD;
 }
 
+int cli_load_id_profile(const td_cli *cli, const char *name, td_id_settings *ids)
+{
+	char path[4200];
+	td_error err;
+	int rc = cli_schema_path(cli, "rules", name ? name : "default", ".ini", path, sizeof(path));
+
+	if (rc != EXIT_GOOD)
+		return rc;
+	td_error_init(&err);
+	td_id_settings_init(ids);
+	if (td_id_profile_load(ids, path, &err) != TD_OK) {
+		if (err.code == TD_ERR_INPUT)
+			err.code = TD_ERR_USAGE;
+		return cli_fail(cli, &err);
+	}
+	return EXIT_GOOD;
+}
+
 int cli_usage(const char *usage, const char *fmt, ...)
 {
 	char msg[1024], masked[1100];

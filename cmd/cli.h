@@ -5,6 +5,7 @@
 #ifndef TD_CLI_H
 #define TD_CLI_H
 
+#include "ids.h"
 #include "rules.h"
 #include "workspace.h"
 
@@ -79,6 +80,9 @@ int cli_schema_path(const td_cli *cli, const char *dir, const char *name, const 
  */
 int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_rule_settings *rules);
 
+/* The [id] settings of a profile (named as for cli_load_profile). Returns EXIT_GOOD or prints and returns the exit code. */
+int cli_load_id_profile(const td_cli *cli, const char *name, td_id_settings *ids);
+
 /* td_progress_fn drawing a bar on stderr; arg is the td_cli. */
 int cli_progress(double done, const char *msg, void *arg);
 
@@ -101,6 +105,7 @@ int stage_ingest(td_cli *cli, const char *ws, const td_ingest_options *opts);
 int stage_check(td_cli *cli, const char *ws, const td_check_options *opts, const char *csv);
 int stage_classify(td_cli *cli, const char *ws, const td_rule_settings *rules, const char *csv);
 int stage_export(td_cli *cli, const char *ws, const td_export_options *opts, int c06);
+int stage_assign_id(td_cli *cli, const char *ws, const td_id_settings *ids);
 int stage_report(td_cli *cli, const char *ws, const td_report_options *opts);
 /*
  * Apply a profile to report options: its change_deadline_days, and its
@@ -117,6 +122,8 @@ int cmd_classify(int argc, char **argv, td_cli *cli);
 int cmd_export(int argc, char **argv, td_cli *cli);
 int cmd_run(int argc, char **argv, td_cli *cli);
 int cmd_accept(int argc, char **argv, td_cli *cli);
+int cmd_assign_id(int argc, char **argv, td_cli *cli);
+int cmd_id(int argc, char **argv, td_cli *cli);
 int cmd_report(int argc, char **argv, td_cli *cli);
 int cmd_merge(int argc, char **argv, td_cli *cli);
 int cmd_reconcile(int argc, char **argv, td_cli *cli);

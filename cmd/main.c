@@ -21,6 +21,8 @@ static const struct command commands[] = {
 	{"ingest", cmd_ingest, "read a map and a land-register export into a workspace"},
 	{"check", cmd_check, "check every parcel against the rules; write findings"},
 	{"classify", cmd_classify, "put every parcel in group 1, 2 or 3 with the reasons"},
+	{"assign-id", cmd_assign_id, "give every parcel its stable ID; keep lineage across splits and merges"},
+	{"id", cmd_id, "check a parcel ID ('id check ID') or show its history ('id show WS ID')"},
 	{"export", cmd_export, "write one Excel workbook per commune"},
 	{"report", cmd_report, "weekly progress report (XLSX and HTML) with overdue-change alerts"},
 	{"accept", cmd_accept, "acceptance gate for a delivery: check, classify, compare with thresholds"},

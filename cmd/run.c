@@ -13,6 +13,7 @@
  *     [check]
  *     findings_csv = out/findings.csv
  *     [classify]
+ *     [assign-id]                  ; profile = NAME for its [id] section
  *     [export]
  *     out = out/xlsx
  *     [report]
@@ -36,9 +37,9 @@ static const char usage[] = "thuadat run JOB.ini";
 #define MAX_STRINGS 256
 #define MAX_KEYS 12
 
-enum stage_kind { S_INIT, S_INGEST, S_CHECK, S_CLASSIFY, S_EXPORT, S_REPORT };
+enum stage_kind { S_INIT, S_INGEST, S_CHECK, S_CLASSIFY, S_EXPORT, S_REPORT, S_ASSIGN_ID };
 
-static const char *const stage_names[] = {"init", "ingest", "check", "classify", "export", "report"};
+static const char *const stage_names[] = {"init", "ingest", "check", "classify", "export", "report", "assign-id"};
 
 /* The keys each section accepts; keys ending in '/' are paths. */
 static const char *const stage_keys[][MAX_KEYS] = {
@@ -49,6 +50,7 @@ static const char *const stage_keys[][MAX_KEYS] = {
 	{"groups_csv/", "profile"},
 	{"out/", "c06"},
 	{"out/", "week", "date", "profile", "target"},
+	{"profile"},
 };
 
 struct stage {
@@ -112,7 +114,7 @@ static td_status on_key(const char *section, const char *key, const char *value,
 				return TD_OK;
 			}
 		return td_error_set(err, TD_ERR_USAGE,
-				    "'%s' line %d: unknown stage [%s] (expected init, ingest, check, classify, export or report)",
+				    "'%s' line %d: unknown stage [%s] (expected init, ingest, check, classify, assign-id, export or report)",
 				    job->path, line, section);
 	}
 	st = &job->stages[job->n - 1];
@@ -217,6 +219,11 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 			return EXIT_USAGE;
 		}
 		return stage_report(cli, job->workspace, &o);
+	}
+	case S_ASSIGN_ID: {
+		td_id_settings ids;
+		int rc = cli_load_id_profile(cli, st->v[0], &ids);
+		return rc != EXIT_GOOD ? rc : stage_assign_id(cli, job->workspace, &ids);
 	}
 	}
 	return EXIT_FAILURE_IO;

@@ -1066,38 +1066,6 @@ static int worker_count(const td_check_options *o)
 	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
 }
 
-/* Every commune on the map or in the register, in order. */
-static td_status list_communes(td_ws *ws, char (**out)[16], size_t *count, td_error *err)
-{
-	sqlite3_stmt *st = NULL;
-	char(*list)[16] = NULL;
-	size_t n = 0;
-	int step;
-	td_status rc = td_ws_prepare(ws, "SELECT commune FROM parcels UNION SELECT commune FROM register_rows ORDER BY 1",
-				     &st, err);
-
-	while (rc == TD_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		char(*grown)[16] = realloc(list, (n + 1) * sizeof(*list));
-		if (!grown) {
-			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
-			break;
-		}
-		list = grown;
-		snprintf(list[n++], sizeof(list[0]), "%s", (const char *)sqlite3_column_text(st, 0));
-	}
-	if (rc == TD_OK && step != SQLITE_DONE)
-		rc = td_ws_sqlerr(ws, "list communes", err);
-	sqlite3_finalize(st);
-	if (rc != TD_OK) {
-		free(list);
-		list = NULL;
-		n = 0;
-	}
-	*out = list;
-	*count = n;
-	return rc;
-}
-
 /*
  * The pipeline: up to window communes are loaded ahead and analysed by the
  * workers; the main thread writes them back in commune order, so the output
@@ -1113,7 +1081,7 @@ static td_status run_communes(checker *c, const td_check_options *opts, td_progr
 	int nthreads = worker_count(opts);
 	td_status rc;
 
-	rc = list_communes(c->ws, &communes, &ncommunes, err);
+	rc = td_ws_communes(c->ws, "register_rows", &communes, &ncommunes, err);
 	if (rc != TD_OK)
 		return rc;
 	c->sum->communes = (long)ncommunes;

@@ -1373,6 +1373,19 @@ static td_status record_key_changes(struct merge *m, td_error *err)
 		      (long long)m->ws->run_id, (long long)m->ws->run_id);
 	if (rc == TD_OK)
 		m->sum->id_key_changes = sqlite3_changes(m->ws->db);
+	/*
+	 * What assign-id matches the next night's parcels against: each active
+	 * ID's parcel as it is now, under its new key and in the target CRS.
+	 */
+	if (rc == TD_OK)
+		rc = execf(m, err,
+			   "INSERT INTO main.id_parcel (id, commune, sheet, parcel, geom) "
+			   "SELECT p.parcel_id, p.commune, p.sheet, p.parcel, p.geom FROM main.parcels p "
+			   "JOIN main.id_registry r ON r.id = p.parcel_id AND r.status = 'active' "
+			   "WHERE p.fid = (SELECT min(q.fid) FROM main.parcels q WHERE q.parcel_id = p.parcel_id);"
+			   "UPDATE main.id_registry SET sheet = (SELECT sheet FROM main.id_parcel x WHERE x.id = "
+			   "id_registry.id), parcel = (SELECT parcel FROM main.id_parcel x WHERE x.id = id_registry.id) "
+			   "WHERE id IN (SELECT id FROM main.id_parcel)");
 	if (rc == TD_OK)
 		rc = queryf(m, &n, err, "SELECT count(*) FROM main.id_registry");
 	m->sum->parcel_ids = (long)n;

@@ -249,12 +249,14 @@ static td_status on_key(const char *section, const char *key, const char *value,
 	const td_rule *rule;
 	double v;
 
+	if (strcmp(section, "id") == 0)
+		return TD_OK; /* read by td_id_profile_load */
 	if (!key) {
 		if (strcmp(section, "severity") && strcmp(section, "group") && strcmp(section, "tolerance") &&
 		    strcmp(section, "accept") && strcmp(section, "campaign"))
 			return td_error_set(err, TD_ERR_USAGE,
 					    "'%s' line %d: unknown section [%s] (expected severity, group, tolerance, "
-					    "accept or campaign)",
+					    "accept, campaign or id)",
 					    l->path, line, section);
 		return TD_OK;
 	}

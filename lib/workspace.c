@@ -60,6 +60,43 @@ td_status td_ws_meta(td_ws *ws, const char *key, char *buf, size_t size, td_erro
 	return TD_OK;
 }
 
+td_status td_ws_communes(td_ws *ws, const char *table, char (**out)[16], size_t *n, td_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	char(*list)[16] = NULL, sql[256];
+	td_status rc;
+	int step = SQLITE_DONE;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(sql, sizeof(sql), "SELECT commune FROM parcels UNION SELECT commune FROM %s ORDER BY 1", table);
+	rc = td_ws_prepare(ws, sql, &st, err);
+	while (rc == TD_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(st, 0);
+		char(*grown)[16] = realloc(list, (*n + 1) * sizeof(*list));
+		if (!grown) {
+			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
+			break;
+		}
+		list = grown;
+		if (strlen(c) >= sizeof(list[0]))
+			rc = td_error_set(err, TD_ERR_INPUT, "workspace '%s': commune code '%s' is longer than %zu bytes",
+					  ws->path, c, sizeof(list[0]) - 1);
+		else
+			snprintf(list[(*n)++], sizeof(list[0]), "%s", c);
+	}
+	if (rc == TD_OK && step != SQLITE_DONE)
+		rc = td_ws_sqlerr(ws, "list communes", err);
+	sqlite3_finalize(st);
+	if (rc != TD_OK) {
+		free(list);
+		list = NULL;
+		*n = 0;
+	}
+	*out = list;
+	return rc;
+}
+
 static void csv_field(FILE *f, const char *s)
 {
 	if (!s)

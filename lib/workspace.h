@@ -104,6 +104,14 @@ td_status td_ws_sqlerr(td_ws *ws, const char *what, td_error *err);
  */
 td_status td_ws_write_csv(td_ws *ws, const char *sql, const char *path, mode_t mode, td_error *err);
 
+/*
+ * The distinct commune codes of parcels and of table (which has a column
+ * commune), ascending, into *out (an array the caller frees) and *n, for
+ * stages that work commune by commune. TD_ERR_INPUT for a code of more
+ * than 15 bytes.
+ */
+td_status td_ws_communes(td_ws *ws, const char *table, char (**out)[16], size_t *n, td_error *err);
+
 /* Read a ws_meta value into buf (empty string if absent). */
 /*
  * Bulk loading a layer: inside a stage, drop the trigger that keeps the

@@ -285,11 +285,14 @@ CREATE TABLE id_registry (
 	UNIQUE (commune, seq)
 );
 -- Lineage: a split gives each part the old ID as parent, a merge gives the
--- new ID every old one. Key changes of a kept ID are recorded too.
+-- new ID every old one, a reshape (one parcel redrawn beyond the matching
+-- tolerance) gives the new ID the old one. assign-id never writes 'rekey':
+-- a kept ID's key changes go to id_key_changes; 'rekey' is for a tool that
+-- must issue a new ID because a key changed (see docs/ids.md).
 CREATE TABLE id_lineage (
 	child TEXT NOT NULL REFERENCES id_registry(id),
 	parent TEXT NOT NULL REFERENCES id_registry(id),
-	kind TEXT NOT NULL CHECK (kind IN ('split', 'merge', 'rekey')),
+	kind TEXT NOT NULL CHECK (kind IN ('split', 'merge', 'reshape', 'rekey')),
 	run_id INTEGER NOT NULL REFERENCES runs(id),
 	PRIMARY KEY (child, parent)
 );
@@ -300,6 +303,18 @@ CREATE TABLE id_key_changes (
 	old_commune TEXT, old_sheet INTEGER, old_parcel INTEGER,
 	new_commune TEXT, new_sheet INTEGER, new_parcel INTEGER
 );
+CREATE INDEX id_key_changes_id ON id_key_changes(id);
+-- What the next assign-id matches against: for each active ID, the key and
+-- the geometry (the parcels.geom blob) of the parcel it named last. A
+-- retired ID has no row. geom NULL: matched by key alone (docs/ids.md).
+CREATE TABLE id_parcel (
+	id TEXT PRIMARY KEY REFERENCES id_registry(id),
+	commune TEXT NOT NULL,
+	sheet INTEGER NOT NULL,
+	parcel INTEGER NOT NULL,
+	geom BLOB
+);
+CREATE INDEX id_parcel_key ON id_parcel(commune, sheet, parcel);
 
 -- Figures of each weekly report (thuadat report): one row per commune and
 -- one for the whole workspace (commune '*'). The next report shows the

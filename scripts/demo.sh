@@ -22,6 +22,7 @@ today = 2026-11-01
 findings_csv = $out/findings.csv
 [classify]
 groups_csv = $out/groups.csv
+[assign-id]
 [export]
 out = $out/xlsx
 c06 = yes
@@ -45,6 +46,6 @@ echo "audit trail:"
 echo "files written:"
 find "$out" -type f ! -name job.ini | sort | sed 's/^/  /'
 echo
-echo "open $out/workspace.gpkg in QGIS: layers 'parcels' (with grp), 'findings' and 'finding_areas'"
+echo "open $out/workspace.gpkg in QGIS: layers 'parcels' (with grp and parcel_id), 'findings' and 'finding_areas'"
 echo "open $out/report/report-2026-W44.html in a browser: the weekly report (works offline)"
 [ "$rc" -le 2 ]

@@ -55,6 +55,17 @@ qs() {
 		-cmd "SELECT EnableGpkgAmphibiousMode();" -cmd ".output stdout" "$1" "$2"
 }
 
+# wait_journal PID: wait until the process has started writing ws.gpkg (its
+# rollback journal exists) or has ended.
+wait_journal() {
+	i=0
+	while [ ! -e ws.gpkg-journal ] && kill -0 "$1" 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	sleep 0.2
+}
+
 # mode FILE: permission bits in octal
 mode() { stat -c %a "$1"; }
 

@@ -9,16 +9,6 @@ nmap=$(ogrinfo -ro -so data/map.gpkg parcels | sed -n 's/Feature Count: //p')
 run 0 init ws.gpkg --crs EPSG:9210
 cp ws.gpkg before.gpkg
 
-# wait_journal PID: wait until the stage has started writing (or ended).
-wait_journal() {
-	i=0
-	while [ ! -e ws.gpkg-journal ] && kill -0 "$1" 2>/dev/null && [ $i -lt 600 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	sleep 0.2
-}
-
 "$THUADAT" -q ingest ws.gpkg --map data/map.gpkg --register data/register.csv &
 pid=$!
 wait_journal $pid

@@ -237,6 +237,16 @@ want=$(echo "600000 2300000" | cs2cs -f %.6f EPSG:9210 EPSG:9209 | awk '{print $
 got=$(qs out9209.gpkg "SELECT printf('%.6f %.6f', ST_X($V), ST_Y($V)) FROM parcels WHERE commune = '11311' AND sheet = 1 AND parcel = 1")
 eq 1 "$(echo "$want $got" | awk '{dx = $1 - $3; dy = $2 - $4; print (dx * dx + dy * dy <= 0.000001) ? 1 : 0}')" "Hải Phòng in EPSG:9209 within 1 mm of cs2cs ($want vs $got)"
 eq "hd.gpkg|10507|1|1" "$(q out9209.gpkg "SELECT i.path, o.old_commune, o.old_sheet, o.old_parcel FROM merge_origin o JOIN merge_inputs i USING (input) JOIN parcels p ON p.fid = o.row_id WHERE o.kind = 'parcel' AND p.commune = '10507' AND p.sheet = 1 AND p.parcel = 1")" "origin recorded"
+# The next night's assign-id recognises the carried IDs under their new keys
+# and in the new CRS (merge rebuilt id_parcel): nothing kept is retired.
+run 0 assign-id out.gpkg
+eq "113110000011|11311|1|1
+105100000017|10507|11|1" "$(q out.gpkg "SELECT parcel_id, commune, sheet, parcel FROM parcels
+	WHERE parcel_id IN ('113110000011', '105100000017') ORDER BY fid")" "IDs kept by assign-id after the merge"
+eq "0|$(q out.gpkg "SELECT count(*) FROM parcels")" "$(q out.gpkg "SELECT
+	(SELECT count(*) FROM id_registry WHERE status = 'retired'), (SELECT count(*) FROM parcels WHERE parcel_id IS NOT NULL)")" \
+	"no ID retired, every parcel has one"
+
 # The inputs' runs are carried without their audit entries (those stay in the
 # inputs' trails); the merged workspace's own trail is intact.
 run 0 audit verify out.gpkg

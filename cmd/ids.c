@@ -1,0 +1,246 @@
+/*
+ * thuadat assign-id and thuadat id: give every parcel its stable ID
+ * (mã định danh thửa đất) and keep the lineage; check one ID's check
+ * digits without a workspace; show one ID's history. The matching rules
+ * are in lib/idreg.h and docs/ids.md.
+ */
+#include "cli.h"
+#include "idreg.h"
+
+#include <string.h>
+
+static const char usage_assign[] = "thuadat assign-id WORKSPACE [--profile P]";
+static const char usage_id[] = "thuadat id check ID [--profile P]\n       thuadat id show WORKSPACE ID";
+
+/*
+ * Parse [--profile P] and the global options into *profile. Returns -1 to
+ * go on, or the exit code to return (after --help, or a bad option).
+ */
+static int parse_options(int argc, char **argv, td_cli *cli, const char *usage, const char *help,
+			 const char **profile)
+{
+	static const struct option longopts[] = {
+		{"profile", required_argument, NULL, 'p'},
+		CLI_GLOBAL_LONGOPTS,
+		{NULL, 0, NULL, 0}};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == 'p')
+			*profile = optarg;
+		else if (c == 'h') {
+			printf("usage: %s\n\n%s", usage, help);
+			return EXIT_GOOD;
+		} else if (!cli_global_opt(cli, c))
+			return cli_usage(usage, "bad option");
+	}
+	return -1;
+}
+
+int stage_assign_id(td_cli *cli, const char *path, const td_id_settings *ids)
+{
+	td_idreg_summary sum;
+	td_error err;
+	td_ws *ws = NULL;
+	int rc = cli_open(cli, path, TD_WS_WRITE, &ws);
+
+	if (rc != EXIT_GOOD)
+		return rc;
+	td_error_init(&err);
+	if (td_idreg_assign(ws, ids, cli->progress ? cli_progress : NULL, cli, &sum, &err) != TD_OK) {
+		td_ws_close(ws);
+		return cli_fail(cli, &err);
+	}
+	td_ws_close(ws);
+	if (cli->json)
+		printf("%s\n", sum.json);
+	else if (!cli->quiet)
+		printf("assign-id: %ld parcels in %ld communes: issued %ld (split %ld, merged %ld, reshaped %ld), "
+		       "kept %ld, rekeyed %ld, retired %ld\n",
+		       sum.parcels, sum.communes, sum.issued, sum.split, sum.merged, sum.reshaped, sum.kept,
+		       sum.rekeyed, sum.retired);
+	return EXIT_GOOD;
+}
+
+int cmd_assign_id(int argc, char **argv, td_cli *cli)
+{
+	td_id_settings ids;
+	const char *profile = NULL;
+	int rc = parse_options(argc, argv, cli, usage_assign,
+			       "  --profile P  rule profile whose [id] section gives the ID format, the address\n"
+			       "               link and the matching tolerances (default: schemas/rules/default.ini)\n",
+			       &profile);
+
+	if (rc >= 0)
+		return rc;
+	if (optind != argc - 1)
+		return cli_usage(usage_assign, "expected one workspace path");
+	rc = cli_load_id_profile(cli, profile, &ids);
+	return rc != EXIT_GOOD ? rc : stage_assign_id(cli, argv[optind], &ids);
+}
+
+static int id_check(td_cli *cli, const char *id, const td_id_settings *ids)
+{
+	char commune[8];
+	long seq = 0;
+	td_error err;
+
+	td_error_init(&err);
+	if (td_id_parse(ids, id, commune, &seq, &err) != TD_OK) {
+		if (cli->json) {
+			printf("{\"command\":\"id check\",\"id\":");
+			cli_json_str(stdout, id);
+			printf(",\"valid\":false,\"reason\":");
+			cli_json_str(stdout, err.msg);
+			printf("}\n");
+		}
+		return cli_fail(cli, &err);
+	}
+	if (cli->json) {
+		printf("{\"command\":\"id check\",\"id\":");
+		cli_json_str(stdout, id);
+		printf(",\"valid\":true,\"commune\":\"%s\",\"seq\":%ld}\n", commune, seq);
+	} else if (!cli->quiet) {
+		printf("%s: valid (commune %s, sequence %ld, ISO 7064 %s)\n", id, commune, seq,
+		       td_id_check_name(ids->check));
+	}
+	return EXIT_GOOD;
+}
+
+static void print_node(const td_idreg_node *n)
+{
+	printf("%*s%s  %-7s  %s/%ld/%ld  issued run %ld", 2 * n->depth, "", n->id, n->status, n->commune, n->sheet,
+	       n->parcel, n->issued_run);
+	if (n->retired_run)
+		printf(", retired run %ld", n->retired_run);
+	if (n->kind[0])
+		printf("  (%s)", n->kind);
+	if (n->repeated)
+		printf("  (listed above)");
+	putchar('\n');
+}
+
+/* The fields of one node, without braces, so the ID itself can carry its lineage in the same object. */
+static void json_fields(const td_idreg_node *n)
+{
+	printf("\"id\":");
+	cli_json_str(stdout, n->id);
+	printf(",\"status\":\"%s\",\"commune\":", n->status);
+	cli_json_str(stdout, n->commune);
+	printf(",\"sheet\":%ld,\"parcel\":%ld,\"issued_run\":%ld,\"issued_at\":", n->sheet, n->parcel, n->issued_run);
+	cli_json_str(stdout, n->issued_at);
+	if (n->retired_run) {
+		printf(",\"retired_run\":%ld,\"retired_at\":", n->retired_run);
+		cli_json_str(stdout, n->retired_at);
+	} else {
+		printf(",\"retired_run\":null,\"retired_at\":null");
+	}
+	if (n->depth)
+		printf(",\"kind\":\"%s\",\"depth\":%d,\"repeated\":%s", n->kind, n->depth, n->repeated ? "true" : "false");
+}
+
+static void json_nodes(const char *name, const td_idreg_node *n, size_t count)
+{
+	printf(",\"%s\":[", name);
+	for (size_t i = 0; i < count; i++) {
+		printf("%s{", i ? "," : "");
+		json_fields(&n[i]);
+		putchar('}');
+	}
+	putchar(']');
+}
+
+static void json_history(const td_idreg_history *h)
+{
+	putchar('{');
+	json_fields(&h->self);
+	json_nodes("parents", h->ancestors, h->nancestors);
+	json_nodes("children", h->descendants, h->ndescendants);
+	printf(",\"key_changes\":[");
+	for (size_t i = 0; i < h->nchanges; i++) {
+		const td_idreg_key_change *k = &h->changes[i];
+		printf("%s{\"run\":%ld,\"at\":", i ? "," : "", k->run);
+		cli_json_str(stdout, k->at);
+		printf(",\"old\":");
+		cli_json_str(stdout, k->old_commune);
+		printf(",\"old_sheet\":%ld,\"old_parcel\":%ld,\"new\":", k->old_sheet, k->old_parcel);
+		cli_json_str(stdout, k->new_commune);
+		printf(",\"new_sheet\":%ld,\"new_parcel\":%ld}", k->new_sheet, k->new_parcel);
+	}
+	printf("]}\n");
+}
+
+static void print_history(const td_idreg_history *h)
+{
+	const td_idreg_node *s = &h->self;
+
+	printf("id:       %s\nstatus:   %s\nkey:      %s/%ld/%ld\nissued:   run %ld (%s)\n", s->id, s->status,
+	       s->commune, s->sheet, s->parcel, s->issued_run, s->issued_at);
+	if (s->retired_run)
+		printf("retired:  run %ld (%s)\n", s->retired_run, s->retired_at);
+	printf("parents:%s\n", h->nancestors ? "" : "  none");
+	for (size_t i = 0; i < h->nancestors; i++)
+		print_node(&h->ancestors[i]);
+	printf("children:%s\n", h->ndescendants ? "" : " none");
+	for (size_t i = 0; i < h->ndescendants; i++)
+		print_node(&h->descendants[i]);
+	printf("key changes:%s\n", h->nchanges ? "" : " none");
+	for (size_t i = 0; i < h->nchanges; i++)
+		printf("  run %ld (%s): %s/%ld/%ld -> %s/%ld/%ld\n", h->changes[i].run, h->changes[i].at,
+		       h->changes[i].old_commune, h->changes[i].old_sheet, h->changes[i].old_parcel,
+		       h->changes[i].new_commune, h->changes[i].new_sheet, h->changes[i].new_parcel);
+}
+
+static int id_show(td_cli *cli, const char *path, const char *id)
+{
+	td_idreg_history h;
+	td_error err;
+	td_ws *ws = NULL;
+	int rc = cli_open(cli, path, TD_WS_READ, &ws);
+
+	if (rc != EXIT_GOOD)
+		return rc;
+	td_error_init(&err);
+	if (td_idreg_history_load(ws, id, &h, &err) != TD_OK) {
+		td_ws_close(ws);
+		return cli_fail(cli, &err);
+	}
+	td_ws_close(ws);
+	if (cli->json)
+		json_history(&h);
+	else
+		print_history(&h);
+	td_idreg_history_release(&h);
+	return EXIT_GOOD;
+}
+
+int cmd_id(int argc, char **argv, td_cli *cli)
+{
+	td_id_settings ids;
+	const char *profile = NULL;
+	int rc = parse_options(argc, argv, cli, usage_id,
+			       "  check ID        exit 0 if ID has the profile's format and its ISO 7064 check\n"
+			       "                  digits match, 4 if not (no workspace needed)\n"
+			       "  show WS ID      print the ID's status, key, runs, parents and children (its\n"
+			       "                  lineage, recursively) and key changes\n"
+			       "  --profile P     rule profile whose [id] section gives the format (check only)\n",
+			       &profile);
+
+	if (rc >= 0)
+		return rc;
+	if (optind < argc && strcmp(argv[optind], "check") == 0) {
+		if (optind + 2 != argc)
+			return cli_usage(usage_id, "expected one ID");
+		rc = cli_load_id_profile(cli, profile, &ids);
+		return rc != EXIT_GOOD ? rc : id_check(cli, argv[optind + 1], &ids);
+	}
+	if (optind < argc && strcmp(argv[optind], "show") == 0) {
+		if (optind + 3 != argc)
+			return cli_usage(usage_id, "expected a workspace and one ID");
+		if (profile)
+			return cli_usage(usage_id, "--profile is for 'id check' only");
+		return id_show(cli, argv[optind + 1], argv[optind + 2]);
+	}
+	return cli_usage(usage_id, "expected 'check' or 'show'");
+}
