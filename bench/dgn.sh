@@ -10,11 +10,12 @@ build=$1
 bin="$build/thuadat"
 work=${BENCH_DIR:-$build/bench}/dgn
 seed=${TD_DGN_SEED:-/work/shared/data/dgn-v7-gdal/seed_2d.dgn}
+sheet_counts=${BENCH_DGN_SHEETS:-10 100}
 mkdir -p "$work"
 rm -rf "$work/data"
 "$build/gen" --parcels 50000 --out "$work/data" --seed 1 >/dev/null
 max=0
-for n in ${BENCH_DGN_SHEETS:-"10 100"}; do [ "$n" -gt "$max" ] && max=$n; done
+for n in $sheet_counts; do [ "$n" -gt "$max" ] && max=$n; done
 rm -rf "$work/sheets" && mkdir -p "$work/sheets"
 sqlite3 "$work/data/map.gpkg" "SELECT DISTINCT MaXa || ' ' || SoTo FROM parcels ORDER BY 1 LIMIT $max" >"$work/sheets.txt"
 while read -r commune sheet; do
@@ -25,7 +26,7 @@ while read -r commune sheet; do
 done <"$work/sheets.txt"
 
 printf '%-7s %-9s %9s %12s %9s\n' sheets parcels seconds parcels/s "RSS MB"
-for n in ${BENCH_DGN_SHEETS:-"10 100"}; do
+for n in $sheet_counts; do
 	rm -rf "$work/in$n" "$work/ws$n.gpkg" && mkdir -p "$work/in$n"
 	head -n "$n" "$work/sheets.txt" | while read -r commune sheet; do
 		ln -s "$work/sheets/${commune}_$sheet.dgn" "$work/in$n/"

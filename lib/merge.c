@@ -1380,9 +1380,10 @@ static td_status record_key_changes(struct merge *m, td_error *err)
 	if (rc == TD_OK)
 		rc = execf(m, err,
 			   "INSERT INTO main.id_parcel (id, commune, sheet, parcel, geom) "
-			   "SELECT p.parcel_id, p.commune, p.sheet, p.parcel, p.geom FROM main.parcels p "
-			   "JOIN main.id_registry r ON r.id = p.parcel_id AND r.status = 'active' "
-			   "WHERE p.fid = (SELECT min(q.fid) FROM main.parcels q WHERE q.parcel_id = p.parcel_id);"
+			   "SELECT parcel_id, commune, sheet, parcel, geom FROM (SELECT p.parcel_id, p.commune, p.sheet, "
+			   "p.parcel, p.geom, row_number() OVER (PARTITION BY p.parcel_id ORDER BY p.fid) AS k "
+			   "FROM main.parcels p JOIN main.id_registry r ON r.id = p.parcel_id AND r.status = 'active') "
+			   "WHERE k = 1;"
 			   "UPDATE main.id_registry SET sheet = (SELECT sheet FROM main.id_parcel x WHERE x.id = "
 			   "id_registry.id), parcel = (SELECT parcel FROM main.id_parcel x WHERE x.id = id_registry.id) "
 			   "WHERE id IN (SELECT id FROM main.id_parcel)");
