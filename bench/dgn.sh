@@ -12,7 +12,8 @@ work=${BENCH_DIR:-$build/bench}/dgn
 seed=${TD_DGN_SEED:-/work/shared/data/dgn-v7-gdal/seed_2d.dgn}
 sheet_counts=${BENCH_DGN_SHEETS:-10 100}
 mkdir -p "$work"
-rm -rf "$work/data"
+work=$(cd "$work" && pwd) # the sheet folders hold symbolic links
+rm -rf "$work/data" "$work"/in* "$work"/ws*
 "$build/gen" --parcels 50000 --out "$work/data" --seed 1 >/dev/null
 max=0
 for n in $sheet_counts; do [ "$n" -gt "$max" ] && max=$n; done
@@ -22,7 +23,7 @@ while read -r commune sheet; do
 	ogr2ogr -f DGN -dsco SEED="$seed" "$work/sheets/${commune}_$sheet.dgn" "$work/data/map.gpkg" -dialect SQLite -sql \
 		"SELECT ST_Boundary(geom) AS geom, 10 AS Level, NULL AS Text FROM parcels WHERE MaXa = '$commune' AND SoTo = $sheet
 		 UNION ALL SELECT ST_PointOnSurface(geom), 13, CAST(SoThua AS TEXT) FROM parcels
-		 WHERE MaXa = '$commune' AND SoTo = $sheet AND ST_IsValid(geom)"
+		 WHERE MaXa = '$commune' AND SoTo = $sheet AND ST_IsValid(geom)" 2>/dev/null
 done <"$work/sheets.txt"
 
 printf '%-7s %-9s %9s %12s %9s\n' sheets parcels seconds parcels/s "RSS MB"
