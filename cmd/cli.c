@@ -82,17 +82,10 @@ int cli_open(const td_cli *cli, const char *path, td_ws_mode mode, td_ws **ws)
 
 int cli_schema_path(const td_cli *cli, const char *dir, const char *name, const char *ext, char *path, size_t size)
 {
-	char rel[512];
 	td_error err;
-	size_t n = strlen(name), e = strlen(ext);
 
 	td_error_init(&err);
-	if (strchr(name, '/') || (n > e && strcmp(name + n - e, ext) == 0)) {
-		snprintf(path, size, "%s", name);
-		return EXIT_GOOD;
-	}
-	snprintf(rel, sizeof(rel), "%s/%s%s", dir, name, ext);
-	if (td_ctx_schema_file(cli->ctx, rel, path, size, &err) != TD_OK)
+	if (td_ctx_named_file(cli->ctx, dir, name, ext, path, size, &err) != TD_OK)
 		return cli_fail(cli, &err);
 	return EXIT_GOOD;
 }

@@ -73,3 +73,17 @@ td_status td_ctx_schema_file(const td_ctx *ctx, const char *name, char *path, si
 		return td_error_set(err, TD_ERR_USAGE, "missing schema file '%s'", path);
 	return TD_OK;
 }
+
+td_status td_ctx_named_file(const td_ctx *ctx, const char *dir, const char *name, const char *ext, char *path,
+			    size_t size, td_error *err)
+{
+	char rel[512];
+	size_t n = strlen(name), e = strlen(ext);
+
+	if (strchr(name, '/') || (n > e && strcmp(name + n - e, ext) == 0)) {
+		snprintf(path, size, "%s", name);
+		return TD_OK;
+	}
+	snprintf(rel, sizeof(rel), "%s/%s%s", dir, name, ext);
+	return td_ctx_schema_file(ctx, rel, path, size, err);
+}

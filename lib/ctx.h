@@ -37,4 +37,13 @@ void td_ctx_free(td_ctx *ctx);
 /* Fill path with schema_dir/name; TD_ERR_USAGE if it does not exist. */
 td_status td_ctx_schema_file(const td_ctx *ctx, const char *name, char *path, size_t size, td_error *err);
 
+/*
+ * A profile or table the user names: a path (it holds a '/' or ends in ext)
+ * is taken as it is, a bare name is schema_dir/dir/NAME.ext ("rules",
+ * "campaign", ".ini" gives schemas/rules/campaign.ini). TD_ERR_USAGE if a
+ * named file does not exist; a given path is left for its reader to open.
+ */
+td_status td_ctx_named_file(const td_ctx *ctx, const char *dir, const char *name, const char *ext, char *path,
+			    size_t size, td_error *err);
+
 #endif

@@ -679,26 +679,6 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 	return rc;
 }
 
-/*
- * A profile given by name (schemas/DIR/NAME.ini) or as a path to an .ini;
- * NULL gives fallback.
- */
-static td_status profile_path(td_ws *ws, const char *dir, const char *name, const char *fallback, char *path,
-			      size_t size, td_error *err)
-{
-	char rel[300];
-	size_t n;
-
-	name = name ? name : fallback;
-	n = strlen(name);
-	if (strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".ini") == 0)) {
-		snprintf(path, size, "%s", name);
-		return TD_OK;
-	}
-	snprintf(rel, sizeof(rel), "%s/%s.ini", dir, name);
-	return td_ctx_schema_file(ws->ctx, rel, path, size, err);
-}
-
 /* A profile that cannot be read is bad configuration, not bad data. */
 static td_status profile_error(td_status rc, td_error *err)
 {
@@ -711,7 +691,8 @@ static td_status profile_error(td_status rc, td_error *err)
 static td_status load_map_profile(td_ws *ws, const td_ingest_options *opts, td_map_profile *mp, td_error *err)
 {
 	char path[4200];
-	td_status rc = profile_path(ws, "maps", opts->map_profile, "dgn-separate-labels", path, sizeof(path), err);
+	td_status rc = td_ctx_named_file(ws->ctx, "maps", opts->map_profile ? opts->map_profile : "dgn-separate-labels",
+					 ".ini", path, sizeof(path), err);
 
 	if (rc == TD_OK)
 		rc = td_map_profile_load(path, mp, err);
@@ -822,22 +803,21 @@ static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path,
 {
 	td_ingest_file file = {0};
 	struct target sheet_target = *t;
-	GDALDatasetH ds = td_source_open_vector(path, 0, err);
 	OGRCoordinateTransformationH ct = NULL;
 	unsigned char *wkb = NULL;
 	size_t wkb_cap = 0;
 	char commune[16], where[4400], sql[128];
-	int64_t source_id;
+	int64_t source_id, size;
 	long sheet = 0;
 	int skip;
 	td_status rc;
 
-	if (!ds)
-		return err->code;
 	sheet_target.path = path;
 	sheet_target.file = &file;
-	rc = dataset_source(ws, ds, path, "map", "parcels", NULL, &file, &source_id, &skip, err);
-	GDALClose(ds);
+	/* The DGN reader opens the file itself: no GDAL open just for the checksum. */
+	rc = td_source_file_checksum(path, file.checksum, &size, err);
+	if (rc == TD_OK)
+		rc = source_row(ws, path, "map", "parcels", "DGN", NULL, size, &file, &source_id, &skip, err);
 	if (rc != TD_OK || skip)
 		goto done;
 	snprintf(sql, sizeof(sql), "DELETE FROM map_problems WHERE source_id = %lld", (long long)source_id);
@@ -1178,7 +1158,8 @@ static td_status on_column(const char *section, const char *key, const char *val
 static td_status load_columns(td_ws *ws, const td_ingest_options *opts, struct columns *c, char *path, size_t size,
 			      td_error *err)
 {
-	td_status rc = profile_path(ws, "register", opts->register_profile, "default", path, size, err);
+	td_status rc = td_ctx_named_file(ws->ctx, "register", opts->register_profile ? opts->register_profile : "default",
+					 ".ini", path, size, err);
 
 	memset(c->n, 0, sizeof(c->n));
 	c->path = path;

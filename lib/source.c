@@ -158,30 +158,47 @@ void *td_source_open_vector(const char *path, int raw_text, td_error *err)
 	return ds;
 }
 
+/* Add the bytes of the file at path to *crc and *size. */
+static td_status add_file_crc(const char *path, uLong *crc, int64_t *size, td_error *err)
+{
+	unsigned char buf[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	td_status rc = TD_OK;
+
+	if (!f)
+		return td_error_set(err, TD_ERR_INPUT, "cannot read '%s': %s", path, strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		*crc = crc32(*crc, buf, (uInt)n);
+		*size += (int64_t)n;
+	}
+	if (ferror(f))
+		rc = td_error_set(err, TD_ERR_INPUT, "cannot read '%s': %s", path, strerror(errno));
+	fclose(f);
+	return rc;
+}
+
 td_status td_source_checksum(void *dataset, char hex[9], int64_t *size, td_error *err)
 {
 	char **files = GDALGetFileList(dataset);
-	unsigned char buf[65536];
 	uLong crc = crc32(0L, Z_NULL, 0);
 	td_status rc = TD_OK;
 
 	*size = 0;
-	for (int i = 0; files && files[i] && rc == TD_OK; i++) {
-		FILE *f = fopen(files[i], "rb");
-		size_t n;
-		if (!f) {
-			rc = td_error_set(err, TD_ERR_INPUT, "cannot read '%s': %s", files[i], strerror(errno));
-			break;
-		}
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-			crc = crc32(crc, buf, (uInt)n);
-			*size += (int64_t)n;
-		}
-		if (ferror(f))
-			rc = td_error_set(err, TD_ERR_INPUT, "cannot read '%s': %s", files[i], strerror(errno));
-		fclose(f);
-	}
+	for (int i = 0; files && files[i] && rc == TD_OK; i++)
+		rc = add_file_crc(files[i], &crc, size, err);
 	CSLDestroy(files);
+	snprintf(hex, 9, "%08lx", (unsigned long)crc);
+	return rc;
+}
+
+td_status td_source_file_checksum(const char *path, char hex[9], int64_t *size, td_error *err)
+{
+	uLong crc = crc32(0L, Z_NULL, 0);
+	td_status rc;
+
+	*size = 0;
+	rc = add_file_crc(path, &crc, size, err);
 	snprintf(hex, 9, "%08lx", (unsigned long)crc);
 	return rc;
 }

@@ -51,6 +51,9 @@ void *td_source_open_vector(const char *path, int raw_text, td_error *err);
  */
 td_status td_source_checksum(void *dataset, char hex[9], int64_t *size, td_error *err);
 
+/* The same for one file, without opening it through GDAL (a DGN sheet). */
+td_status td_source_file_checksum(const char *path, char hex[9], int64_t *size, td_error *err);
+
 /* GDAL's last error message, or fallback when GDAL gave none. */
 const char *td_source_gdal_reason(const char *fallback);
 
