@@ -5,6 +5,7 @@
  * one-screen explanation.
  */
 #include "accept.h"
+#include "findings.h"
 #include "check.h"
 #include "classify.h"
 #include "cli.h"

@@ -4,6 +4,7 @@
  * finding remains, 1 when only warnings do.
  */
 #include "check.h"
+#include "findings.h"
 #include "cli.h"
 
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  * and print the counts per commune. Exit 2 when any parcel is not in group 1.
  */
 #include "classify.h"
+#include "grades.h"
 #include "cli.h"
 
 static const char usage[] = "thuadat classify WORKSPACE [--profile P] [--groups-csv FILE]";

@@ -5,6 +5,7 @@
  * nothing left by a rolled-back stage, and verify's verdicts.
  */
 #include "audit.h"
+#include "workspace.h"
 #include "tap.h"
 
 #include <gdal.h>

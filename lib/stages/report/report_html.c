@@ -3,7 +3,7 @@
  * <style> element, charts as inline SVG, no scripts, fonts or images from
  * anywhere. Numbers are written the Vietnamese way (1.234 and 95,5%).
  */
-#include "report.h"
+#include "report_html.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 #include "check.h"
 #include "encoding.h"
+#include "findings.h"
 #include "identity.h"
 #include "text.h"
 #include "topology.h"
@@ -834,66 +835,6 @@ static td_status check_owners(checker *c, td_error *err)
 	return rc;
 }
 
-td_status td_check_identity(td_ws *ws, const td_rule_settings *rules, td_check_summary *sum, td_error *err)
-{
-	/*
-	 * ?1 rule, ?2 severity, ?3 criterion, ?4 srs_id; the owner's current
-	 * details (C06 may have corrected them). The point is the centre of the
-	 * parcel's bounding box: these findings are about people, and the box
-	 * needs no GEOS, which would complain about invalid parcels on stderr.
-	 */
-	static const char insert[] =
-		"INSERT INTO findings (geom, rule_id, severity, criterion, commune, sheet, parcel, message) "
-		"SELECT (SELECT AsGPB(MakePoint((ST_MinX(p.geom) + ST_MaxX(p.geom)) / 2, "
-		"  (ST_MinY(p.geom) + ST_MaxY(p.geom)) / 2, ?4)) FROM parcels p WHERE p.commune = r.commune "
-		"  AND p.sheet = r.sheet AND p.parcel = r.parcel AND p.geom IS NOT NULL ORDER BY p.fid LIMIT 1), "
-		" ?1, ?2, ?3, r.commune, r.sheet, r.parcel, printf('register row %d: %s', r.source_row, "
-		"  CASE o.verification WHEN 'mismatched' THEN 'C06 found that the details of owner ''' || o.name || "
-		"   ''' (ID ' || coalesce(td_mask_id(o.cccd), 'none') || ') differ from the national population database' "
-		"  WHEN 'not_found' THEN 'C06 found no record of owner ''' || o.name || ''' (ID ' || "
-		"   coalesce(td_mask_id(o.cccd), 'none') || ') in the national population database' "
-		"  ELSE 'the identity of owner ''' || o.name || ''' (ID ' || coalesce(td_mask_id(o.cccd), 'none') || "
-		"   ') is not yet verified against the national population database' END) "
-		"FROM register_rows r JOIN owners o ON o.id = r.owner_id WHERE ";
-	static const char *const where[2] = {
-		"o.verification IN ('mismatched', 'not_found') ORDER BY r.commune, r.sheet, r.parcel, r.id",
-		"o.verification = 'unverified' AND r.gcn_serial IS NOT NULL AND (?2 = 'error' OR EXISTS "
-		"(SELECT 1 FROM owners WHERE verification <> 'unverified')) ORDER BY r.commune, r.sheet, r.parcel, r.id"};
-	static const td_rule_id ids[2] = {TD_RULE_IDENTITY_MISMATCH, TD_RULE_IDENTITY_UNVERIFIED};
-	char sql[2048];
-	td_status rc = td_ws_exec(ws, "DELETE FROM findings WHERE rule_id IN ('IDENTITY_MISMATCH', 'IDENTITY_UNVERIFIED')",
-				  err);
-
-	for (int k = 0; k < 2 && rc == TD_OK; k++) {
-		const td_rule *r = td_rule_get(ids[k]);
-		td_severity sev = rules->severity[ids[k]];
-		sqlite3_stmt *st = NULL;
-		long n;
-		if (sev == TD_SEV_OFF)
-			continue;
-		snprintf(sql, sizeof(sql), "%s%s", insert, where[k]);
-		rc = td_ws_prepare(ws, sql, &st, err);
-		if (rc != TD_OK)
-			break;
-		sqlite3_bind_text(st, 1, r->code, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, td_severity_name(sev), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, r->criterion, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 4, ws->srs_id);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = td_ws_sqlerr(ws, "identity findings", err);
-		n = sqlite3_changes(ws->db);
-		sqlite3_finalize(st);
-		if (rc == TD_OK && sum) {
-			sum->by_rule[ids[k]] += n;
-			if (sev == TD_SEV_ERROR)
-				sum->errors += n;
-			else
-				sum->warnings += n;
-		}
-	}
-	return rc;
-}
-
 /* What the map readers could not turn into parcels (map_problems), as findings. */
 static td_status check_map_problems(checker *c, td_error *err)
 {
@@ -1127,6 +1068,22 @@ static td_status run_communes(checker *c, const td_check_options *opts, td_progr
 	return rc;
 }
 
+/* The identity findings (findings.h), counted into the summary by severity. */
+static td_status identity_findings(checker *c, td_error *err)
+{
+	long counts[TD_RULE_COUNT] = {0};
+	td_status rc = td_findings_identity(c->ws, c->rules, counts, err);
+
+	for (int i = 0; rc == TD_OK && i < TD_RULE_COUNT; i++) {
+		c->sum->by_rule[i] += counts[i];
+		if (c->rules->severity[i] == TD_SEV_ERROR)
+			c->sum->errors += counts[i];
+		else
+			c->sum->warnings += counts[i];
+	}
+	return rc;
+}
+
 td_status td_check_run(td_ws *ws, const td_check_options *opts, td_progress_fn progress, void *arg,
 		       td_check_summary *sum, td_error *err)
 {
@@ -1162,7 +1119,7 @@ td_status td_check_run(td_ws *ws, const td_check_options *opts, td_progress_fn p
 	if (rc == TD_OK)
 		rc = check_map_problems(&c, err);
 	if (rc == TD_OK)
-		rc = td_check_identity(ws, &opts->rules, sum, err);
+		rc = identity_findings(&c, err);
 	finalize(&c);
 	summary_json(sum);
 	if (rc == TD_OK)
@@ -1172,17 +1129,4 @@ td_status td_check_run(td_ws *ws, const td_check_options *opts, td_progress_fn p
 	if (rc == TD_OK && progress)
 		progress(1.0, "check", arg);
 	return rc;
-}
-
-td_status td_findings_write_csv(td_ws *ws, const char *path, td_error *err)
-{
-	return td_ws_write_csv(ws,
-			       "SELECT rule_id, severity, criterion, commune, sheet, parcel, other_commune, "
-			       "other_sheet, other_parcel, "
-			       "iif(geom IS NULL, NULL, printf('%.3f', X(GeomFromGPB(geom)))) AS x, "
-			       "iif(geom IS NULL, NULL, printf('%.3f', Y(GeomFromGPB(geom)))) AS y, "
-			       "iif(value IS NULL, NULL, printf('%.3f', value)) AS value, "
-			       "iif(tolerance IS NULL, NULL, printf('%.3f', tolerance)) AS tolerance, message "
-			       "FROM findings ORDER BY commune, sheet, parcel, rule_id, fid",
-			       path, 0644, err);
 }

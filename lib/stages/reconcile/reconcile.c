@@ -1,8 +1,8 @@
 #include "reconcile.h"
 #include "audit.h"
-#include "c06.h"
-#include "check.h"
-#include "classify.h"
+#include "c06layout.h"
+#include "findings.h"
+#include "grades.h"
 #include "identity.h"
 #include "source.h"
 #include "text.h"
@@ -713,7 +713,7 @@ static td_status regrade(reconciler *c, td_error *err)
 			 state == TD_FINDINGS_NONE ? "not checked yet" : "the data changed since the last check");
 		return TD_OK;
 	}
-	rc = td_check_identity(c->ws, &c->opts->rules, NULL, err);
+	rc = td_findings_identity(c->ws, &c->opts->rules, NULL, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(c->ws, "SELECT EXISTS (SELECT 1 FROM parcel_grade)", &st, err);
 	if (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW)
@@ -729,7 +729,7 @@ static td_status regrade(reconciler *c, td_error *err)
 			"CREATE TEMP TABLE grade_before AS SELECT commune, sheet, parcel, grp FROM parcel_grade",
 			err);
 	if (rc == TD_OK)
-		rc = td_classify_grade(c->ws, &c->opts->rules, err);
+		rc = td_grades_compute(c->ws, &c->opts->rules, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(c->ws,
 				   "SELECT b.grp, g.grp, COUNT(*) FROM temp.grade_before b JOIN parcel_grade g "

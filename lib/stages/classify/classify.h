@@ -36,19 +36,4 @@ td_status td_classify_run(td_ws *ws, const td_rule_settings *rules, td_classify_
 
 void td_classify_summary_release(td_classify_summary *sum);
 
-/* Whether the findings describe the data: none (never checked), stale (an ingest since) or fresh. */
-typedef enum td_findings_state { TD_FINDINGS_NONE, TD_FINDINGS_STALE, TD_FINDINGS_FRESH } td_findings_state;
-
-td_status td_findings_state_get(td_ws *ws, td_findings_state *state, td_error *err);
-
-/*
- * The grading alone, inside the caller's open stage and without the
- * freshness check: replace parcel_grade and parcels.grp from the findings
- * as they are now (reconcile calls it after replacing identity findings).
- */
-td_status td_classify_grade(td_ws *ws, const td_rule_settings *rules, td_error *err);
-
-/* Write commune,sheet,parcel,group,failed_criteria,rule_ids as CSV. */
-td_status td_groups_write_csv(td_ws *ws, const char *path, td_error *err);
-
 #endif

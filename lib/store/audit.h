@@ -25,7 +25,7 @@
 #ifndef TD_AUDIT_H
 #define TD_AUDIT_H
 
-#include "workspace.h"
+#include "db.h"
 
 #include <stdint.h>
 

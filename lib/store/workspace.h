@@ -22,30 +22,11 @@
 #ifndef TD_WORKSPACE_H
 #define TD_WORKSPACE_H
 
-#include "ctx.h"
+#include "db.h"
 
-#include <sqlite3.h>
-#include <stdint.h>
 #include <sys/types.h>
 
 #define TD_SCHEMA_VERSION 2
-
-typedef enum td_ws_mode { TD_WS_READ, TD_WS_WRITE } td_ws_mode;
-
-typedef struct td_ws {
-	td_ctx *ctx;     /* not owned */
-	sqlite3 *db;
-	char *path;
-	char *lock_path; /* NULL when opened for reading */
-	int lock_fd;
-	int srs_id;      /* srs_id of the layers */
-	char *crs_wkt;   /* the workspace CRS, WKT */
-	char crs_name[128];
-	int64_t run_id;  /* the open stage's row in runs, 0 outside a stage */
-	const char *invocation; /* command line recorded in runs; set by the caller, not owned */
-	char stage[32];  /* the open stage's command, for its audit entry */
-	struct td_audit_changes *changes; /* rows changed by the open stage (audit.c) */
-} td_ws;
 
 typedef struct td_ws_create_options {
 	const char *crs;      /* "EPSG:9210", or any CRS PROJ understands */
@@ -88,15 +69,6 @@ td_status td_ws_commit(td_ws *ws, const char *summary, td_error *err);
 /* Undo everything since td_ws_begin. Safe to call when no stage is open. */
 void td_ws_rollback(td_ws *ws);
 
-/* Run SQL without results; on failure the message quotes what and SQLite's reason. */
-td_status td_ws_exec(td_ws *ws, const char *sql, td_error *err);
-
-/* Prepare one statement; finalize it with sqlite3_finalize. */
-td_status td_ws_prepare(td_ws *ws, const char *sql, sqlite3_stmt **st, td_error *err);
-
-/* Record SQLite's current error for what (e.g. "insert parcel") and return its status. */
-td_status td_ws_sqlerr(td_ws *ws, const char *what, td_error *err);
-
 /*
  * Write the rows of one query as CSV (RFC 4180 quoting) to path, through a
  * temporary file (td_outfile) created with mode. The header row is the
@@ -112,7 +84,6 @@ td_status td_ws_write_csv(td_ws *ws, const char *sql, const char *path, mode_t m
  */
 td_status td_ws_communes(td_ws *ws, const char *table, char (**out)[16], size_t *n, td_error *err);
 
-/* Read a ws_meta value into buf (empty string if absent). */
 /*
  * Bulk loading a layer: inside a stage, drop the trigger that keeps the
  * layer's R-tree (rtree_<table>_geom) in step with inserts, so the loader
@@ -123,6 +94,5 @@ td_status td_ws_communes(td_ws *ws, const char *table, char (**out)[16], size_t 
 td_status td_ws_rtree_suspend(td_ws *ws, const char *table, td_error *err);
 td_status td_ws_rtree_resume(td_ws *ws, const char *table, td_error *err);
 
-td_status td_ws_meta(td_ws *ws, const char *key, char *buf, size_t size, td_error *err);
 
 #endif

@@ -43,24 +43,4 @@ typedef struct td_check_summary {
 td_status td_check_run(td_ws *ws, const td_check_options *opts, td_progress_fn progress, void *arg,
 		       td_check_summary *sum, td_error *err);
 
-/*
- * Replace the identity findings (IDENTITY_MISMATCH, IDENTITY_UNVERIFIED)
- * from the owners' verification state, inside the caller's open stage:
- * check runs it with the other rules, reconcile after applying a C06 reply.
- * One finding per register row of the owner (IDENTITY_UNVERIFIED: rows
- * with a certificate), at the centre of its parcel's bounding box. At
- * warning level IDENTITY_UNVERIFIED waits for the first reconciled reply
- * (before it every owner is unverified and the warning says nothing); at
- * error level it always applies. Adds what it wrote to sum's counts when
- * sum is not NULL.
- */
-td_status td_check_identity(td_ws *ws, const td_rule_settings *rules, td_check_summary *sum, td_error *err);
-
-/*
- * Write the findings as CSV with the columns
- * rule_id,severity,criterion,commune,sheet,parcel,other_commune,other_sheet,
- * other_parcel,x,y,value,tolerance,message (x/y in the workspace CRS).
- */
-td_status td_findings_write_csv(td_ws *ws, const char *path, td_error *err);
-
 #endif

@@ -1,4 +1,5 @@
 #include "report.h"
+#include "report_html.h"
 #include "date.h"
 #include "json.h"
 #include "layout.h"
@@ -77,11 +78,6 @@ struct layouts {
 	"SELECT r.commune AS commune, r.sheet AS sheet, r.parcel AS parcel, min(r.pending_since) AS since, "          \
 	"min(r.source_row) AS source_row FROM register_rows r WHERE r.pending_since <= ?1 "                            \
 	"AND julianday(?1) - julianday(r.pending_since) > ?2 AND " GRADED " GROUP BY r.commune, r.sheet, r.parcel"
-
-double td_report_rate(const td_report_figures *f)
-{
-	return f->holders ? 100.0 * (double)f->verified / (double)f->holders : NAN;
-}
 
 static int row_cmp(const void *key, const void *elem)
 {

@@ -22,9 +22,8 @@
 #ifndef TD_REPORT_H
 #define TD_REPORT_H
 
+#include "figures.h"
 #include "workspace.h"
-
-#include <stdio.h>
 
 typedef struct td_report_options {
 	const char *out_dir;  /* created with its parents if missing */
@@ -36,50 +35,6 @@ typedef struct td_report_options {
 	int html_alerts;      /* at most this many overdue parcels listed in the HTML (the workbook has all) */
 } td_report_options;
 #define TD_REPORT_OPTIONS_INIT {NULL, NULL, NULL, 95.0, 30, 0, 200}
-
-typedef struct td_report_figures {
-	long parcels;  /* parcel keys graded (on the map or in the register) */
-	long group[4]; /* group[1..3]: parcels per group */
-	long holders;  /* owners holding a certificate (register row with a serial) */
-	long verified; /* of them, owners.verification = 'matched' */
-	long updated;  /* certificates issued or changed from the week's Monday to the as-of date */
-	long overdue;  /* parcels with a pending change older than deadline_days */
-} td_report_figures;
-
-typedef struct td_report_row {
-	char commune[33];      /* "" for the total */
-	char name[256];        /* from ref_communes, valid at the as-of date; "" if unknown */
-	td_report_figures now;
-	int has_prev;          /* an earlier report exists for this commune */
-	char prev_week[9];
-	td_report_figures prev;
-} td_report_row;
-
-/* One overdue parcel, for the HTML list. */
-typedef struct td_report_alert {
-	char commune[33];
-	long sheet, parcel;
-	char parcel_id[64];
-	char since[11]; /* the oldest pending change, yyyy-mm-dd */
-	long days;      /* days pending at the as-of date */
-	long source_row;
-} td_report_alert;
-
-typedef struct td_report {
-	char week[9];   /* "2026-W45" */
-	char from[11];  /* its Monday */
-	char to[11];    /* its Sunday */
-	char as_of[11];
-	double target;
-	int deadline_days;
-	int ncommunes;
-	td_report_row *communes; /* by commune code */
-	td_report_row total;
-	int nalerts;             /* alerts kept for the HTML (at most html_alerts) */
-	td_report_alert *alerts;
-	char xlsx[4200], html[4200]; /* the files written */
-	char *json;              /* the report as JSON (see docs/report.md); NULL on failure */
-} td_report;
 
 /*
  * Compute the figures, store them, write <out_dir>/report-<week>.xlsx and
@@ -99,15 +54,5 @@ td_status td_report_run(td_ws *ws, const td_report_options *opts, td_report *r, 
 /* Free what td_report_run allocated. Accepts NULL. */
 void td_report_release(td_report *r);
 
-/* The verification rate of f in percent; NAN when nobody holds a certificate. */
-double td_report_rate(const td_report_figures *f);
-
-/*
- * Write r as one self-contained HTML page (charts as inline SVG, styles
- * inline, Vietnamese text, every value HTML-escaped) to f. Used by
- * td_report_run; public so a report can be rendered from figures alone.
- * Lists r->alerts and says how many of r->total.now.overdue are left out.
- */
-void td_report_write_html(const td_report *r, FILE *f);
 
 #endif

@@ -6,7 +6,7 @@
 #ifndef TD_REFDATA_H
 #define TD_REFDATA_H
 
-#include "workspace.h"
+#include "db.h"
 
 typedef struct td_province {
 	char code[8];
