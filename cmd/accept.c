@@ -12,8 +12,9 @@
 
 #include <string.h>
 
-static const char usage[] =
-	"thuadat accept WORKSPACE [--profile P] [--today YYYY-MM-DD] [--findings-csv FILE]";
+struct accept_args {
+	const char *workspace, *profile, *today, *findings_csv;
+};
 
 static void explain(const td_rule_settings *r, const td_accept_result *res, const char *csv)
 {
@@ -38,48 +39,19 @@ static void explain(const td_rule_settings *r, const td_accept_result *res, cons
 	printf("every finding, with its parcel and coordinates: %s\n", csv);
 }
 
-int cmd_accept(int argc, char **argv, td_cli *cli)
+static int run(td_cli *cli, td_ws *ws, void *p)
 {
-	static const struct option longopts[] = {
-		{"profile", required_argument, NULL, 'p'},
-		{"today", required_argument, NULL, 't'},
-		{"findings-csv", required_argument, NULL, 'f'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
-	const char *profile = NULL, *today = NULL, *csv = "findings.csv";
+	const struct accept_args *a = p;
+	const char *csv = a->findings_csv ? a->findings_csv : "findings.csv";
 	td_check_options o;
 	td_check_summary cs;
 	td_classify_summary gs;
 	td_accept_result res;
 	td_error err;
-	td_ws *ws = NULL;
-	int c, rc;
+	int rc;
 
 	td_check_options_init(&o);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'p')
-			profile = optarg;
-		else if (c == 't')
-			today = optarg;
-		else if (c == 'f')
-			csv = optarg;
-		else if (c == 'h') {
-			printf("usage: %s\n\n"
-			       "  --profile P          rule profile with the [accept] thresholds (default: default)\n"
-			       "  --today YYYY-MM-DD   the date overdue changes count from\n"
-			       "  --findings-csv FILE  where to write the findings (default: findings.csv)\n",
-			       usage);
-			return EXIT_GOOD;
-		} else if (!cli_global_opt(cli, c))
-			return cli_usage(usage, "bad option");
-	}
-	if (optind != argc - 1)
-		return cli_usage(usage, "expected one workspace path");
-	rc = cli_load_profile(cli, profile, today, &o.rules);
-	if (rc != EXIT_GOOD)
-		return rc;
-	rc = cli_open(cli, argv[optind], TD_WS_WRITE, &ws);
+	rc = cli_load_profile(cli, a->profile, a->today, &o.rules);
 	if (rc != EXIT_GOOD)
 		return rc;
 	td_error_init(&err);
@@ -88,11 +60,9 @@ int cmd_accept(int argc, char **argv, td_cli *cli)
 	    td_classify_run(ws, &o.rules, &gs, &err) != TD_OK || td_findings_write_csv(ws, csv, &err) != TD_OK ||
 	    td_accept_evaluate(ws, &o.rules, &res, &err) != TD_OK) {
 		td_classify_summary_release(&gs);
-		td_ws_close(ws);
 		return cli_fail(cli, &err);
 	}
 	td_classify_summary_release(&gs);
-	td_ws_close(ws);
 	if (cli->json) {
 		printf("{\"command\":\"accept\",\"accepted\":%s,\"errors\":%ld,\"parcels\":%ld,\"outside_group1\":%ld,"
 		       "\"findings_csv\":",
@@ -104,3 +74,15 @@ int cmd_accept(int argc, char **argv, td_cli *cli)
 	}
 	return res.accepted ? EXIT_GOOD : EXIT_FAILS;
 }
+
+static const cli_opt options[] = {
+	CLI_ARG(struct accept_args, workspace, "WORKSPACE"),
+	CLI_OPT(CLI_STRING, struct accept_args, profile, "profile", "P",
+		"rule profile with the [accept] thresholds (default: default)"),
+	CLI_OPT(CLI_DATE, struct accept_args, today, "today", "YYYY-MM-DD", "the date overdue changes count from"),
+	CLI_OPT(CLI_PATH, struct accept_args, findings_csv, "findings-csv", "FILE",
+		"where to write the findings (default: findings.csv)"),
+	CLI_END};
+
+const cli_command cmd_accept = {"accept", "acceptance gate for a delivery: check, classify, compare with thresholds",
+				NULL, "one workspace path", options, sizeof(struct accept_args), NULL, run};

@@ -9,20 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "thuadat audit (verify | log [--limit N]) WORKSPACE";
+struct audit_args {
+	const char *action, *workspace;
+	long limit;
+};
 
-static int verify(td_cli *cli, const char *path)
+static int verify(td_cli *cli, td_ws *ws)
 {
 	td_audit_report rep;
 	td_error err;
-	td_ws *ws = NULL;
-	int rc = cli_open(cli, path, TD_WS_READ, &ws);
+	int rc;
 
-	if (rc != EXIT_GOOD)
-		return rc;
 	td_error_init(&err);
 	rc = td_audit_verify(ws, &rep, &err);
-	td_ws_close(ws);
 	if (rc != TD_OK)
 		return cli_fail(cli, &err);
 	if (cli->json) {
@@ -85,53 +84,36 @@ static int print_entry(const td_audit_entry *e, void *arg)
 	return 1;
 }
 
-static int show_log(td_cli *cli, const char *path, long limit)
+static int show_log(td_cli *cli, td_ws *ws, long limit)
 {
 	td_error err;
-	td_ws *ws = NULL;
-	int rc = cli_open(cli, path, TD_WS_READ, &ws);
+	int rc;
 
-	if (rc != EXIT_GOOD)
-		return rc;
 	td_error_init(&err);
 	rc = td_audit_each(ws, limit, print_entry, cli, &err);
-	td_ws_close(ws);
 	return rc == TD_OK ? EXIT_GOOD : cli_fail(cli, &err);
 }
 
-int cmd_audit(int argc, char **argv, td_cli *cli)
+static int run(td_cli *cli, td_ws *ws, void *p)
 {
-	static const struct option longopts[] = {
-		{"limit", required_argument, NULL, 'n'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
-	long limit = 0;
-	char *end;
-	int c;
+	const struct audit_args *a = p;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'n') {
-			limit = strtol(optarg, &end, 10);
-			if (*end || limit < 1)
-				return cli_usage(usage, "--limit '%s': expected a positive number", optarg);
-		} else if (c == 'h') {
-			printf("usage: %s\n\n"
-			       "  verify      check the hash chain: exit 0 when intact, 4 naming every entry edited\n"
-			       "              or removed\n"
-			       "  log         print the entries, oldest first (-v: inputs, changes, summary, hash;\n"
-			       "              --json: one object per line)\n"
-			       "  --limit N   log: only the last N entries\n",
-			       usage);
-			return EXIT_GOOD;
-		} else if (!cli_global_opt(cli, c))
-			return cli_usage(usage, "bad option");
-	}
-	if (argc - optind != 2)
-		return cli_usage(usage, "expected verify or log, and one workspace path");
-	if (strcmp(argv[optind], "verify") == 0)
-		return limit ? cli_usage(usage, "--limit is for 'audit log'") : verify(cli, argv[optind + 1]);
-	if (strcmp(argv[optind], "log") == 0)
-		return show_log(cli, argv[optind + 1], limit);
-	return cli_usage(usage, "'%s' is not an audit command (verify or log)", argv[optind]);
+	if (strcmp(a->action, "verify") == 0)
+		return a->limit ? cli_usage_cmd(&cmd_audit, "--limit is for 'audit log'") : verify(cli, ws);
+	if (strcmp(a->action, "log") == 0)
+		return show_log(cli, ws, a->limit);
+	return cli_usage_cmd(&cmd_audit, "'%s' is not an audit command (verify or log)", a->action);
 }
+
+static const cli_opt options[] = {
+	CLI_ARG(struct audit_args, action, "verify|log"),
+	CLI_ARG(struct audit_args, workspace, "WORKSPACE"),
+	CLI_INT(struct audit_args, limit, "limit", "N", 1, 1e9, "log: only the last N entries"),
+	CLI_END};
+
+const cli_command cmd_audit = {"audit", "verify the workspace's audit trail, or print it",
+			       "  verify   check the hash chain: exit 0 when intact, 4 naming every entry edited\n"
+			       "           or removed\n"
+			       "  log      print the entries, oldest first (-v: inputs, changes, summary, hash;\n"
+			       "           --json: one object per line)",
+			       "verify or log, and one workspace path", options, sizeof(struct audit_args), NULL, run};

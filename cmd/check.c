@@ -7,11 +7,12 @@
 #include "findings.h"
 #include "cli.h"
 
-#include <stdlib.h>
-#include <string.h>
 
-static const char usage[] =
-	"thuadat check WORKSPACE [--profile P] [--today YYYY-MM-DD] [--threads N] [--findings-csv FILE] [--list-rules]";
+struct check_args {
+	const char *workspace, *profile, *today, *findings_csv;
+	long threads;
+	int list_rules;
+};
 
 static void list_rules(void)
 {
@@ -22,22 +23,27 @@ static void list_rules(void)
 	}
 }
 
-int stage_check(td_cli *cli, const char *path, const td_check_options *opts, const char *csv)
+static int run(td_cli *cli, td_ws *ws, void *p)
 {
+	const struct check_args *a = p;
+	td_check_options o;
 	td_check_summary sum;
 	td_error err;
-	td_ws *ws = NULL;
-	int rc = cli_open(cli, path, TD_WS_WRITE, &ws);
+	int rc;
 
+	if (a->list_rules) {
+		list_rules();
+		return EXIT_GOOD;
+	}
+	td_check_options_init(&o);
+	o.threads = (int)a->threads;
+	rc = cli_load_profile(cli, a->profile, a->today, &o.rules);
 	if (rc != EXIT_GOOD)
 		return rc;
 	td_error_init(&err);
-	if (td_check_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK ||
-	    (csv && td_findings_write_csv(ws, csv, &err) != TD_OK)) {
-		td_ws_close(ws);
+	if (td_check_run(ws, &o, cli_progress, cli, &sum, &err) != TD_OK ||
+	    (a->findings_csv && td_findings_write_csv(ws, a->findings_csv, &err) != TD_OK))
 		return cli_fail(cli, &err);
-	}
-	td_ws_close(ws);
 	if (cli->json) {
 		printf("%s\n", sum.json);
 	} else if (!cli->quiet) {
@@ -46,59 +52,24 @@ int stage_check(td_cli *cli, const char *path, const td_check_options *opts, con
 		for (int i = 0; i < TD_RULE_COUNT; i++)
 			if (sum.by_rule[i] || cli->verbose)
 				printf("  %-22s %ld\n", td_rule_get((td_rule_id)i)->code, sum.by_rule[i]);
-		if (csv)
-			printf("findings written to %s\n", csv);
+		if (a->findings_csv)
+			printf("findings written to %s\n", a->findings_csv);
 	}
 	return sum.errors ? EXIT_FAILS : sum.warnings ? EXIT_WARNINGS : EXIT_GOOD;
 }
 
-int cmd_check(int argc, char **argv, td_cli *cli)
-{
-	static const struct option longopts[] = {
-		{"findings-csv", required_argument, NULL, 'f'},
-		{"list-rules", no_argument, NULL, 'l'},
-		{"profile", required_argument, NULL, 'p'},
-		{"today", required_argument, NULL, 't'},
-		{"threads", required_argument, NULL, 'T'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
-	td_check_options o;
-	const char *csv = NULL, *profile = NULL, *today = NULL, *threads = NULL;
-	char *end;
-	int c, rc;
+static const cli_opt options[] = {
+	CLI_ARG(struct check_args, workspace, "WORKSPACE"),
+	CLI_OPT(CLI_STRING, struct check_args, profile, "profile", "P",
+		"rule profile: schemas/rules/P.ini or a file (default: default)"),
+	CLI_OPT(CLI_DATE, struct check_args, today, "today", "YYYY-MM-DD",
+		"the date overdue changes count from (default: the profile's, else today)"),
+	CLI_INT(struct check_args, threads, "threads", "N", 1, TD_MAX_THREADS,
+		"geometry worker threads (default: one per core)"),
+	CLI_OPT(CLI_PATH, struct check_args, findings_csv, "findings-csv", "FILE", "also write the findings as CSV"),
+	CLI_OPT_F(CLI_FLAG, struct check_args, list_rules, "list-rules", NULL, CLI_NO_JOB | CLI_ALONE,
+		  "print the rule catalogue and exit"),
+	CLI_END};
 
-	td_check_options_init(&o);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'f')
-			csv = optarg;
-		else if (c == 'p')
-			profile = optarg;
-		else if (c == 't')
-			today = optarg;
-		else if (c == 'T')
-			threads = optarg;
-		else if (c == 'l') {
-			list_rules();
-			return EXIT_GOOD;
-		} else if (c == 'h') {
-			printf("usage: %s\n\n"
-			       "  --profile P          rule profile: schemas/rules/P.ini or a file (default: default)\n"
-			       "  --today YYYY-MM-DD   the date overdue changes count from (default: the profile's, else today)\n"
-			       "  --threads N          geometry worker threads (default: one per core)\n"
-			       "  --findings-csv FILE  also write the findings as CSV\n"
-			       "  --list-rules         print the rule catalogue and exit\n",
-			       usage);
-			return EXIT_GOOD;
-		} else if (!cli_global_opt(cli, c))
-			return cli_usage(usage, "bad option");
-	}
-	if (optind != argc - 1)
-		return cli_usage(usage, "expected one workspace path");
-	rc = cli_load_profile(cli, profile, today, &o.rules);
-	if (rc != EXIT_GOOD)
-		return rc;
-	if (threads && ((o.threads = (int)strtol(threads, &end, 10)) < 1 || *end || o.threads > 64))
-		return cli_usage(usage, "--threads '%s': expected a number from 1 to 64", threads);
-	return stage_check(cli, argv[optind], &o, csv);
-}
+const cli_command cmd_check = {"check", "check every parcel against the rules; write findings", NULL,
+			       "one workspace path", options, sizeof(struct check_args), NULL, run};

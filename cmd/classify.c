@@ -6,24 +6,26 @@
 #include "grades.h"
 #include "cli.h"
 
-static const char usage[] = "thuadat classify WORKSPACE [--profile P] [--groups-csv FILE]";
+struct classify_args {
+	const char *workspace, *profile, *groups_csv;
+};
 
-int stage_classify(td_cli *cli, const char *path, const td_rule_settings *rules, const char *csv)
+static int run(td_cli *cli, td_ws *ws, void *p)
 {
+	const struct classify_args *a = p;
 	td_classify_summary sum;
+	td_rule_settings rules;
 	td_error err;
-	td_ws *ws = NULL;
-	int rc = cli_open(cli, path, TD_WS_WRITE, &ws);
+	int rc = cli_load_profile(cli, a->profile, NULL, &rules);
 
 	if (rc != EXIT_GOOD)
 		return rc;
 	td_error_init(&err);
-	if (td_classify_run(ws, rules, &sum, &err) != TD_OK || (csv && td_groups_write_csv(ws, csv, &err) != TD_OK)) {
+	if (td_classify_run(ws, &rules, &sum, &err) != TD_OK ||
+	    (a->groups_csv && td_groups_write_csv(ws, a->groups_csv, &err) != TD_OK)) {
 		td_classify_summary_release(&sum);
-		td_ws_close(ws);
 		return cli_fail(cli, &err);
 	}
-	td_ws_close(ws);
 	if (cli->json) {
 		printf("%s\n", sum.json);
 	} else if (!cli->quiet) {
@@ -32,41 +34,20 @@ int stage_classify(td_cli *cli, const char *path, const td_rule_settings *rules,
 			printf("%-8s %9ld %9ld %9ld\n", sum.communes[i].commune, sum.communes[i].group[1],
 			       sum.communes[i].group[2], sum.communes[i].group[3]);
 		printf("%-8s %9ld %9ld %9ld\n", "total", sum.group[1], sum.group[2], sum.group[3]);
-		if (csv)
-			printf("groups written to %s\n", csv);
+		if (a->groups_csv)
+			printf("groups written to %s\n", a->groups_csv);
 	}
 	td_classify_summary_release(&sum);
 	return sum.group[2] || sum.group[3] ? EXIT_FAILS : EXIT_GOOD;
 }
 
-int cmd_classify(int argc, char **argv, td_cli *cli)
-{
-	static const struct option longopts[] = {
-		{"groups-csv", required_argument, NULL, 'g'},
-		{"profile", required_argument, NULL, 'p'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
-	td_rule_settings rules;
-	const char *csv = NULL, *profile = NULL;
-	int c, rc;
+static const cli_opt options[] = {
+	CLI_ARG(struct classify_args, workspace, "WORKSPACE"),
+	CLI_OPT(CLI_STRING, struct classify_args, profile, "profile", "P",
+		"rule profile whose [group] section maps rules to groups"),
+	CLI_OPT(CLI_PATH, struct classify_args, groups_csv, "groups-csv", "FILE",
+		"also write every parcel's group as CSV"),
+	CLI_END};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'g')
-			csv = optarg;
-		else if (c == 'p')
-			profile = optarg;
-		else if (c == 'h') {
-			printf("usage: %s\n\n"
-			       "  --profile P        rule profile whose [group] section maps rules to groups\n"
-			       "  --groups-csv FILE  also write every parcel's group as CSV\n",
-			       usage);
-			return EXIT_GOOD;
-		} else if (!cli_global_opt(cli, c))
-			return cli_usage(usage, "bad option");
-	}
-	if (optind != argc - 1)
-		return cli_usage(usage, "expected one workspace path");
-	rc = cli_load_profile(cli, profile, NULL, &rules);
-	return rc != EXIT_GOOD ? rc : stage_classify(cli, argv[optind], &rules, csv);
-}
+const cli_command cmd_classify = {"classify", "put every parcel in group 1, 2 or 3 with the reasons", NULL,
+				  "one workspace path", options, sizeof(struct classify_args), NULL, run};

@@ -92,7 +92,7 @@ int cli_schema_path(const td_cli *cli, const char *dir, const char *name, const 
 
 int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_rule_settings *rules)
 {
-	char path[4200];
+	char path[TD_PATH_MAX];
 	td_error err;
 	int rc;
 
@@ -118,7 +118,7 @@ int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_
 
 int cli_load_id_profile(const td_cli *cli, const char *name, td_id_settings *ids)
 {
-	char path[4200];
+	char path[TD_PATH_MAX];
 	td_error err;
 	int rc = cli_schema_path(cli, "rules", name ? name : "default", ".ini", path, sizeof(path));
 

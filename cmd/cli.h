@@ -6,10 +6,10 @@
 #define TD_CLI_H
 
 #include "ids.h"
+#include "options.h"
 #include "rules.h"
 #include "workspace.h"
 
-#include <getopt.h>
 #include <stdio.h>
 
 /* Documented exit codes: never renumber. */
@@ -30,12 +30,6 @@ typedef struct td_cli {
 	const char *invocation; /* the whole command line, for the run record */
 	td_ctx *ctx;
 } td_cli;
-
-/* Long options every subcommand accepts, and their handler. */
-#define CLI_GLOBAL_LONGOPTS                                                                            \
-	{"quiet", no_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'},                      \
-		{"json", no_argument, NULL, 'J'}, {"help", no_argument, NULL, 'h'}
-#define CLI_GLOBAL_SHORTOPTS "qvh"
 
 /* Apply -q/-v/--json; returns 1 if c was one of them. */
 int cli_global_opt(td_cli *cli, int c);
@@ -95,38 +89,8 @@ void cli_print_column(FILE *f, const char *s, int width);
 /* Print s as a JSON string literal. */
 void cli_json_str(FILE *f, const char *s);
 
-/* Stage runners shared by the subcommands and `run`; each returns an exit code. */
-typedef struct td_ingest_options td_ingest_options;
-typedef struct td_check_options td_check_options;
-typedef struct td_export_options td_export_options;
-typedef struct td_report_options td_report_options;
-int stage_init(td_cli *cli, const char *ws, const char *crs, const char *province, int force);
-int stage_ingest(td_cli *cli, const char *ws, const td_ingest_options *opts);
-int stage_check(td_cli *cli, const char *ws, const td_check_options *opts, const char *csv);
-int stage_classify(td_cli *cli, const char *ws, const td_rule_settings *rules, const char *csv);
-int stage_export(td_cli *cli, const char *ws, const td_export_options *opts, int c06);
-int stage_assign_id(td_cli *cli, const char *ws, const td_id_settings *ids);
-int stage_report(td_cli *cli, const char *ws, const td_report_options *opts);
-/*
- * Apply a profile to report options: its change_deadline_days, and its
- * today (copied into today, which opts then points to) when opts has no
- * week or date.
- */
-int report_profile(td_cli *cli, const char *profile, td_report_options *opts, char today[11]);
-
-/* Subcommands. */
-int cmd_init(int argc, char **argv, td_cli *cli);
-int cmd_ingest(int argc, char **argv, td_cli *cli);
-int cmd_check(int argc, char **argv, td_cli *cli);
-int cmd_classify(int argc, char **argv, td_cli *cli);
-int cmd_export(int argc, char **argv, td_cli *cli);
-int cmd_run(int argc, char **argv, td_cli *cli);
-int cmd_accept(int argc, char **argv, td_cli *cli);
-int cmd_assign_id(int argc, char **argv, td_cli *cli);
-int cmd_id(int argc, char **argv, td_cli *cli);
-int cmd_report(int argc, char **argv, td_cli *cli);
-int cmd_merge(int argc, char **argv, td_cli *cli);
-int cmd_reconcile(int argc, char **argv, td_cli *cli);
-int cmd_audit(int argc, char **argv, td_cli *cli);
+/* The commands, each with its option table (options.h); main.c's dispatch table lists them. */
+extern const cli_command cmd_init, cmd_ingest, cmd_check, cmd_classify, cmd_export, cmd_run, cmd_accept,
+	cmd_assign_id, cmd_id, cmd_report, cmd_merge, cmd_reconcile, cmd_audit;
 
 #endif

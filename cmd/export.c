@@ -9,25 +9,34 @@
 #include "cli.h"
 #include "export.h"
 
-static const char usage[] = "thuadat export WORKSPACE --out DIR [--c06] [--sheet-rows N]";
+struct export_args {
+	const char *workspace;
+	td_export_options o;
+	int c06;
+};
 
-int stage_export(td_cli *cli, const char *path, const td_export_options *opts, int c06)
+static void defaults(void *p)
 {
+	struct export_args *a = p;
+	a->o = (td_export_options)TD_EXPORT_OPTIONS_INIT;
+}
+
+static int run(td_cli *cli, td_ws *ws, void *p)
+{
+	const struct export_args *a = p;
+	const td_export_options *opts = &a->o;
 	td_export_summary sum = {0};
 	td_c06_summary lists = {0};
 	td_error err;
-	td_ws *ws = NULL;
-	int rc = cli_open(cli, path, TD_WS_READ, &ws);
+	int rc = EXIT_GOOD;
 
-	if (rc != EXIT_GOOD)
-		return rc;
 	td_error_init(&err);
 	if (td_export_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK ||
-	    (c06 && td_c06_export(ws, opts->out_dir, &lists, &err) != TD_OK))
+	    (a->c06 && td_c06_export(ws, opts->out_dir, &lists, &err) != TD_OK))
 		rc = cli_fail(cli, &err);
 	else if (cli->json) {
 		printf("%s\n", sum.json);
-		if (c06)
+		if (a->c06)
 			printf("{\"command\":\"export-c06\",\"files\":%d,\"rows\":%ld,\"complete\":%d}\n", lists.files,
 			       lists.rows, lists.complete);
 	} else if (!cli->quiet) {
@@ -35,57 +44,29 @@ int stage_export(td_cli *cli, const char *path, const td_export_options *opts, i
 		       sum.workbooks, sum.parcels, sum.findings, sum.certificates, opts->out_dir);
 		for (int i = 0; cli->verbose && i < sum.workbooks; i++)
 			printf("  %s\n", sum.files[i]);
-		if (c06)
+		if (a->c06)
 			printf("wrote %d C06 lists (.xls, %ld certificate holders not yet verified) to %s\n", lists.files,
 			       lists.rows, opts->out_dir);
-		if (c06 && lists.complete)
+		if (a->c06 && lists.complete)
 			printf("%d communes have every certificate holder verified: no list\n", lists.complete);
 	}
 	td_export_summary_release(&sum);
-	td_ws_close(ws);
 	return rc;
 }
 
-int cmd_export(int argc, char **argv, td_cli *cli)
-{
-	static const struct option longopts[] = {
-		{"out", required_argument, NULL, 'o'},
-		{"c06", no_argument, NULL, 'C'},
-		{"sheet-rows", required_argument, NULL, 'r'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
-	td_export_options o = TD_EXPORT_OPTIONS_INIT;
-	int c, c06 = 0;
+static const cli_opt options[] = {
+	CLI_ARG(struct export_args, workspace, "WORKSPACE"),
+	CLI_OPT_F(CLI_PATH, struct export_args, o.out_dir, "out", "DIR", CLI_REQUIRED,
+		  "directory for the workbooks (thuadat-<commune>.xlsx)"),
+	CLI_OPT(CLI_FLAG, struct export_args, c06, "c06", NULL,
+		"also the .xls lists of certificate holders C06 has not verified yet\n"
+		"(c06-<commune>.xls, with empty reply columns for C06;\n"
+		"columns in schemas/c06/columns.csv)"),
+	CLI_INT(struct export_args, o.sheet_rows, "sheet-rows", "N", 2, 1048576,
+		"rows per sheet (header included) before a list continues on the next\n"
+		"sheet; default and most 1048576"),
+	CLI_END};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'o')
-			o.out_dir = optarg;
-		else if (c == 'C')
-			c06 = 1;
-		else if (c == 'r') {
-			char *end;
-			o.sheet_rows = strtol(optarg, &end, 10);
-			if (*end || o.sheet_rows < 2)
-				return cli_usage(usage, "--sheet-rows '%s': expected a number of rows, at least 2", optarg);
-		}
-		else if (c == 'h') {
-			printf("usage: %s\n\n"
-			       "  --out DIR       directory for the workbooks (thuadat-<commune>.xlsx)\n"
-			       "  --c06           also the .xls lists of certificate holders C06 has not verified yet\n"
-			       "                  (c06-<commune>.xls, with empty reply columns for C06;\n"
-			       "                  columns in schemas/c06/columns.csv)\n"
-			       "  --sheet-rows N  rows per sheet (header included) before a list continues on the next\n"
-			       "                  sheet; default and most 1048576\n\n"
-			       "Sheets and columns come from schemas/xlsx/*.csv.\n",
-			       usage);
-			return EXIT_GOOD;
-		} else if (!cli_global_opt(cli, c))
-			return cli_usage(usage, "bad option");
-	}
-	if (optind != argc - 1)
-		return cli_usage(usage, "expected one workspace path");
-	if (!o.out_dir)
-		return cli_usage(usage, "--out DIR is required");
-	return stage_export(cli, argv[optind], &o, c06);
-}
+const cli_command cmd_export = {"export", "write one Excel workbook per commune",
+				"Sheets and columns come from schemas/xlsx/*.csv.", "one workspace path", options,
+				sizeof(struct export_args), defaults, run};

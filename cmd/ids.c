@@ -9,50 +9,28 @@
 
 #include <string.h>
 
-static const char usage_assign[] = "thuadat assign-id WORKSPACE [--profile P]";
-static const char usage_id[] = "thuadat id check ID [--profile P]\n       thuadat id show WORKSPACE ID";
+struct assign_args {
+	const char *workspace, *profile;
+};
 
-/*
- * Parse [--profile P] and the global options into *profile. Returns -1 to
- * go on, or the exit code to return (after --help, or a bad option).
- */
-static int parse_options(int argc, char **argv, td_cli *cli, const char *usage, const char *help,
-			 const char **profile)
+struct id_args {
+	const char *action, *profile;
+	cli_list rest;
+};
+
+static int run_assign(td_cli *cli, td_ws *ws, void *p)
 {
-	static const struct option longopts[] = {
-		{"profile", required_argument, NULL, 'p'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'p')
-			*profile = optarg;
-		else if (c == 'h') {
-			printf("usage: %s\n\n%s", usage, help);
-			return EXIT_GOOD;
-		} else if (!cli_global_opt(cli, c))
-			return cli_usage(usage, "bad option");
-	}
-	return -1;
-}
-
-int stage_assign_id(td_cli *cli, const char *path, const td_id_settings *ids)
-{
+	const struct assign_args *a = p;
+	td_id_settings ids;
 	td_idreg_summary sum;
 	td_error err;
-	td_ws *ws = NULL;
-	int rc = cli_open(cli, path, TD_WS_WRITE, &ws);
+	int rc = cli_load_id_profile(cli, a->profile, &ids);
 
 	if (rc != EXIT_GOOD)
 		return rc;
 	td_error_init(&err);
-	if (td_idreg_assign(ws, ids, cli->progress ? cli_progress : NULL, cli, &sum, &err) != TD_OK) {
-		td_ws_close(ws);
+	if (td_idreg_assign(ws, &ids, cli->progress ? cli_progress : NULL, cli, &sum, &err) != TD_OK)
 		return cli_fail(cli, &err);
-	}
-	td_ws_close(ws);
 	if (cli->json)
 		printf("%s\n", sum.json);
 	else if (!cli->quiet)
@@ -63,22 +41,16 @@ int stage_assign_id(td_cli *cli, const char *path, const td_id_settings *ids)
 	return EXIT_GOOD;
 }
 
-int cmd_assign_id(int argc, char **argv, td_cli *cli)
-{
-	td_id_settings ids;
-	const char *profile = NULL;
-	int rc = parse_options(argc, argv, cli, usage_assign,
-			       "  --profile P  rule profile whose [id] section gives the ID format, the address\n"
-			       "               link and the matching tolerances (default: schemas/rules/default.ini)\n",
-			       &profile);
+static const cli_opt assign_options[] = {
+	CLI_ARG(struct assign_args, workspace, "WORKSPACE"),
+	CLI_OPT(CLI_STRING, struct assign_args, profile, "profile", "P",
+		"rule profile whose [id] section gives the ID format, the address\n"
+		"link and the matching tolerances (default: schemas/rules/default.ini)"),
+	CLI_END};
 
-	if (rc >= 0)
-		return rc;
-	if (optind != argc - 1)
-		return cli_usage(usage_assign, "expected one workspace path");
-	rc = cli_load_id_profile(cli, profile, &ids);
-	return rc != EXIT_GOOD ? rc : stage_assign_id(cli, argv[optind], &ids);
-}
+const cli_command cmd_assign_id = {"assign-id", "give every parcel its stable ID; keep lineage across splits and merges",
+				   NULL, "one workspace path", assign_options, sizeof(struct assign_args), NULL,
+				   run_assign};
 
 static int id_check(td_cli *cli, const char *id, const td_id_settings *ids)
 {
@@ -215,32 +187,38 @@ static int id_show(td_cli *cli, const char *path, const char *id)
 	return EXIT_GOOD;
 }
 
-int cmd_id(int argc, char **argv, td_cli *cli)
+static int run_id(td_cli *cli, td_ws *unused, void *p)
 {
+	const struct id_args *a = p;
 	td_id_settings ids;
-	const char *profile = NULL;
-	int rc = parse_options(argc, argv, cli, usage_id,
-			       "  check ID        exit 0 if ID has the profile's format and its ISO 7064 check\n"
-			       "                  digits match, 4 if not (no workspace needed)\n"
-			       "  show WS ID      print the ID's status, key, runs, parents and children (its\n"
-			       "                  lineage, recursively) and key changes\n"
-			       "  --profile P     rule profile whose [id] section gives the format (check only)\n",
-			       &profile);
+	int rc;
 
-	if (rc >= 0)
-		return rc;
-	if (optind < argc && strcmp(argv[optind], "check") == 0) {
-		if (optind + 2 != argc)
-			return cli_usage(usage_id, "expected one ID");
-		rc = cli_load_id_profile(cli, profile, &ids);
-		return rc != EXIT_GOOD ? rc : id_check(cli, argv[optind + 1], &ids);
+	if (strcmp(a->action, "check") == 0) {
+		if (a->rest.n != 1)
+			return cli_usage_cmd(&cmd_id, "expected one ID");
+		rc = cli_load_id_profile(cli, a->profile, &ids);
+		return rc != EXIT_GOOD ? rc : id_check(cli, a->rest.v[0], &ids);
 	}
-	if (optind < argc && strcmp(argv[optind], "show") == 0) {
-		if (optind + 3 != argc)
-			return cli_usage(usage_id, "expected a workspace and one ID");
-		if (profile)
-			return cli_usage(usage_id, "--profile is for 'id check' only");
-		return id_show(cli, argv[optind + 1], argv[optind + 2]);
+	if (strcmp(a->action, "show") == 0) {
+		if (a->rest.n != 2)
+			return cli_usage_cmd(&cmd_id, "expected a workspace and one ID");
+		if (a->profile)
+			return cli_usage_cmd(&cmd_id, "--profile is for 'id check' only");
+		return id_show(cli, a->rest.v[0], a->rest.v[1]);
 	}
-	return cli_usage(usage_id, "expected 'check' or 'show'");
+	return cli_usage_cmd(&cmd_id, "expected 'check' or 'show'");
 }
+
+static const cli_opt id_options[] = {
+	CLI_ARG(struct id_args, action, "check|show"),
+	CLI_ARGS(struct id_args, rest, "ARG", 1),
+	CLI_OPT(CLI_STRING, struct id_args, profile, "profile", "P",
+		"rule profile whose [id] section gives the format (check only)"),
+	CLI_END};
+
+const cli_command cmd_id = {"id", "check a parcel ID ('id check ID') or show its history ('id show WS ID')",
+			    "  check ID        exit 0 if ID has the profile's format and its ISO 7064 check\n"
+			    "                  digits match, 4 if not (no workspace needed)\n"
+			    "  show WS ID      print the ID's status, key, runs, parents and children (its\n"
+			    "                  lineage, recursively) and key changes",
+			    "'check' or 'show'", id_options, sizeof(struct id_args), NULL, run_id};

@@ -5,14 +5,14 @@
 #include "cli.h"
 #include "ingest.h"
 
-static const char usage[] =
-	"thuadat ingest WORKSPACE [--map FILE|DIR [--map-profile P]] [--register FILE [--register-profile P]] "
-	"[--boundaries FILE] "
-	"[--source-crs CRS | --source-province CODE] [--commune CODE] [--encoding ENC] [--scans DIR [--scan-pattern P]]";
+struct ingest_args {
+	const char *workspace;
+	td_ingest_options o;
+};
 
 static void print_file(const char *label, const char *path, const td_ingest_file *f, const char *unit)
 {
-	char masked[4200];
+	char masked[TD_PATH_MAX];
 
 	if (!f->given)
 		return;
@@ -25,23 +25,21 @@ static void print_file(const char *label, const char *path, const td_ingest_file
 		       f->encoding[0] ? ", text " : "", f->encoding);
 }
 
-int stage_ingest(td_cli *cli, const char *path, const td_ingest_options *opts)
+static int run(td_cli *cli, td_ws *ws, void *p)
 {
+	const struct ingest_args *a = p;
+	const td_ingest_options *opts = &a->o;
 	td_ingest_summary sum;
 	td_error err;
-	td_ws *ws = NULL;
-	int i;
-	int rc = cli_open(cli, path, TD_WS_WRITE, &ws);
 
-	if (rc != EXIT_GOOD)
-		return rc;
+	if (opts->source_crs && opts->source_province)
+		return cli_usage_cmd(&cmd_ingest, "give --source-crs or --source-province, not both");
+	if (!opts->map && !opts->register_path && !opts->boundaries && !opts->scans)
+		return cli_usage_cmd(&cmd_ingest, "nothing to ingest: give --map, --register, --boundaries or --scans");
 	td_error_init(&err);
-	if (td_ingest_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK) {
-		td_ws_close(ws);
+	if (td_ingest_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK)
 		return cli_fail(cli, &err);
-	}
-	td_ws_close(ws);
-	for (i = 0; i < sum.nwarnings; i++)
+	for (int i = 0; i < sum.nwarnings; i++)
 		cli_warn(sum.warnings[i]);
 	if (cli->json)
 		printf("%s\n", sum.json);
@@ -54,76 +52,40 @@ int stage_ingest(td_cli *cli, const char *path, const td_ingest_options *opts)
 	return sum.nwarnings ? EXIT_WARNINGS : EXIT_GOOD;
 }
 
-int cmd_ingest(int argc, char **argv, td_cli *cli)
+static void defaults(void *p)
 {
-	static const struct option longopts[] = {
-		{"map", required_argument, NULL, 'm'},
-		{"register", required_argument, NULL, 'r'},
-		{"source-crs", required_argument, NULL, 's'},
-		{"commune", required_argument, NULL, 'c'},
-		{"boundaries", required_argument, NULL, 'b'},
-		{"encoding", required_argument, NULL, 'e'},
-		{"scans", required_argument, NULL, 'S'},
-		{"scan-pattern", required_argument, NULL, 'P'},
-		{"map-profile", required_argument, NULL, 'M'},
-		{"register-profile", required_argument, NULL, 'R'},
-		{"source-province", required_argument, NULL, 'p'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
-	td_ingest_options o = TD_INGEST_OPTIONS_INIT;
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'm')
-			o.map = optarg;
-		else if (c == 'r')
-			o.register_path = optarg;
-		else if (c == 's')
-			o.source_crs = optarg;
-		else if (c == 'c')
-			o.commune = optarg;
-		else if (c == 'b')
-			o.boundaries = optarg;
-		else if (c == 'e')
-			o.encoding = optarg;
-		else if (c == 'S')
-			o.scans = optarg;
-		else if (c == 'P')
-			o.scan_pattern = optarg;
-		else if (c == 'M')
-			o.map_profile = optarg;
-		else if (c == 'R')
-			o.register_profile = optarg;
-		else if (c == 'p')
-			o.source_province = optarg;
-		else if (c == 'h') {
-			printf("usage: %s\n\n"
-			       "  --map FILE|DIR     cadastral map: GeoPackage, shapefile or any polygon source GDAL reads;\n"
-			       "                     a DGN v7 sheet, or a folder of them (one file per sheet)\n"
-			       "  --map-profile P    DGN levels: schemas/maps/P.ini or a path (default dgn-separate-labels;\n"
-			       "                     also dgn-combined-label)\n"
-			       "  --register FILE    land-register export: CSV (, ; or tab), XLSX or XLS; title rows above\n"
-			       "                     the header are skipped\n"
-			       "  --register-profile P  its header names: schemas/register/P.ini or a path (default)\n"
-			       "  --boundaries FILE  commune boundary polygons (fields MaXa, TenXa), for OUTSIDE_COMMUNE\n"
-			       "  --source-crs CRS   CRS of the map when the file names none (e.g. EPSG:9209)\n"
-			       "  --source-province CODE  or: the VN-2000 TM-3 zone of this province (01 = Hà Nội 105°00')\n"
-			       "  --commune CODE     commune code when the map or register has no commune column\n"
-			       "  --encoding ENC     text encoding of a CSV register: utf8, tcvn3, vni, cp1258, viscii\n"
-			       "                     (default: detected from the bytes, and reported)\n"
-			       "  --scans DIR        scanned documents (PDF/JPEG/PNG/TIFF) named after their parcel\n"
-			       "  --scan-pattern P   file-name pattern (default {commune}_{sheet}_{parcel}_{kind})\n",
-			       usage);
-			return EXIT_GOOD;
-		} else if (!cli_global_opt(cli, c))
-			return cli_usage(usage, "bad option");
-	}
-	if (optind != argc - 1)
-		return cli_usage(usage, "expected one workspace path");
-	if (o.source_crs && o.source_province)
-		return cli_usage(usage, "give --source-crs or --source-province, not both");
-	if (!o.map && !o.register_path && !o.boundaries && !o.scans)
-		return cli_usage(usage, "nothing to ingest: give --map, --register, --boundaries or --scans");
-	return stage_ingest(cli, argv[optind], &o);
+	struct ingest_args *a = p;
+	a->o = (td_ingest_options)TD_INGEST_OPTIONS_INIT;
 }
+
+#define A struct ingest_args
+static const cli_opt options[] = {
+	CLI_ARG(A, workspace, "WORKSPACE"),
+	CLI_OPT(CLI_PATH, A, o.map, "map", "FILE|DIR",
+		"cadastral map: GeoPackage, shapefile or any polygon source GDAL reads;\n"
+		"a DGN v7 sheet, or a folder of them (one file per sheet)"),
+	CLI_OPT(CLI_STRING, A, o.map_profile, "map-profile", "P",
+		"DGN levels: schemas/maps/P.ini or a path (default dgn-separate-labels;\n"
+		"also dgn-combined-label)"),
+	CLI_OPT(CLI_PATH, A, o.register_path, "register", "FILE",
+		"land-register export: CSV (, ; or tab), XLSX or XLS; title rows above\n"
+		"the header are skipped"),
+	CLI_OPT(CLI_STRING, A, o.register_profile, "register-profile", "P",
+		"its header names: schemas/register/P.ini or a path (default)"),
+	CLI_OPT(CLI_PATH, A, o.boundaries, "boundaries", "FILE",
+		"commune boundary polygons (fields MaXa, TenXa), for OUTSIDE_COMMUNE"),
+	CLI_OPT(CLI_STRING, A, o.source_crs, "source-crs", "CRS", "CRS of the map when the file names none (e.g. EPSG:9209)"),
+	CLI_OPT(CLI_STRING, A, o.source_province, "source-province", "CODE",
+		"or: the VN-2000 TM-3 zone of this province (01 = Hà Nội 105°00')"),
+	CLI_OPT(CLI_STRING, A, o.commune, "commune", "CODE", "commune code when the map or register has no commune column"),
+	CLI_OPT(CLI_STRING, A, o.encoding, "encoding", "ENC",
+		"text encoding of a CSV register: utf8, tcvn3, vni, cp1258, viscii\n"
+		"(default: detected from the bytes, and reported)"),
+	CLI_OPT(CLI_PATH, A, o.scans, "scans", "DIR", "scanned documents (PDF/JPEG/PNG/TIFF) named after their parcel"),
+	CLI_OPT(CLI_STRING, A, o.scan_pattern, "scan-pattern", "P",
+		"file-name pattern (default {commune}_{sheet}_{parcel}_{kind})"),
+	CLI_END};
+#undef A
+
+const cli_command cmd_ingest = {"ingest", "read a map and a land-register export into a workspace", NULL,
+				"one workspace path", options, sizeof(struct ingest_args), defaults, run};

@@ -5,69 +5,52 @@
 #include "cli.h"
 #include "workspace.h"
 
-#include <string.h>
 
-static const char usage[] = "thuadat init WORKSPACE.gpkg (--crs CRS | --province CODE) [--force]";
+struct init_args {
+	const char *workspace, *crs, *province;
+	int force;
+};
 
-int stage_init(td_cli *cli, const char *path, const char *crs, const char *province, int force)
+static int run(td_cli *cli, td_ws *unused, void *p)
 {
+	const struct init_args *a = p;
 	td_ws_create_options o = TD_WS_CREATE_OPTIONS_INIT;
 	td_error err;
 	td_ws *ws = NULL;
 
+	if ((a->crs == NULL) == (a->province == NULL))
+		return cli_usage_cmd(&cmd_init, "give exactly one of --crs and --province");
 	td_error_init(&err);
-	o.crs = crs;
-	o.province = province;
-	o.force = force;
+	o.crs = a->crs;
+	o.province = a->province;
+	o.force = a->force;
 	o.invocation = cli->invocation;
-	if (td_ws_create(cli->ctx, path, &o, &err) != TD_OK ||
-	    td_ws_open(cli->ctx, path, TD_WS_READ, &ws, &err) != TD_OK)
+	if (td_ws_create(cli->ctx, a->workspace, &o, &err) != TD_OK ||
+	    td_ws_open(cli->ctx, a->workspace, TD_WS_READ, &ws, &err) != TD_OK)
 		return cli_fail(cli, &err);
 	if (cli->json) {
 		printf("{\"command\":\"init\",\"workspace\":");
-		cli_json_str(stdout, path);
+		cli_json_str(stdout, a->workspace);
 		printf(",\"srs_id\":%d,\"crs\":", ws->srs_id);
 		cli_json_str(stdout, ws->crs_name);
 		printf("}\n");
 	} else if (!cli->quiet) {
-		printf("created workspace %s (CRS: %s, srs_id %d)\n", path, ws->crs_name, ws->srs_id);
+		printf("created workspace %s (CRS: %s, srs_id %d)\n", a->workspace, ws->crs_name, ws->srs_id);
 	}
 	td_ws_close(ws);
 	return EXIT_GOOD;
 }
 
-int cmd_init(int argc, char **argv, td_cli *cli)
-{
-	static const struct option longopts[] = {
-		{"crs", required_argument, NULL, 'c'},
-		{"province", required_argument, NULL, 'p'},
-		{"force", no_argument, NULL, 'f'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
-	const char *crs = NULL, *province = NULL;
-	int force = 0, c;
+static const cli_opt options[] = {
+	CLI_ARG(struct init_args, workspace, "WORKSPACE"),
+	CLI_OPT(CLI_STRING, struct init_args, crs, "crs", "CRS",
+		"workspace CRS, e.g. EPSG:9210 (VN-2000 / TM-3 105°45', Hải Phòng)"),
+	CLI_OPT(CLI_STRING, struct init_args, province, "province", "CODE",
+		"or: the zone of this province (schemas/ref/ref_provinces.csv)"),
+	CLI_OPT_F(CLI_FLAG, struct init_args, force, "force", NULL, CLI_NO_JOB, "replace an existing file"),
+	CLI_END};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'c')
-			crs = optarg;
-		else if (c == 'p')
-			province = optarg;
-		else if (c == 'f')
-			force = 1;
-		else if (c == 'h') {
-			printf("usage: %s\n\n"
-			       "  --crs CRS        workspace CRS, e.g. EPSG:9210 (VN-2000 / TM-3 105°45', Hải Phòng)\n"
-			       "  --province CODE  use the zone of this province (schemas/ref/ref_provinces.csv)\n"
-			       "  --force          replace an existing file\n",
-			       usage);
-			return EXIT_GOOD;
-		} else if (!cli_global_opt(cli, c))
-			return cli_usage(usage, "bad option");
-	}
-	if (optind != argc - 1)
-		return cli_usage(usage, "expected one workspace path");
-	if ((crs == NULL) == (province == NULL))
-		return cli_usage(usage, "give exactly one of --crs and --province");
-	return stage_init(cli, argv[optind], crs, province, force);
-}
+const cli_command cmd_init = {"init", "create a workspace (GeoPackage) with its reference tables",
+			      "Give exactly one of --crs and --province. In a job file, [init] runs only when the\n"
+			      "workspace does not exist yet.",
+			      "one workspace path", options, sizeof(struct init_args), NULL, run};

@@ -10,27 +10,36 @@
 #include <string.h>
 #include <unistd.h>
 
-struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv, td_cli *cli);
-	const char *help;
+/* Every command and what main sets up for it (options.h). */
+static const cli_dispatch commands[] = {
+	{&cmd_init, CLI_JOB},
+	{&cmd_ingest, CLI_WS_WRITE | CLI_JOB},
+	{&cmd_check, CLI_WS_WRITE | CLI_JOB},
+	{&cmd_classify, CLI_WS_WRITE | CLI_JOB},
+	{&cmd_assign_id, CLI_WS_WRITE | CLI_JOB},
+	{&cmd_id, 0},
+	{&cmd_export, CLI_WS_READ | CLI_JOB},
+	{&cmd_report, CLI_WS_WRITE | CLI_JOB},
+	{&cmd_accept, CLI_WS_WRITE},
+	{&cmd_merge, 0},
+	{&cmd_reconcile, CLI_WS_WRITE},
+	{&cmd_audit, CLI_WS_READ},
+	{&cmd_run, 0},
 };
 
-static const struct command commands[] = {
-	{"init", cmd_init, "create a workspace (GeoPackage) with its reference tables"},
-	{"ingest", cmd_ingest, "read a map and a land-register export into a workspace"},
-	{"check", cmd_check, "check every parcel against the rules; write findings"},
-	{"classify", cmd_classify, "put every parcel in group 1, 2 or 3 with the reasons"},
-	{"assign-id", cmd_assign_id, "give every parcel its stable ID; keep lineage across splits and merges"},
-	{"id", cmd_id, "check a parcel ID ('id check ID') or show its history ('id show WS ID')"},
-	{"export", cmd_export, "write one Excel workbook per commune"},
-	{"report", cmd_report, "weekly progress report (XLSX and HTML) with overdue-change alerts"},
-	{"accept", cmd_accept, "acceptance gate for a delivery: check, classify, compare with thresholds"},
-	{"merge", cmd_merge, "merge former provinces' workspaces under the new commune codes, in one CRS"},
-	{"reconcile", cmd_reconcile, "apply C06's replies: verification, corrected details, groups, rates"},
-	{"audit", cmd_audit, "verify the workspace's audit trail, or print it"},
-	{"run", cmd_run, "run the stages listed in a job file (what cron calls)"},
-};
+const cli_dispatch *cli_commands(size_t *n)
+{
+	*n = sizeof(commands) / sizeof(commands[0]);
+	return commands;
+}
+
+const cli_dispatch *cli_find(const char *name)
+{
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (strcmp(name, commands[k].cmd->name) == 0)
+			return &commands[k];
+	return NULL;
+}
 
 static const char exit_codes[] =
 	"exit codes:\n"
@@ -46,7 +55,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: thuadat [-q | -v] [--json] COMMAND [ARGS]\n"
 		   "       thuadat COMMAND --help\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-10s %s\n", commands[i].cmd->name, commands[i].cmd->summary);
 	fprintf(f, "\noptions:\n"
 		   "  -q, --quiet    print errors only\n"
 		   "  -v, --verbose  print more detail\n"
@@ -77,7 +86,8 @@ int main(int argc, char **argv)
 	td_cli cli = {0};
 	td_error err;
 	char *invocation = NULL;
-	const struct command *cmd = NULL;
+	const cli_dispatch *d;
+	void *args = NULL;
 	int i, rc;
 
 	cli.progress = isatty(STDERR_FILENO);
@@ -102,10 +112,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
-		if (!strcmp(argv[i], commands[k].name))
-			cmd = &commands[k];
-	if (!cmd)
+	d = cli_find(argv[i]);
+	if (!d)
 		return cli_usage("thuadat [-q | -v] [--json] COMMAND [ARGS]",
 				 "'%s' is not a thuadat command (see 'thuadat --help')", argv[i]);
 
@@ -114,8 +122,19 @@ int main(int argc, char **argv)
 	if (td_ctx_new(NULL, &cli.ctx, &err) != TD_OK)
 		return cli_fail(&cli, &err);
 	invocation = join_args(argc, argv);
-	cli.invocation = invocation ? invocation : cmd->name;
-	rc = cmd->fn(argc - i, argv + i, &cli);
+	cli.invocation = invocation ? invocation : d->cmd->name;
+	args = cli_args_new(d->cmd);
+	if (!args) {
+		fprintf(stderr, "thuadat: error: out of memory\n");
+		rc = EXIT_FAILURE_IO;
+	} else {
+		rc = cli_parse(&cli, d->cmd, argc - i, argv + i, args);
+		if (rc == CLI_HELP_SHOWN)
+			rc = EXIT_GOOD;
+		else if (rc == EXIT_GOOD)
+			rc = cli_invoke(&cli, d, args);
+	}
+	cli_args_free(d->cmd, args);
 	td_ctx_free(cli.ctx);
 	free(invocation);
 	GDALDestroyDriverManager();

@@ -9,8 +9,11 @@
 
 #include <string.h>
 
-static const char usage[] = "thuadat merge OUT.gpkg WS_A WS_B [WS...] --crosswalk FILE --sheets FILE "
-			    "[--boundaries FILE] [--target-crs CRS] [--report DIR] [--force]";
+struct merge_args {
+	const char *out;
+	cli_list inputs;
+	td_merge_options o;
+};
 
 static void print_summary(const td_merge_summary *s, const char *out)
 {
@@ -33,75 +36,21 @@ static void print_summary(const td_merge_summary *s, const char *out)
 	printf("report: %s/\n", s->report_dir);
 }
 
-int cmd_merge(int argc, char **argv, td_cli *cli)
+static int run(td_cli *cli, td_ws *unused, void *p)
 {
-	static const struct option longopts[] = {{"crosswalk", required_argument, NULL, 'c'},
-						 {"sheets", required_argument, NULL, 's'},
-						 {"boundaries", required_argument, NULL, 'b'},
-						 {"target-crs", required_argument, NULL, 't'},
-						 {"report", required_argument, NULL, 'r'},
-						 {"force", no_argument, NULL, 'f'},
-						 CLI_GLOBAL_LONGOPTS,
-						 {NULL, 0, NULL, 0}};
-	td_merge_options o = TD_MERGE_OPTIONS_INIT;
+	const struct merge_args *a = p;
+	td_merge_options o = a->o;
 	td_merge_summary sum;
 	td_error err;
-	char crosswalk[4200];
-	int c, rc;
+	char crosswalk[TD_PATH_MAX];
+	int rc = cli_schema_path(cli, "crosswalk", o.crosswalk, ".csv", crosswalk, sizeof(crosswalk));
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o.crosswalk = optarg;
-			break;
-		case 's':
-			o.sheets = optarg;
-			break;
-		case 'b':
-			o.boundaries = optarg;
-			break;
-		case 't':
-			o.target_crs = optarg;
-			break;
-		case 'r':
-			o.report_dir = optarg;
-			break;
-		case 'f':
-			o.force = 1;
-			break;
-		case 'h':
-			printf("usage: %s\n\n"
-			       "  --crosswalk FILE   old -> new commune codes (CSV); a bare name is\n"
-			       "                     schemas/crosswalk/NAME.csv, e.g. haiphong-2025\n"
-			       "  --sheets FILE      sheet reference table: old commune, old sheet -> new commune,\n"
-			       "                     new sheet (CSV; a header alone keeps every sheet number)\n"
-			       "  --boundaries FILE  polygons of the new communes (field code or MaXa), to place the\n"
-			       "                     parcels of split communes; default: the inputs' own new\n"
-			       "                     boundaries\n"
-			       "  --target-crs CRS   CRS of the output (default: the first input's)\n"
-			       "  --report DIR       where the report goes (default: OUT without .gpkg, plus -merge)\n"
-			       "  --force            replace OUT if it exists\n\n"
-			       "Exit 2 when parcels or register rows could not be placed, keys collide or owners\n"
-			       "disagree (all listed in the report); see docs/merge.md.\n",
-			       usage);
-			return EXIT_GOOD;
-		default:
-			if (!cli_global_opt(cli, c))
-				return cli_usage(usage, "bad option");
-		}
-	}
-	if (argc - optind < 3)
-		return cli_usage(usage, "expected the output workspace and at least two workspaces to merge");
-	if (!o.crosswalk || !o.sheets)
-		return cli_usage(usage, "--crosswalk FILE and --sheets FILE are required");
-	rc = cli_schema_path(cli, "crosswalk", o.crosswalk, ".csv", crosswalk, sizeof(crosswalk));
 	if (rc != EXIT_GOOD)
 		return rc;
 	o.crosswalk = crosswalk;
-	o.out = argv[optind];
-	o.inputs = (const char *const *)argv + optind + 1;
-	o.ninputs = argc - optind - 1;
+	o.out = a->out;
+	o.inputs = a->inputs.v;
+	o.ninputs = a->inputs.n;
 	o.invocation = cli->invocation;
 
 	td_error_init(&err);
@@ -114,8 +63,39 @@ int cmd_merge(int argc, char **argv, td_cli *cli)
 	else if (!cli->quiet)
 		print_summary(&sum, o.out);
 	for (int i = 0; i < sum.nwarnings; i++)
-		fprintf(stderr, "thuadat: warning: %s\n", sum.warnings[i]);
+		cli_warn(sum.warnings[i]);
 	rc = td_merge_needs_attention(&sum) ? EXIT_FAILS : sum.nwarnings ? EXIT_WARNINGS : EXIT_GOOD;
 	td_merge_summary_release(&sum);
 	return rc;
 }
+
+static void defaults(void *p)
+{
+	struct merge_args *a = p;
+	a->o = (td_merge_options)TD_MERGE_OPTIONS_INIT;
+}
+
+static const cli_opt options[] = {
+	CLI_ARG(struct merge_args, out, "OUT"),
+	CLI_ARGS(struct merge_args, inputs, "WS", 2),
+	CLI_OPT_F(CLI_STRING, struct merge_args, o.crosswalk, "crosswalk", "FILE", CLI_REQUIRED,
+		  "old -> new commune codes (CSV); a bare name is\n"
+		  "schemas/crosswalk/NAME.csv, e.g. haiphong-2025"),
+	CLI_OPT_F(CLI_PATH, struct merge_args, o.sheets, "sheets", "FILE", CLI_REQUIRED,
+		  "sheet reference table: old commune, old sheet -> new commune,\n"
+		  "new sheet (CSV; a header alone keeps every sheet number)"),
+	CLI_OPT(CLI_PATH, struct merge_args, o.boundaries, "boundaries", "FILE",
+		"polygons of the new communes (field code or MaXa), to place the\n"
+		"parcels of split communes; default: the inputs' own new boundaries"),
+	CLI_OPT(CLI_STRING, struct merge_args, o.target_crs, "target-crs", "CRS", "CRS of the output (default: the first input's)"),
+	CLI_OPT(CLI_PATH, struct merge_args, o.report_dir, "report", "DIR",
+		"where the report goes (default: OUT without .gpkg, plus -merge)"),
+	CLI_OPT_F(CLI_FLAG, struct merge_args, o.force, "force", NULL, CLI_NO_JOB, "replace OUT if it exists"),
+	CLI_END};
+
+const cli_command cmd_merge = {
+	"merge", "merge former provinces' workspaces under the new commune codes, in one CRS",
+	"Exit 2 when parcels or register rows could not be placed, keys collide or owners\n"
+	"disagree (all listed in the report); see docs/merge.md.",
+	"the output workspace and at least two workspaces to merge", options, sizeof(struct merge_args), defaults,
+	run};

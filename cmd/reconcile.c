@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "thuadat reconcile WORKSPACE REPLY... [--profile P] [--unapplied-csv FILE]";
+struct reconcile_args {
+	const char *workspace, *profile, *unapplied_csv;
+	cli_list replies;
+};
 
 /* On one screen: every commune when there are few, else the ones below the target. */
 #define SCREEN_COMMUNES 20
@@ -100,58 +103,27 @@ static void print_json(const td_reconcile_summary *s)
 	printf("]}\n");
 }
 
-int cmd_reconcile(int argc, char **argv, td_cli *cli)
+static int run(td_cli *cli, td_ws *ws, void *p)
 {
-	static const struct option longopts[] = {
-		{"profile", required_argument, NULL, 'p'},
-		{"unapplied-csv", required_argument, NULL, 'u'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
+	const struct reconcile_args *a = p;
+	const char *csv = a->unapplied_csv;
 	td_reconcile_options o;
 	td_reconcile_summary sum;
-	const char *profile = NULL, *csv = NULL;
 	td_error err;
-	td_ws *ws = NULL;
-	int c, rc;
+	int rc;
 
 	td_reconcile_options_init(&o);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'p')
-			profile = optarg;
-		else if (c == 'u')
-			csv = optarg;
-		else if (c == 'h') {
-			printf("usage: %s\n\n"
-			       "  REPLY...             C06's answers: the lists of 'export --c06' with the status and\n"
-			       "                       corrected values filled in, as .xls, .xlsx or .csv (UTF-8)\n"
-			       "  --profile P          rule profile for the re-grade and the verification target\n"
-			       "                       ([campaign] verified_target_percent; default: default)\n"
-			       "  --unapplied-csv FILE also write the rows that could not be applied as CSV\n"
-			       "exit: 0 done, 1 some rows not applied, 2 a commune below the target, 4 a malformed reply\n",
-			       usage);
-			return EXIT_GOOD;
-		} else if (!cli_global_opt(cli, c))
-			return cli_usage(usage, "bad option");
-	}
-	if (argc - optind < 2)
-		return cli_usage(usage, "expected a workspace and at least one reply file");
-	rc = cli_load_profile(cli, profile, NULL, &o.rules);
+	rc = cli_load_profile(cli, a->profile, NULL, &o.rules);
 	if (rc != EXIT_GOOD)
 		return rc;
-	o.replies = (const char *const *)argv + optind + 1;
-	o.nreplies = argc - optind - 1;
-	rc = cli_open(cli, argv[optind], TD_WS_WRITE, &ws);
-	if (rc != EXIT_GOOD)
-		return rc;
+	o.replies = a->replies.v;
+	o.nreplies = a->replies.n;
 	td_error_init(&err);
 	if (td_reconcile_run(ws, &o, cli_progress, cli, &sum, &err) != TD_OK ||
 	    (csv && td_reconcile_write_unapplied_csv(ws, sum.run_id, csv, &err) != TD_OK)) {
 		td_reconcile_summary_release(&sum);
-		td_ws_close(ws);
 		return cli_fail(cli, &err);
 	}
-	td_ws_close(ws);
 	if (cli->json)
 		print_json(&sum);
 	else if (!cli->quiet)
@@ -160,3 +132,20 @@ int cmd_reconcile(int argc, char **argv, td_cli *cli)
 	td_reconcile_summary_release(&sum);
 	return rc;
 }
+
+static const cli_opt options[] = {
+	CLI_ARG(struct reconcile_args, workspace, "WORKSPACE"),
+	CLI_ARGS(struct reconcile_args, replies, "REPLY", 1),
+	CLI_OPT(CLI_STRING, struct reconcile_args, profile, "profile", "P",
+		"rule profile for the re-grade and the verification target\n"
+		"([campaign] verified_target_percent; default: default)"),
+	CLI_OPT(CLI_PATH, struct reconcile_args, unapplied_csv, "unapplied-csv", "FILE",
+		"also write the rows that could not be applied as CSV"),
+	CLI_END};
+
+const cli_command cmd_reconcile = {
+	"reconcile", "apply C06's replies: verification, corrected details, groups, rates",
+	"REPLY...: C06's answers, the lists of 'export --c06' with the status and corrected\n"
+	"values filled in, as .xls, .xlsx or .csv (UTF-8).\n"
+	"exit: 0 done, 1 some rows not applied, 2 a commune below the target, 4 a malformed reply",
+	"a workspace and at least one reply file", options, sizeof(struct reconcile_args), NULL, run};

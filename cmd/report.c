@@ -9,11 +9,11 @@
 #include "report.h"
 
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
-static const char usage[] =
-	"thuadat report WORKSPACE --out DIR [--week YYYY-Www] [--date YYYY-MM-DD] [--profile P] [--target PCT]";
+struct report_args {
+	const char *workspace, *profile;
+	td_report_options o;
+};
 
 /* "5 (+1)" when there is an earlier report, else "5". */
 static const char *with_change(char *buf, size_t size, const td_report_row *row, long now, long prev)
@@ -42,7 +42,7 @@ static void print_row(const td_report_row *row)
 	       g[1], g[2], g[3], vh, rt, n->updated, with_change(od, sizeof(od), row, n->overdue, p->overdue));
 }
 
-int report_profile(td_cli *cli, const char *profile, td_report_options *o, char today[11])
+static int report_profile(td_cli *cli, const char *profile, td_report_options *o, char today[11])
 {
 	td_rule_settings rules;
 	int rc = cli_load_profile(cli, profile, NULL, &rules);
@@ -57,22 +57,22 @@ int report_profile(td_cli *cli, const char *profile, td_report_options *o, char 
 	return EXIT_GOOD;
 }
 
-int stage_report(td_cli *cli, const char *path, const td_report_options *opts)
+static int run(td_cli *cli, td_ws *ws, void *p)
 {
+	const struct report_args *a = p;
+	td_report_options o = a->o;
 	td_report r;
 	td_error err;
-	td_ws *ws = NULL;
-	int rc = cli_open(cli, path, TD_WS_WRITE, &ws);
+	char today[11];
+	int rc = report_profile(cli, a->profile, &o, today);
 
 	if (rc != EXIT_GOOD)
 		return rc;
 	td_error_init(&err);
-	if (td_report_run(ws, opts, &r, &err) != TD_OK) {
+	if (td_report_run(ws, &o, &r, &err) != TD_OK) {
 		td_report_release(&r);
-		td_ws_close(ws);
 		return cli_fail(cli, &err);
 	}
-	td_ws_close(ws);
 	if (cli->json) {
 		printf("%s\n", r.json);
 	} else if (!cli->quiet) {
@@ -93,57 +93,30 @@ int stage_report(td_cli *cli, const char *path, const td_report_options *opts)
 	return rc;
 }
 
-int cmd_report(int argc, char **argv, td_cli *cli)
+static void defaults(void *p)
 {
-	static const struct option longopts[] = {
-		{"out", required_argument, NULL, 'o'},	   {"week", required_argument, NULL, 'w'},
-		{"date", required_argument, NULL, 'd'},	   {"profile", required_argument, NULL, 'p'},
-		{"target", required_argument, NULL, 't'}, {"sheet-rows", required_argument, NULL, 'r'},
-		CLI_GLOBAL_LONGOPTS,			   {NULL, 0, NULL, 0}};
-	td_report_options o = TD_REPORT_OPTIONS_INIT;
-	const char *profile = NULL;
-	char *end, today[11];
-	int c, rc;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'o')
-			o.out_dir = optarg;
-		else if (c == 'w')
-			o.week = optarg;
-		else if (c == 'd')
-			o.date = optarg;
-		else if (c == 'p')
-			profile = optarg;
-		else if (c == 't') {
-			o.target = strtod(optarg, &end);
-			if (*end || end == optarg || !(o.target >= 0 && o.target <= 100))
-				return cli_usage(usage, "--target '%s': expected a percentage from 0 to 100", optarg);
-		} else if (c == 'r') {
-			o.sheet_rows = strtol(optarg, &end, 10);
-			if (*end || o.sheet_rows < 2)
-				return cli_usage(usage, "--sheet-rows '%s': expected a number of rows, at least 2", optarg);
-		} else if (c == 'h') {
-			printf("usage: %s\n\n"
-			       "  --out DIR        directory for report-<week>.xlsx and report-<week>.html\n"
-			       "  --week YYYY-Www  the ISO week reported (Monday to Sunday); figures as of its Sunday\n"
-			       "  --date DATE      figures as of DATE (YYYY-MM-DD); the week is the one holding it\n"
-			       "                   (default: the profile's today, else the current date)\n"
-			       "  --profile P      rule profile: change_deadline_days decides what is overdue\n"
-			       "  --target PCT     verification target in percent (default 95)\n"
-			       "  --sheet-rows N   rows per sheet before a list continues on the next sheet\n\n"
-			       "Stores the week's figures; the next report shows the change since the latest\n"
-			       "earlier week. Sheets and columns come from schemas/report/*.csv.\n"
-			       "Exit 1 when a pending change is overdue.\n",
-			       usage);
-			return EXIT_GOOD;
-		} else if (!cli_global_opt(cli, c))
-			return cli_usage(usage, "bad option");
-	}
-	if (optind != argc - 1)
-		return cli_usage(usage, "expected one workspace path");
-	if (!o.out_dir)
-		return cli_usage(usage, "--out DIR is required");
-	rc = report_profile(cli, profile, &o, today);
-	return rc != EXIT_GOOD ? rc : stage_report(cli, argv[optind], &o);
+	struct report_args *a = p;
+	a->o = (td_report_options)TD_REPORT_OPTIONS_INIT;
 }
+
+static const cli_opt options[] = {
+	CLI_ARG(struct report_args, workspace, "WORKSPACE"),
+	CLI_OPT_F(CLI_PATH, struct report_args, o.out_dir, "out", "DIR", CLI_REQUIRED,
+		  "directory for report-<week>.xlsx and report-<week>.html"),
+	CLI_OPT(CLI_STRING, struct report_args, o.week, "week", "YYYY-Www",
+		"the ISO week reported (Monday to Sunday); figures as of its Sunday"),
+	CLI_OPT(CLI_DATE, struct report_args, o.date, "date", "YYYY-MM-DD",
+		"figures as of this date; the week is the one holding it\n"
+		"(default: the profile's today, else the current date)"),
+	CLI_OPT(CLI_STRING, struct report_args, profile, "profile", "P",
+		"rule profile: change_deadline_days decides what is overdue"),
+	CLI_NUM(struct report_args, o.target, "target", "PCT", 0, 100, "verification target in percent (default 95)"),
+	CLI_INT(struct report_args, o.sheet_rows, "sheet-rows", "N", 2, 1048576,
+		"rows per sheet before a list continues on the next sheet"),
+	CLI_END};
+
+const cli_command cmd_report = {"report", "weekly progress report (XLSX and HTML) with overdue-change alerts",
+				"Stores the week's figures; the next report shows the change since the latest\n"
+				"earlier week. Sheets and columns come from schemas/report/*.csv.\n"
+				"Exit 1 when a pending change is overdue.",
+				"one workspace path", options, sizeof(struct report_args), defaults, run};

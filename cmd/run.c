@@ -19,43 +19,21 @@
  *     [report]
  *     out = out/bao-cao
  */
-#include "check.h"
 #include "cli.h"
-#include "export.h"
-#include "ingest.h"
 #include "ini.h"
-#include "report.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static const char usage[] = "thuadat run JOB.ini";
-
 #define MAX_STAGES 32
 #define MAX_STRINGS 256
-#define MAX_KEYS 12
 
-enum stage_kind { S_INIT, S_INGEST, S_CHECK, S_CLASSIFY, S_EXPORT, S_REPORT, S_ASSIGN_ID };
-
-static const char *const stage_names[] = {"init", "ingest", "check", "classify", "export", "report", "assign-id"};
-
-/* The keys each section accepts; keys ending in '/' are paths. */
-static const char *const stage_keys[][MAX_KEYS] = {
-	{"crs", "province"},
-	{"map/", "register/", "source_crs", "commune", "boundaries/", "encoding", "scans/", "scan_pattern",
-	 "map_profile", "source_province", "register_profile"},
-	{"findings_csv/", "profile", "today", "threads"},
-	{"groups_csv/", "profile"},
-	{"out/", "c06"},
-	{"out/", "week", "date", "profile", "target"},
-	{"profile"},
-};
-
+/* One [section]: its command and the arguments its keys set. */
 struct stage {
-	enum stage_kind kind;
-	const char *v[MAX_KEYS]; /* values, indexed like stage_keys */
+	const cli_dispatch *d;
+	void *args;
 };
 
 struct job {
@@ -68,6 +46,7 @@ struct job {
 	int nstrings;
 };
 
+/* A copy of a value that lives as long as the job; a relative path is taken from the job file's folder. */
 static const char *keep(struct job *job, const char *s, int is_path, td_error *err)
 {
 	char *copy;
@@ -91,169 +70,108 @@ static const char *keep(struct job *job, const char *s, int is_path, td_error *e
 	return copy;
 }
 
+/* "init, ingest, ... or report": the commands a job may list, in the dispatch table's order. */
+static void job_commands(char *buf, size_t size)
+{
+	size_t n = 0, ncmd, count = 0, k = 0;
+	const cli_dispatch *all = cli_commands(&ncmd);
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ncmd; i++)
+		count += (all[i].needs & CLI_JOB) != 0;
+	for (size_t i = 0; i < ncmd && n < size; i++)
+		if (all[i].needs & CLI_JOB) {
+			k++;
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", k == 1 ? "" : k == count ? " or " : ", ",
+					      all[i].cmd->name);
+		}
+}
+
+static td_status on_section(struct job *job, const char *section, int line, td_error *err)
+{
+	const cli_dispatch *d = cli_find(section);
+	char list[256];
+
+	if (!d || !(d->needs & CLI_JOB)) {
+		job_commands(list, sizeof(list));
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown stage [%s] (expected %s)", job->path, line,
+				    section, list);
+	}
+	if (job->n == MAX_STAGES)
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: more than %d stages", job->path, line, MAX_STAGES);
+	job->stages[job->n].d = d;
+	job->stages[job->n].args = cli_args_new(d->cmd);
+	if (!job->stages[job->n].args)
+		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
+	job->n++;
+	return TD_OK;
+}
+
 static td_status on_key(const char *section, const char *key, const char *value, int line, void *arg, td_error *err)
 {
 	struct job *job = arg;
-	struct stage *st;
+	const struct stage *st;
+	const cli_opt *o;
+	const char *v;
+	char msg[512];
 
 	if (!section[0]) {
-		if (strcmp(key, "workspace") != 0)
+		if (!key || strcmp(key, "workspace") != 0)
 			return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' (expected workspace)",
-					    job->path, line, key);
+					    job->path, line, key ? key : "");
 		job->workspace = keep(job, value, 1, err);
 		return job->workspace ? TD_OK : err->code;
 	}
-	if (!key) {
-		for (int k = 0; k < (int)(sizeof(stage_names) / sizeof(stage_names[0])); k++)
-			if (strcmp(section, stage_names[k]) == 0) {
-				if (job->n == MAX_STAGES)
-					return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: more than %d stages",
-							    job->path, line, MAX_STAGES);
-				memset(&job->stages[job->n], 0, sizeof(job->stages[0]));
-				job->stages[job->n++].kind = (enum stage_kind)k;
-				return TD_OK;
-			}
-		return td_error_set(err, TD_ERR_USAGE,
-				    "'%s' line %d: unknown stage [%s] (expected init, ingest, check, classify, assign-id, export or report)",
-				    job->path, line, section);
-	}
+	if (!key)
+		return on_section(job, section, line, err);
 	st = &job->stages[job->n - 1];
-	for (int k = 0; k < MAX_KEYS && stage_keys[st->kind][k]; k++) {
-		const char *name = stage_keys[st->kind][k];
-		size_t len = strcspn(name, "/");
-		if (strlen(key) == len && strncmp(key, name, len) == 0) {
-			st->v[k] = keep(job, value, name[len] == '/', err);
-			return st->v[k] ? TD_OK : err->code;
-		}
-	}
-	return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' in [%s]", job->path, line, key,
-			    section);
+	o = cli_job_opt(st->d->cmd, key);
+	if (!o)
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' in [%s]", job->path, line, key,
+				    section);
+	v = keep(job, value, o->kind == CLI_PATH, err);
+	if (!v)
+		return err->code;
+	if (!cli_set(o, st->args, v, msg, sizeof(msg)))
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: [%s] %s = %s", job->path, line, section, key, msg);
+	return TD_OK;
 }
 
+/* Run one stage on the job's workspace, as the command line would. */
 static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 {
+	const cli_command *cmd = st->d->cmd;
 	struct stat sb;
+	char msg[64];
 
-	switch (st->kind) {
-	case S_INIT:
-		if (stat(job->workspace, &sb) == 0) {
-			if (!cli->quiet && !cli->json)
-				printf("init: %s exists, left as it is\n", job->workspace);
-			return EXIT_GOOD;
-		}
-		if ((st->v[0] == NULL) == (st->v[1] == NULL)) {
-			fprintf(stderr, "thuadat: error: '%s': [init] needs exactly one of crs and province\n", job->path);
-			return EXIT_USAGE;
-		}
-		return stage_init(cli, job->workspace, st->v[0], st->v[1], 0);
-	case S_INGEST: {
-		td_ingest_options o = TD_INGEST_OPTIONS_INIT;
-		o.map = st->v[0];
-		o.register_path = st->v[1];
-		o.source_crs = st->v[2];
-		o.commune = st->v[3];
-		o.boundaries = st->v[4];
-		o.encoding = st->v[5];
-		o.scans = st->v[6];
-		o.scan_pattern = st->v[7];
-		o.map_profile = st->v[8];
-		o.source_province = st->v[9];
-		o.register_profile = st->v[10];
-		if (!o.map && !o.register_path && !o.boundaries && !o.scans) {
-			fprintf(stderr, "thuadat: error: '%s': [ingest] needs map, register, boundaries or scans\n",
-				job->path);
-			return EXIT_USAGE;
-		}
-		return stage_ingest(cli, job->workspace, &o);
+	if (strcmp(cmd->name, "init") == 0 && stat(job->workspace, &sb) == 0) {
+		if (!cli->quiet && !cli->json)
+			printf("init: %s exists, left as it is\n", job->workspace);
+		return EXIT_GOOD;
 	}
-	case S_CHECK: {
-		td_check_options o;
-		char *end;
-		int rc;
-		td_check_options_init(&o);
-		rc = cli_load_profile(cli, st->v[1], st->v[2], &o.rules);
-		if (rc != EXIT_GOOD)
-			return rc;
-		if (st->v[3] && ((o.threads = (int)strtol(st->v[3], &end, 10)) < 1 || *end)) {
-			fprintf(stderr, "thuadat: error: '%s': [check] threads = '%s': expected a number\n", job->path,
-				st->v[3]);
-			return EXIT_USAGE;
-		}
-		return stage_check(cli, job->workspace, &o, st->v[0]);
-	}
-	case S_CLASSIFY: {
-		td_rule_settings rules;
-		int rc = cli_load_profile(cli, st->v[1], NULL, &rules);
-		return rc != EXIT_GOOD ? rc : stage_classify(cli, job->workspace, &rules, st->v[0]);
-	}
-	case S_EXPORT: {
-		td_export_options o = TD_EXPORT_OPTIONS_INIT;
-		o.out_dir = st->v[0];
-		if (!o.out_dir) {
-			fprintf(stderr, "thuadat: error: '%s': [export] needs out\n", job->path);
-			return EXIT_USAGE;
-		}
-		if (st->v[1] && strcmp(st->v[1], "yes") != 0 && strcmp(st->v[1], "no") != 0) {
-			fprintf(stderr, "thuadat: error: '%s': [export] c06 = '%s': expected yes or no\n", job->path,
-				st->v[1]);
-			return EXIT_USAGE;
-		}
-		return stage_export(cli, job->workspace, &o, st->v[1] && strcmp(st->v[1], "yes") == 0);
-	}
-	case S_REPORT: {
-		td_report_options o = TD_REPORT_OPTIONS_INIT;
-		char *end, today[11];
-		int rc;
-		o.out_dir = st->v[0];
-		o.week = st->v[1];
-		o.date = st->v[2];
-		if ((rc = report_profile(cli, st->v[3], &o, today)) != EXIT_GOOD)
-			return rc;
-		if (!o.out_dir) {
-			fprintf(stderr, "thuadat: error: '%s': [report] needs out\n", job->path);
-			return EXIT_USAGE;
-		}
-		if (st->v[4] && ((o.target = strtod(st->v[4], &end)) < 0 || o.target > 100 || *end)) {
-			fprintf(stderr, "thuadat: error: '%s': [report] target = '%s': expected a percentage\n",
-				job->path, st->v[4]);
-			return EXIT_USAGE;
-		}
-		return stage_report(cli, job->workspace, &o);
-	}
-	case S_ASSIGN_ID: {
-		td_id_settings ids;
-		int rc = cli_load_id_profile(cli, st->v[0], &ids);
-		return rc != EXIT_GOOD ? rc : stage_assign_id(cli, job->workspace, &ids);
-	}
-	}
-	return EXIT_FAILURE_IO;
+	for (const cli_opt *o = cmd->opts; o->kind != CLI_KIND_END; o++)
+		if (o->kind == CLI_KIND_ARG && strcmp(o->name, "WORKSPACE") == 0)
+			cli_set(o, st->args, job->workspace, msg, sizeof(msg));
+	return cli_invoke(cli, st->d, st->args);
 }
 
-int cmd_run(int argc, char **argv, td_cli *cli)
+struct run_args {
+	const char *job;
+};
+
+static int run(td_cli *cli, td_ws *unused, void *p)
 {
-	static const struct option longopts[] = {CLI_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
-	struct job *job;
+	const struct run_args *a = p;
+	struct job *job = calloc(1, sizeof(*job));
 	td_error err;
 	char *slash;
-	int c, worst = EXIT_GOOD;
+	int worst = EXIT_GOOD;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'h') {
-			printf("usage: %s\n\nRuns the stages of the job file in order; see 'man thuadat' for the format.\n",
-			       usage);
-			return EXIT_GOOD;
-		} else if (!cli_global_opt(cli, c))
-			return cli_usage(usage, "bad option");
-	}
-	if (optind != argc - 1)
-		return cli_usage(usage, "expected one job file");
-	job = calloc(1, sizeof(*job));
 	if (!job) {
 		fprintf(stderr, "thuadat: error: out of memory\n");
 		return EXIT_FAILURE_IO;
 	}
-	job->path = argv[optind];
+	job->path = a->job;
 	snprintf(job->dir, sizeof(job->dir), "%s", job->path);
 	slash = strrchr(job->dir, '/');
 	if (slash)
@@ -265,20 +183,29 @@ int cmd_run(int argc, char **argv, td_cli *cli)
 	if (td_ini_parse(job->path, on_key, job, &err) != TD_OK)
 		worst = cli_fail(cli, &err);
 	else if (!job->workspace)
-		worst = cli_usage(usage, "'%s' names no workspace (workspace = FILE)", job->path);
+		worst = cli_usage_cmd(&cmd_run, "'%s' names no workspace (workspace = FILE)", job->path);
 	else if (job->n == 0)
-		worst = cli_usage(usage, "'%s' lists no stages", job->path);
+		worst = cli_usage_cmd(&cmd_run, "'%s' lists no stages", job->path);
 	for (int i = 0; worst < EXIT_USAGE && i < job->n; i++) {
 		int rc = run_stage(cli, job, &job->stages[i]);
 		if (rc > worst)
 			worst = rc;
 		if (rc >= EXIT_USAGE && !cli->quiet)
-			fprintf(stderr, "thuadat: run stopped at stage %d [%s]\n", i + 1, stage_names[job->stages[i].kind]);
+			fprintf(stderr, "thuadat: run stopped at stage %d [%s]\n", i + 1, job->stages[i].d->cmd->name);
 	}
 	if (cli->json)
 		printf("{\"command\":\"run\",\"exit_code\":%d}\n", worst);
+	for (int i = 0; i < job->n; i++)
+		cli_args_free(job->stages[i].d->cmd, job->stages[i].args);
 	for (int i = 0; i < job->nstrings; i++)
 		free(job->strings[i]);
 	free(job);
 	return worst;
 }
+
+static const cli_opt options[] = {CLI_ARG(struct run_args, job, "JOB.ini"), CLI_END};
+
+const cli_command cmd_run = {"run", "run the stages listed in a job file (what cron calls)",
+			     "Runs the stages of the job file in order; each section takes the keys its\n"
+			     "command's --help lists. See 'man thuadat' for the format.",
+			     "one job file", options, sizeof(struct run_args), NULL, run};

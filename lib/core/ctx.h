@@ -17,10 +17,28 @@
 #include <geos_c.h>
 #include <proj.h>
 
+/*
+ * Fault injection, for tests (SQLite's sqlite3FaultSim): with td_ctx.fault
+ * set, every workspace the context opens does its file I/O through a VFS
+ * (store/fault.h) that counts writes and syncs (or reads) and fails the
+ * fail_at-th one. Production code never sets it; builds without
+ * TD_FAULT_INJECTION ignore it.
+ */
+typedef struct td_fault {
+	long fail_at;  /* 1-based; 0 only counts */
+	int reads;     /* fail a read instead of a write or sync */
+	int disk_full; /* fail writes as a full disk (SQLITE_FULL), not an I/O error */
+	long count;    /* operations of the kind seen so far */
+	int fired;     /* the fault happened */
+	void *vfs;     /* the registered VFS (store/fault.c); NULL until first use */
+	char vfs_name[40];
+} td_fault;
+
 typedef struct td_ctx {
+	td_fault *fault; /* NULL: no fault injection (not owned) */
 	GEOSContextHandle_t geos;
 	PJ_CONTEXT *proj;
-	char schema_dir[4096];
+	char schema_dir[TD_PATH_MAX];
 	char geos_msg[512]; /* last GEOS error, for messages */
 } td_ctx;
 

@@ -17,6 +17,9 @@
 
 #include <stddef.h>
 
+/* The size of every buffer that holds a file path (messages name files, so errors need them too). */
+#define TD_PATH_MAX 4200
+
 /* Never renumber, never reuse a code: scripts and the exit-code map rely on them. */
 typedef enum td_status {
 	TD_OK = 0,

@@ -18,8 +18,8 @@
 
 typedef struct td_outfile {
 	FILE *fp;          /* open for writing; NULL after commit/abort */
-	char path[4096];   /* the target */
-	char tmp_path[4200];
+	char path[TD_PATH_MAX];   /* the target */
+	char tmp_path[TD_PATH_MAX];
 } td_outfile;
 
 /* Create the temporary file with mode (umask does not widen it). TD_ERR_IO names path. */

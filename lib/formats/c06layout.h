@@ -44,7 +44,7 @@ typedef struct td_c06_layout {
 	td_c06_field field[TD_C06_MAX_COLUMNS];
 	char header[TD_C06_MAX_COLUMNS][128];
 	double width[TD_C06_MAX_COLUMNS];
-	char path[4200]; /* the layout file, for messages */
+	char path[TD_PATH_MAX]; /* the layout file, for messages */
 } td_c06_layout;
 
 /* The field's name in columns.csv ("owner_ref", "new_cccd", ...). */

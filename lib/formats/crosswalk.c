@@ -1,4 +1,5 @@
 #include "crosswalk.h"
+#include "grow.h"
 #include "source.h"
 #include "text.h"
 
@@ -156,20 +157,6 @@ static td_status csv_sheet(const struct csv_table *t, OGRFeatureH f, int k, cons
 	return TD_OK;
 }
 
-/* Append one element to a growable array; returns the new element or NULL. */
-static void *grow(void **rows, size_t *n, size_t *cap, size_t size)
-{
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-		void *p = realloc(*rows, c * size);
-		if (!p)
-			return NULL;
-		*rows = p;
-		*cap = c;
-	}
-	return (char *)*rows + (*n)++ * size;
-}
-
 static int cmp_crosswalk(const void *a, const void *b)
 {
 	const td_crosswalk_row *x = a, *y = b;
@@ -238,17 +225,14 @@ td_status td_crosswalk_load(td_crosswalk *cw, const char *path, td_error *err)
 			continue;
 		}
 		if ((size_t)line >= types_cap) {
-			size_t c = (size_t)line * 2 + 64;
-			char *p = realloc(types, c);
-			if (!p) {
+			size_t was = types_cap;
+			if (!td_grow(&types, &types_cap, (size_t)line + 1, 1)) {
 				rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
 				break;
 			}
-			memset(p + types_cap, 0, c - types_cap);
-			types = p;
-			types_cap = c;
+			memset(types + was, 0, types_cap - was);
 		}
-		r = grow((void **)&cw->rows, &cw->n, &cap, sizeof(*r));
+		r = td_grow(&cw->rows, &cap, cw->n + 1, sizeof(*r)) ? &cw->rows[cw->n++] : NULL;
 		if (!r) {
 			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
 			break;
@@ -381,7 +365,7 @@ td_status td_sheet_table_load(td_sheet_table *t, const char *path, const td_cros
 			OGR_F_Destroy(f);
 			continue;
 		}
-		r = grow((void **)&t->rows, &t->n, &cap, sizeof(*r));
+		r = td_grow(&t->rows, &cap, t->n + 1, sizeof(*r)) ? &t->rows[t->n++] : NULL;
 		if (!r) {
 			OGR_F_Destroy(f);
 			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");

@@ -39,7 +39,7 @@ typedef struct td_crosswalk_row {
 } td_crosswalk_row;
 
 typedef struct td_crosswalk {
-	char path[4096];
+	char path[TD_PATH_MAX];
 	size_t n;
 	td_crosswalk_row *rows; /* sorted by old_code, then new_code; owned */
 } td_crosswalk;
@@ -84,7 +84,7 @@ typedef struct td_sheet_row {
 } td_sheet_row;
 
 typedef struct td_sheet_table {
-	char path[4096];
+	char path[TD_PATH_MAX];
 	size_t n;
 	td_sheet_row *rows; /* sorted by old_commune, old_sheet, new_commune; owned */
 } td_sheet_table;

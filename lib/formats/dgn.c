@@ -4,6 +4,7 @@
  * places the labels.
  */
 #include "dgn.h"
+#include "grow.h"
 #include "text.h"
 #include "source.h"
 
@@ -65,22 +66,6 @@ void td_dgn_result_release(td_dgn_result *r)
 	free(r->parcels);
 	free(r->problems);
 	memset(r, 0, sizeof(*r));
-}
-
-static int grow(void **a, size_t *cap, size_t n, size_t size)
-{
-	void *b;
-	size_t c;
-
-	if (n < *cap)
-		return 1;
-	c = *cap ? 2 * *cap : 64;
-	b = realloc(*a, c * size);
-	if (!b)
-		return 0;
-	*a = b;
-	*cap = c;
-	return 1;
 }
 
 /*
@@ -187,7 +172,7 @@ static td_status add_line(reader *r, OGRGeometryH og, long element)
 	} else if (type == GEOS_POINT || type == GEOS_MULTIPOINT || GEOSisEmpty_r(h, g)) {
 		goto done; /* text, cells' origins and the like carry no linework */
 	}
-	if (!grow((void **)&r->lines, &r->caplines, r->nlines, sizeof(*r->lines))) {
+	if (!td_grow(&r->lines, &r->caplines, r->nlines + 1, sizeof(*r->lines))) {
 		st = td_error_set(r->err, TD_ERR_NOMEM, "out of memory reading '%s'", r->path);
 		goto done;
 	}
@@ -227,7 +212,7 @@ static td_status add_label(reader *r, OGRFeatureH f, OGRGeometryH og, int ltext,
 		free(text);
 		return TD_OK;
 	}
-	if (!grow((void **)&r->labels, &r->caplabels, r->nlabels, sizeof(*r->labels))) {
+	if (!td_grow(&r->labels, &r->caplabels, r->nlabels + 1, sizeof(*r->labels))) {
 		free(text);
 		return td_error_set(r->err, TD_ERR_NOMEM, "out of memory reading '%s'", r->path);
 	}
@@ -327,7 +312,7 @@ static td_status add_problem(reader *r, int kind, long element, double x, double
 	td_dgn_problem *q;
 	size_t n;
 
-	if (!grow((void **)&o->problems, &r->capproblems, o->nproblems, sizeof(*o->problems)))
+	if (!td_grow(&o->problems, &r->capproblems, o->nproblems + 1, sizeof(*o->problems)))
 		return td_error_set(r->err, TD_ERR_NOMEM, "out of memory reading '%s'", r->path);
 	q = &o->problems[o->nproblems++];
 	memset(q, 0, sizeof(*q));

@@ -191,7 +191,7 @@ td_status td_layout_read_book(const td_ctx *ctx, const char *dir, const char *co
 			      char (*names)[TD_SHEET_NAME_MAX], const td_layout_file *files, int nfiles,
 			      td_error *err)
 {
-	char rel[512], path[4200];
+	char rel[512], path[TD_PATH_MAX];
 	td_status rc;
 
 	snprintf(rel, sizeof(rel), "%s/sheets.csv", dir);

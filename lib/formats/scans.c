@@ -94,7 +94,7 @@ static int valid_pattern(const char *pattern)
 
 static td_status add_file(td_scan_list *list, const char *dir, const char *rel, td_error *err)
 {
-	char path[4200];
+	char path[TD_PATH_MAX];
 	unsigned char buf[65536];
 	uLong crc = crc32(0L, Z_NULL, 0);
 	td_scan_file *f;
@@ -136,7 +136,7 @@ static td_status add_file(td_scan_list *list, const char *dir, const char *rel, 
 /* Every regular file below dir/rel, depth first; links are not followed. */
 static td_status walk(td_scan_list *list, const char *dir, const char *rel, td_error *err)
 {
-	char path[4200], child[4200];
+	char path[TD_PATH_MAX], child[TD_PATH_MAX];
 	struct dirent *e;
 	DIR *d;
 	td_status rc = TD_OK;

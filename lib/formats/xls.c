@@ -15,6 +15,7 @@
  * [MS-CFB] compound file description.
  */
 #include "xls.h"
+#include "date.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -776,19 +777,6 @@ td_status td_xls_write_number(td_xls *x, int col, double v, td_error *err)
 	return TD_OK;
 }
 
-static long days_from_civil(long y, long m, long d)
-{
-	/* Days since 1970-01-01 in the proleptic Gregorian calendar (years from March). */
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 int td_xls_date_serial(int y, int m, int d, double *serial)
 {
 	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -797,7 +785,7 @@ int td_xls_date_serial(int y, int m, int d, double *serial)
 
 	if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap))
 		return 0;
-	n = days_from_civil(y, m, d) - days_from_civil(1899, 12, 31);
+	n = td_date_days(y, m, d) - td_date_days(1899, 12, 31);
 	if (n >= 60) /* Excel's 1900-02-29, kept from Lotus 1-2-3 */
 		n++;
 	*serial = (double)n;

@@ -15,7 +15,7 @@ struct td_xlsx {
 	lxw_workbook *wb;
 	lxw_format *bold, *date;
 	long max_rows;
-	char dir[4096]; /* libxlsxwriter's temporary files go here, beside the output */
+	char dir[TD_PATH_MAX]; /* libxlsxwriter's temporary files go here, beside the output */
 
 	/* The current table: its layout, one format per column, the sheet being written. */
 	const td_layout *layout;

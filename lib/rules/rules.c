@@ -6,68 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define E TD_SEV_ERROR
-#define W TD_SEV_WARNING
-
-static const td_rule catalogue[TD_RULE_COUNT] = {
-	{TD_RULE_GEOM_MISSING, "GEOM_MISSING", "đúng", E, 3, "the parcel has no geometry"},
-	{TD_RULE_GEOM_RING_NOT_CLOSED, "GEOM_RING_NOT_CLOSED", "đúng", E, 3, "a ring does not end where it starts"},
-	{TD_RULE_GEOM_TOO_FEW_POINTS, "GEOM_TOO_FEW_POINTS", "đúng", E, 3, "a ring has fewer than 4 points"},
-	{TD_RULE_GEOM_ZERO_AREA, "GEOM_ZERO_AREA", "đúng", E, 3, "the polygon has no area (tolerance: zero_area)"},
-	{TD_RULE_GEOM_SELF_INTERSECTION, "GEOM_SELF_INTERSECTION", "đúng", E, 3,
-	 "the boundary crosses itself; GEOS gives the place"},
-	{TD_RULE_GEOM_INVALID, "GEOM_INVALID", "đúng", E, 3,
-	 "the polygon is invalid in another way (hole outside its shell, nested shells, ...)"},
-	{TD_RULE_GEOM_DUPLICATE_VERTEX, "GEOM_DUPLICATE_VERTEX", "đúng", W, 2, "the same vertex twice in a row"},
-	{TD_RULE_OVERLAP, "OVERLAP", "đúng", E, 3,
-	 "two parcels overlap by more than overlap_min_area; the overlap is the location"},
-	{TD_RULE_GAP, "GAP", "đúng", E, 2, "a hole in a sheet's coverage larger than gap_min_area"},
-	{TD_RULE_SLIVER, "SLIVER", "đúng", W, 2,
-	 "a thin parcel: 4πA/P² below sliver_max_thinness and area below sliver_max_area"},
-	{TD_RULE_OUTSIDE_COMMUNE, "OUTSIDE_COMMUNE", "đúng", E, 2,
-	 "part of the parcel lies outside its commune's boundary (when boundaries are loaded)"},
-	{TD_RULE_AREA_MISMATCH, "AREA_MISMATCH", "đúng", E, 2,
-	 "map area and register area differ by more than the tolerance for the parcel's size"},
-	{TD_RULE_LANDUSE_UNKNOWN, "LANDUSE_UNKNOWN", "đúng", E, 2, "land-use code in neither the current nor the legacy list"},
-	{TD_RULE_LANDUSE_LEGACY, "LANDUSE_LEGACY", "đúng", W, 2, "a legacy land-use code; the current code is given"},
-	{TD_RULE_ADMIN_CODE_INVALID, "ADMIN_CODE_INVALID", "đúng", E, 2,
-	 "commune code not in ref_communes (valid on admin_date when it is set)"},
-	{TD_RULE_DATE_IMPLAUSIBLE, "DATE_IMPLAUSIBLE", "đúng", E, 2,
-	 "birth year, certificate date or change date before 1900 or after today"},
-	{TD_RULE_CCCD_INVALID, "CCCD_INVALID", "đúng", E, 2,
-	 "CCCD is not 12 digits, or its province, century/sex or year digits disagree"},
-	{TD_RULE_CCCD_LEGACY_CMND, "CCCD_LEGACY_CMND", "đúng", W, 2, "a 9-digit CMND: the identity needs verification"},
-	{TD_RULE_MAP_NO_REGISTER, "MAP_NO_REGISTER", "đủ", E, 2, "parcel on the map has no row in the land register"},
-	{TD_RULE_REGISTER_NO_MAP, "REGISTER_NO_MAP", "đủ", E, 3, "register row has no parcel on the map (parcel not built)"},
-	{TD_RULE_REQUIRED_MISSING, "REQUIRED_MISSING", "đủ", E, 2, "land use, area or owner name missing in the register"},
-	{TD_RULE_SCAN_MISSING, "SCAN_MISSING", "đủ", E, 2,
-	 "no readable scanned document for the parcel (only when a scan inventory was ingested)"},
-	{TD_RULE_GCN_INCOMPLETE, "GCN_INCOMPLETE", "đủ", E, 2, "certificate serial without issue date, or the reverse"},
-	{TD_RULE_DUPLICATE_KEY, "DUPLICATE_KEY", "sạch", E, 2, "the same commune/sheet/parcel more than once on the map"},
-	{TD_RULE_GEOM_DUPLICATE, "GEOM_DUPLICATE", "sạch", E, 3, "two parcels with the same geometry"},
-	{TD_RULE_TEXT_NOT_CLEAN, "TEXT_NOT_CLEAN", "sạch", W, 2, "text with legacy-encoding residue (TCVN3/VNI shown as Latin)"},
-	{TD_RULE_OWNER_NAME_MISMATCH, "OWNER_NAME_MISMATCH", "sạch", E, 2,
-	 "one CCCD with differently spelled names"},
-	{TD_RULE_OWNER_ID_CONFLICT, "OWNER_ID_CONFLICT", "sạch", W, 2,
-	 "the same name and birth year with different CCCDs"},
-	{TD_RULE_LAST_CHANGE_MISSING, "LAST_CHANGE_MISSING", "sống", W, 2, "no last-change date in the register"},
-	{TD_RULE_CHANGE_OVERDUE, "CHANGE_OVERDUE", "sống", E, 2,
-	 "a pending change (biến động) older than change_deadline_days"},
-	{TD_RULE_MAP_LABEL_MISSING, "MAP_LABEL_MISSING", "đủ", E, 3,
-	 "a face of a DGN sheet's boundary lines has no parcel-number label (parcel not built)"},
-	{TD_RULE_MAP_LABEL_OUTSIDE, "MAP_LABEL_OUTSIDE", "đúng", W, 2, "a DGN label lies inside no face"},
-	{TD_RULE_MAP_LABEL_TWICE, "MAP_LABEL_TWICE", "đúng", E, 2,
-	 "a second parcel number inside one face of a DGN sheet; the face keeps the first"},
-	{TD_RULE_MAP_LINE_DANGLING, "MAP_LINE_DANGLING", "đúng", W, 2,
-	 "a DGN boundary line that closes no face (overshoot or gap in the linework)"},
-	{TD_RULE_IDENTITY_MISMATCH, "IDENTITY_MISMATCH", "sạch", E, 2,
-	 "C06 found the owner's details differ from the population database, or found no such person"},
-	{TD_RULE_IDENTITY_UNVERIFIED, "IDENTITY_UNVERIFIED", "sạch", W, 2,
-	 "a certificate holder not yet verified by C06 (at warning level: once a reply is reconciled)"},
-};
-
-#undef E
-#undef W
+#define TD_RULE_ENTRY(id, criterion, severity, group, summary) \
+	{TD_RULE_##id, #id, criterion, TD_SEV_##severity, group, summary},
+static const td_rule catalogue[TD_RULE_COUNT] = {TD_FOREACH_RULE(TD_RULE_ENTRY)};
+#undef TD_RULE_ENTRY
 
 const td_rule *td_rule_get(td_rule_id id)
 {

@@ -2,9 +2,7 @@
  * The rule catalogue: every rule's stable ID, the criterion it belongs to
  * ("đúng – đủ – sạch – sống"), its default severity, the parcel group a
  * failure puts the parcel in, and its tolerance.
- *
- * Rule IDs are a contract (findings files, profiles, scripts): never rename
- * or reuse one. Add new rules at the end of td_rule_id.
+ * The list is TD_FOREACH_RULE below.
  */
 #ifndef TD_RULES_H
 #define TD_RULES_H
@@ -13,52 +11,62 @@
 
 #include <stddef.h>
 
-typedef enum td_rule_id {
-	/* đúng: geometry */
-	TD_RULE_GEOM_MISSING,          /* no geometry, or an empty one */
-	TD_RULE_GEOM_RING_NOT_CLOSED,  /* a ring whose last point is not its first */
-	TD_RULE_GEOM_TOO_FEW_POINTS,   /* a ring with fewer than 4 points */
-	TD_RULE_GEOM_ZERO_AREA,        /* area at or below the zero-area tolerance */
-	TD_RULE_GEOM_SELF_INTERSECTION,/* GEOS: self-intersection or ring self-intersection */
-	TD_RULE_GEOM_INVALID,          /* GEOS: any other invalidity (holes, nested shells, ...) */
-	TD_RULE_GEOM_DUPLICATE_VERTEX, /* the same vertex twice in a row */
-	TD_RULE_OVERLAP,               /* two parcels overlap by more than the tolerance */
-	TD_RULE_GAP,                   /* a hole in a sheet's coverage larger than the tolerance */
-	TD_RULE_SLIVER,                /* thin polygon: 4πA/P² below the tolerance */
-	TD_RULE_OUTSIDE_COMMUNE,       /* part of the parcel outside its commune's boundary */
-	/* đúng: map vs register, attributes */
-	TD_RULE_AREA_MISMATCH,
-	TD_RULE_LANDUSE_UNKNOWN,       /* land-use code in no list */
-	TD_RULE_LANDUSE_LEGACY,        /* a legacy code: accepted, mapped to the current one */
-	TD_RULE_ADMIN_CODE_INVALID,    /* commune code not in ref_communes (at the profile's date) */
-	TD_RULE_DATE_IMPLAUSIBLE,      /* birth year, certificate or change date out of range */
-	TD_RULE_CCCD_INVALID,          /* 12 digits, province, century/sex, year */
-	TD_RULE_CCCD_LEGACY_CMND,      /* a 9-digit CMND: needs verification */
-	/* đủ */
-	TD_RULE_MAP_NO_REGISTER,
-	TD_RULE_REGISTER_NO_MAP,
-	TD_RULE_REQUIRED_MISSING,      /* land use, owner name or area missing */
-	TD_RULE_SCAN_MISSING,          /* no readable scan (when a scan inventory exists) */
-	TD_RULE_GCN_INCOMPLETE,        /* certificate serial without date or date without serial */
-	/* sạch */
-	TD_RULE_DUPLICATE_KEY,         /* the same commune/sheet/parcel twice on the map */
-	TD_RULE_GEOM_DUPLICATE,        /* two parcels with the same geometry */
-	TD_RULE_TEXT_NOT_CLEAN,        /* legacy-encoding residue or text not in NFC */
-	TD_RULE_OWNER_NAME_MISMATCH,   /* one CCCD, names spelled differently */
-	TD_RULE_OWNER_ID_CONFLICT,     /* one name and birth year, different CCCDs */
-	/* sống */
-	TD_RULE_LAST_CHANGE_MISSING,   /* no last-change date */
-	TD_RULE_CHANGE_OVERDUE,        /* a pending change older than its deadline */
-	/* map readers (DGN): what could not become a parcel */
-	TD_RULE_MAP_LABEL_MISSING,     /* a face of the boundary network without a parcel number */
-	TD_RULE_MAP_LABEL_OUTSIDE,     /* a label inside no face */
-	TD_RULE_MAP_LABEL_TWICE,       /* a second parcel number in a face */
-	TD_RULE_MAP_LINE_DANGLING,     /* a boundary line that closes no face */
-	/* sạch: identity against the national population database (C06, reconcile) */
-	TD_RULE_IDENTITY_MISMATCH,     /* C06 answered mismatched or not found */
-	TD_RULE_IDENTITY_UNVERIFIED,   /* a certificate holder C06 has not confirmed yet */
-	TD_RULE_COUNT
-} td_rule_id;
+/*
+ * The catalogue, in ID order: RULE(ID, criterion, default severity, group,
+ * one-line summary). The enum, the codes and the catalogue are generated
+ * from this one list (git's FOREACH_FSCK_MSG_ID), so they cannot disagree.
+ * Rule IDs are a contract (findings files, profiles, scripts): never rename
+ * or reuse one. Add new rules at the end.
+ */
+#define TD_FOREACH_RULE(RULE) \
+	/* đúng: geometry */ \
+	RULE(GEOM_MISSING, "đúng", ERROR, 3, "the parcel has no geometry") \
+	RULE(GEOM_RING_NOT_CLOSED, "đúng", ERROR, 3, "a ring does not end where it starts") \
+	RULE(GEOM_TOO_FEW_POINTS, "đúng", ERROR, 3, "a ring has fewer than 4 points") \
+	RULE(GEOM_ZERO_AREA, "đúng", ERROR, 3, "the polygon has no area (tolerance: zero_area)") \
+	RULE(GEOM_SELF_INTERSECTION, "đúng", ERROR, 3, "the boundary crosses itself; GEOS gives the place") \
+	RULE(GEOM_INVALID, "đúng", ERROR, 3, "the polygon is invalid in another way (hole outside its shell, nested shells, ...)") \
+	RULE(GEOM_DUPLICATE_VERTEX, "đúng", WARNING, 2, "the same vertex twice in a row") \
+	RULE(OVERLAP, "đúng", ERROR, 3, "two parcels overlap by more than overlap_min_area; the overlap is the location") \
+	RULE(GAP, "đúng", ERROR, 2, "a hole in a sheet's coverage larger than gap_min_area") \
+	RULE(SLIVER, "đúng", WARNING, 2, "a thin parcel: 4πA/P² below sliver_max_thinness and area below sliver_max_area") \
+	RULE(OUTSIDE_COMMUNE, "đúng", ERROR, 2, "part of the parcel lies outside its commune's boundary (when boundaries are loaded)") \
+	/* đúng: map vs register, attributes */ \
+	RULE(AREA_MISMATCH, "đúng", ERROR, 2, "map area and register area differ by more than the tolerance for the parcel's size") \
+	RULE(LANDUSE_UNKNOWN, "đúng", ERROR, 2, "land-use code in neither the current nor the legacy list") \
+	RULE(LANDUSE_LEGACY, "đúng", WARNING, 2, "a legacy land-use code; the current code is given") \
+	RULE(ADMIN_CODE_INVALID, "đúng", ERROR, 2, "commune code not in ref_communes (valid on admin_date when it is set)") \
+	RULE(DATE_IMPLAUSIBLE, "đúng", ERROR, 2, "birth year, certificate date or change date before 1900 or after today") \
+	RULE(CCCD_INVALID, "đúng", ERROR, 2, "CCCD is not 12 digits, or its province, century/sex or year digits disagree") \
+	RULE(CCCD_LEGACY_CMND, "đúng", WARNING, 2, "a 9-digit CMND: the identity needs verification") \
+	/* đủ */ \
+	RULE(MAP_NO_REGISTER, "đủ", ERROR, 2, "parcel on the map has no row in the land register") \
+	RULE(REGISTER_NO_MAP, "đủ", ERROR, 3, "register row has no parcel on the map (parcel not built)") \
+	RULE(REQUIRED_MISSING, "đủ", ERROR, 2, "land use, area or owner name missing in the register") \
+	RULE(SCAN_MISSING, "đủ", ERROR, 2, "no readable scanned document for the parcel (only when a scan inventory was ingested)") \
+	RULE(GCN_INCOMPLETE, "đủ", ERROR, 2, "certificate serial without issue date, or the reverse") \
+	/* sạch */ \
+	RULE(DUPLICATE_KEY, "sạch", ERROR, 2, "the same commune/sheet/parcel more than once on the map") \
+	RULE(GEOM_DUPLICATE, "sạch", ERROR, 3, "two parcels with the same geometry") \
+	RULE(TEXT_NOT_CLEAN, "sạch", WARNING, 2, "text with legacy-encoding residue (TCVN3/VNI shown as Latin)") \
+	RULE(OWNER_NAME_MISMATCH, "sạch", ERROR, 2, "one CCCD with differently spelled names") \
+	RULE(OWNER_ID_CONFLICT, "sạch", WARNING, 2, "the same name and birth year with different CCCDs") \
+	/* sống */ \
+	RULE(LAST_CHANGE_MISSING, "sống", WARNING, 2, "no last-change date in the register") \
+	RULE(CHANGE_OVERDUE, "sống", ERROR, 2, "a pending change (biến động) older than change_deadline_days") \
+	/* map readers (DGN): what could not become a parcel */ \
+	RULE(MAP_LABEL_MISSING, "đủ", ERROR, 3, "a face of a DGN sheet's boundary lines has no parcel-number label (parcel not built)") \
+	RULE(MAP_LABEL_OUTSIDE, "đúng", WARNING, 2, "a DGN label lies inside no face") \
+	RULE(MAP_LABEL_TWICE, "đúng", ERROR, 2, "a second parcel number inside one face of a DGN sheet; the face keeps the first") \
+	RULE(MAP_LINE_DANGLING, "đúng", WARNING, 2, "a DGN boundary line that closes no face (overshoot or gap in the linework)") \
+	/* sạch: identity against the national population database (C06, reconcile) */ \
+	RULE(IDENTITY_MISMATCH, "sạch", ERROR, 2, "C06 found the owner's details differ from the population database, or found no such person") \
+	RULE(IDENTITY_UNVERIFIED, "sạch", WARNING, 2, "a certificate holder not yet verified by C06 (at warning level: once a reply is reconciled)") \
+	/* end */
+
+#define TD_RULE_ENUM(id, criterion, severity, group, summary) TD_RULE_##id,
+typedef enum td_rule_id { TD_FOREACH_RULE(TD_RULE_ENUM) TD_RULE_COUNT } td_rule_id;
+#undef TD_RULE_ENUM
 
 typedef enum td_severity { TD_SEV_OFF, TD_SEV_WARNING, TD_SEV_ERROR } td_severity;
 

@@ -1,4 +1,5 @@
 #include "topology.h"
+#include "grow.h"
 
 #include <assert.h>
 #include <math.h>
@@ -102,32 +103,6 @@ typedef struct topo {
 	GEOSWKBWriter *writer;
 	char detail[256];
 } topo;
-
-/*
- * Make room for need elements of size bytes in the array whose pointer is
- * at pp (any object pointer type; copied with memcpy, not type-punned);
- * 0 when out of memory, the array unchanged.
- */
-static int grow(void *pp, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 16;
-	void *p, *q;
-
-	if (need <= *cap)
-		return 1;
-	while (c < need) {
-		if (c > SIZE_MAX / 2 / size)
-			return 0;
-		c *= 2;
-	}
-	memcpy(&p, pp, sizeof(p));
-	q = realloc(p, c * size);
-	if (!q)
-		return 0;
-	memcpy(pp, &q, sizeof(q));
-	*cap = c;
-	return 1;
-}
 
 static td_status nomem(topo *t)
 {
@@ -309,8 +284,8 @@ static const char *read_polygon(topo *t, reader *r, int big, unsigned dims, unsi
 		ring *rg;
 		if (!read_u32(r, big, &np) || np > (r->len - r->pos) / (8u * dims))
 			return "truncated";
-		if (!grow(&t->rings, &t->rings_cap, t->nrings + 1, sizeof(*t->rings)) ||
-		    !grow(&t->xy, &t->xy_cap, 2 * (t->nxy + np), sizeof(*t->xy))) {
+		if (!td_grow(&t->rings, &t->rings_cap, t->nrings + 1, sizeof(*t->rings)) ||
+		    !td_grow(&t->xy, &t->xy_cap, 2 * (t->nxy + np), sizeof(*t->xy))) {
 			*oom = 1;
 			return "out of memory";
 		}
@@ -523,7 +498,7 @@ static GEOSGeometry *build(topo *t, const member *m, int multi)
 	size_t k = m->ring0, end = m->ring0 + m->nrings, np = 0;
 	GEOSGeometry **polys, **holes;
 
-	if (!grow(&t->gp, &t->gp_cap, 2 * m->nrings + 1, sizeof(*t->gp)))
+	if (!td_grow(&t->gp, &t->gp_cap, 2 * m->nrings + 1, sizeof(*t->gp)))
 		return NULL;
 	polys = t->gp;
 	holes = t->gp + m->nrings + 1;
@@ -715,7 +690,7 @@ static void collect(void *item, void *arg)
 
 	if (t->cand_nomem)
 		return;
-	if (!grow(&t->cand, &t->cand_cap, t->ncand + 1, sizeof(*t->cand))) {
+	if (!td_grow(&t->cand, &t->cand_cap, t->ncand + 1, sizeof(*t->cand))) {
 		t->cand_nomem = 1;
 		return;
 	}
@@ -970,7 +945,7 @@ static td_status ring_points(topo *t, const GEOSGeometry *hring, long sheet, siz
 
 	if (!cs || !GEOSCoordSeq_getSize_r(t->h, cs, &size))
 		return td_error_set(t->err, TD_ERR_INTERNAL, "GEOS cannot read a gap in sheet %ld", sheet);
-	if (!grow(&t->buf, &t->buf_cap, 2 * (size_t)size + 2, sizeof(*t->buf)))
+	if (!td_grow(&t->buf, &t->buf_cap, 2 * (size_t)size + 2, sizeof(*t->buf)))
 		return nomem(t);
 	if (size > 0 && !GEOSCoordSeq_copyToBuffer_r(t->h, cs, t->buf, 0, 0))
 		return td_error_set(t->err, TD_ERR_INTERNAL, "GEOS cannot read a gap in sheet %ld", sheet);
@@ -993,7 +968,7 @@ static td_status add_gap(topo *t, GEOSGeometry *region, double area, double x, d
 	td_status rc;
 
 	rc = query(t, region);
-	if (rc == TD_OK && !grow(&t->lens, &t->lens_cap, t->ncand + 1, sizeof(*t->lens)))
+	if (rc == TD_OK && !td_grow(&t->lens, &t->lens_cap, t->ncand + 1, sizeof(*t->lens)))
 		rc = nomem(t);
 	for (size_t k = 0; rc == TD_OK && k < t->ncand; k++)
 		t->lens[k] = 0;
@@ -1007,7 +982,7 @@ static td_status add_gap(topo *t, GEOSGeometry *region, double area, double x, d
 			if (t->in[t->cand[k]].sheet == sheet)
 				t->lens[k] += shared_length(t, t->buf, n, &t->m[t->cand[k]]);
 	}
-	if (rc != TD_OK || !grow(&t->gaps, &t->gaps_cap, t->ngaps + 1, sizeof(*t->gaps))) {
+	if (rc != TD_OK || !td_grow(&t->gaps, &t->gaps_cap, t->ngaps + 1, sizeof(*t->gaps))) {
 		GEOSGeom_destroy_r(h, region);
 		return rc != TD_OK ? rc : nomem(t);
 	}
@@ -1053,7 +1028,7 @@ static td_status union_gaps(topo *t, const size_t *idx, size_t k, long sheet)
 	int np = -1;
 	td_status rc = TD_OK;
 
-	if (!grow(&t->gp, &t->gp_cap, k, sizeof(*t->gp)))
+	if (!td_grow(&t->gp, &t->gp_cap, k, sizeof(*t->gp)))
 		return nomem(t);
 	for (size_t q = 0; q < k; q++) {
 		t->gp[q] = GEOSGeom_clone_r(h, t->m[idx[q]].g);
@@ -1157,7 +1132,7 @@ static GEOSGeometry *coverage_faces(topo *t, const size_t *idx, size_t k, td_sta
 	}
 	while (cap < 2 * nedges + 2)
 		cap *= 2;
-	if (!grow(&t->edges, &t->edges_cap, cap, sizeof(*t->edges))) {
+	if (!td_grow(&t->edges, &t->edges_cap, cap, sizeof(*t->edges))) {
 		*rc = nomem(t);
 		return NULL;
 	}
@@ -1183,7 +1158,7 @@ static GEOSGeometry *coverage_faces(topo *t, const size_t *idx, size_t k, td_sta
 	}
 	for (size_t i = 0; i < cap; i++)
 		nleft += t->edges[i].count > 0;
-	if (!grow(&t->gp, &t->gp_cap, nleft + 1, sizeof(*t->gp))) {
+	if (!td_grow(&t->gp, &t->gp_cap, nleft + 1, sizeof(*t->gp))) {
 		*rc = nomem(t);
 		return NULL;
 	}

@@ -137,7 +137,7 @@ static void changes_json(struct td_audit_changes *c, td_strbuf *b)
  */
 static td_status inputs_json(td_ws *ws, int64_t run_id, td_strbuf *b, td_error *err)
 {
-	char path[4200];
+	char path[TD_PATH_MAX];
 	sqlite3_stmt *st = NULL;
 	int step, first = 1;
 	td_status rc = td_ws_prepare(ws,

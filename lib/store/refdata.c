@@ -13,7 +13,7 @@ static const char *const ref_tables[] = {"ref_provinces", "ref_communes", "ref_l
 
 td_status td_refdata_find_province(td_ctx *ctx, const char *code, td_province *out, td_error *err)
 {
-	char path[4200];
+	char path[TD_PATH_MAX];
 	GDALDatasetH ds = NULL;
 	OGRLayerH layer;
 	OGRFeatureH f;
@@ -55,7 +55,7 @@ td_status td_refdata_find_province(td_ctx *ctx, const char *code, td_province *o
 
 static td_status load_table(td_ws *ws, const char *table, td_error *err)
 {
-	char name[256], path[4200], sql[2048];
+	char name[256], path[TD_PATH_MAX], sql[2048];
 	GDALDatasetH ds = NULL;
 	OGRLayerH layer;
 	OGRFeatureDefnH defn;

@@ -1,6 +1,7 @@
 #include "workspace.h"
 #include "audit.h"
 #include "crs.h"
+#include "fault.h"
 #include "identity.h"
 #include "outfile.h"
 #include "refdata.h"
@@ -209,9 +210,12 @@ static void sql_mask_id(sqlite3_context *cx, int argc, sqlite3_value **argv)
  */
 static td_status db_open(td_ws *ws, const char *path, int flags, td_error *err)
 {
+	const char *vfs = NULL;
 	char *msg = NULL;
 
-	if (sqlite3_open_v2(path, &ws->db, flags, NULL) != SQLITE_OK) {
+	if (ws->ctx->fault && !(vfs = td_fault_vfs(ws->ctx->fault)))
+		return td_error_set(err, TD_ERR_NOMEM, "cannot set up fault injection");
+	if (sqlite3_open_v2(path, &ws->db, flags, vfs) != SQLITE_OK) {
 		td_status rc = td_error_set(err, TD_ERR_IO, "cannot open '%s': %s", path,
 					    ws->db ? sqlite3_errmsg(ws->db) : "out of memory");
 		return rc;
@@ -440,7 +444,7 @@ static td_status insert_srs(td_ws *ws, const td_crs *crs, td_error *err)
 /* Read schemas/workspace.sql with @SRS_ID@ replaced. Caller frees. */
 static td_status read_schema(td_ctx *ctx, int srs_id, char **out, td_error *err)
 {
-	char path[4200], id[16];
+	char path[TD_PATH_MAX], id[16];
 	FILE *f = NULL;
 	char *text = NULL, *res = NULL, *p, *q;
 	long size;

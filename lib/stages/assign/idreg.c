@@ -1,4 +1,5 @@
 #include "idreg.h"
+#include "grow.h"
 
 #include <geos_c.h>
 #include <math.h>
@@ -64,27 +65,10 @@ struct assign {
 		*retire, *del_par, *upd_parcel;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 1;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * size);
-	if (!q)
-		return 0;
-	*p = q;
-	*cap = n;
-	return 1;
-}
-
 /* Copy n bytes (plus a NUL) into the arena; *off is where they start. */
 static int arena_put(struct assign *a, const void *data, size_t n, size_t *off)
 {
-	if (!grow((void **)&a->arena, &a->arena_cap, a->arena_len + n + 1, 1))
+	if (!td_grow(&a->arena, &a->arena_cap, a->arena_len + n + 1, 1))
 		return 0;
 	*off = a->arena_len;
 	if (n)
@@ -199,7 +183,7 @@ static void collect(void *item, void *arg)
 {
 	struct assign *a = arg;
 
-	if (!grow((void **)&a->cand, &a->capcand, a->ncand + 1, sizeof(size_t))) {
+	if (!td_grow(&a->cand, &a->capcand, a->ncand + 1, sizeof(size_t))) {
 		a->cand_failed = 1;
 		return;
 	}
@@ -428,7 +412,7 @@ static td_status find_parents(struct assign *a, td_error *err)
 			double share = overlap_share(a, u->g, u->area, v->g, v->area);
 			if (share <= 0 || share < a->s->lineage_min_overlap)
 				continue;
-			if (!grow((void **)&a->edges, &a->capedges, a->nedges + 1, sizeof(*a->edges)))
+			if (!td_grow(&a->edges, &a->capedges, a->nedges + 1, sizeof(*a->edges)))
 				return td_error_set(err, TD_ERR_NOMEM, "out of memory");
 			a->edges[a->nedges].cur = c;
 			a->edges[a->nedges++].prev = a->cand[k];
@@ -473,7 +457,7 @@ static td_status load_commune(struct assign *a, td_error *err)
 	while ((step = sqlite3_step(a->q_cur)) == SQLITE_ROW) {
 		struct cur *c;
 		const unsigned char *s;
-		if (!grow((void **)&a->cur, &a->capcur, a->ncur + 1, sizeof(*a->cur)))
+		if (!td_grow(&a->cur, &a->capcur, a->ncur + 1, sizeof(*a->cur)))
 			goto nomem;
 		c = &a->cur[a->ncur++];
 		memset(c, 0, sizeof(*c));
@@ -499,7 +483,7 @@ static td_status load_commune(struct assign *a, td_error *err)
 	sqlite3_bind_text(a->q_prev, 1, a->commune, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(a->q_prev)) == SQLITE_ROW) {
 		struct prev *p;
-		if (!grow((void **)&a->prev, &a->capprev, a->nprev + 1, sizeof(*a->prev)))
+		if (!td_grow(&a->prev, &a->capprev, a->nprev + 1, sizeof(*a->prev)))
 			goto nomem;
 		p = &a->prev[a->nprev++];
 		memset(p, 0, sizeof(*p));
@@ -814,7 +798,7 @@ static int seen_before(struct history_loader *l, const char *id, int *failed)
 	for (size_t i = 0; i < l->nseen; i++)
 		if (strcmp(l->seen[i], id) == 0)
 			return 1;
-	if (!grow((void **)&l->seen, &l->capseen, l->nseen + 1, sizeof(l->seen[0]))) {
+	if (!td_grow(&l->seen, &l->capseen, l->nseen + 1, sizeof(l->seen[0]))) {
 		*failed = 1;
 		return 0;
 	}
@@ -843,7 +827,7 @@ static td_status walk(struct history_loader *l, int up, const char *id, int dept
 		return TD_OK;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!grow((void **)&next, &cap, nnext + 1, sizeof(next[0]))) {
+		if (!td_grow(&next, &cap, nnext + 1, sizeof(next[0]))) {
 			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
 			break;
 		}
@@ -863,7 +847,7 @@ static td_status walk(struct history_loader *l, int up, const char *id, int dept
 		if (!found)
 			snprintf(node.id, sizeof(node.id), "%s", next[i][0]);
 		repeated = seen_before(l, node.id, &failed);
-		if (failed || !grow((void **)list, up ? &l->cap_up : &l->cap_down, *n + 1, sizeof(**list))) {
+		if (failed || !td_grow(list, up ? &l->cap_up : &l->cap_down, *n + 1, sizeof(**list))) {
 			rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
 			break;
 		}
@@ -920,7 +904,7 @@ td_status td_idreg_history_load(td_ws *ws, const char *id, td_idreg_history *h, 
 		sqlite3_bind_text(changes, 1, h->self.id, -1, SQLITE_STATIC);
 		while (rc == TD_OK && (step = sqlite3_step(changes)) == SQLITE_ROW) {
 			td_idreg_key_change *k;
-			if (!grow((void **)&h->changes, &l.cap_changes, h->nchanges + 1, sizeof(*k))) {
+			if (!td_grow(&h->changes, &l.cap_changes, h->nchanges + 1, sizeof(*k))) {
 				rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
 				break;
 			}

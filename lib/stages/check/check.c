@@ -1,4 +1,5 @@
 #include "check.h"
+#include "date.h"
 #include "encoding.h"
 #include "findings.h"
 #include "identity.h"
@@ -381,20 +382,6 @@ typedef struct checker {
 	long today_days;
 } checker;
 
-/* Days since 1970-01-01 of a yyyy-mm-dd date (proleptic Gregorian). */
-static long days_of(const char *iso)
-{
-	long y = strtol(iso, NULL, 10), m = strtol(iso + 5, NULL, 10), d = strtol(iso + 8, NULL, 10);
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* The finding's other parcel, when there is one. */
 struct other {
 	const char *commune;
@@ -711,6 +698,7 @@ static td_status check_rows(checker *c, const struct job *j, td_error *err)
 		const char *gcn_date = (const char *)sqlite3_column_text(st, 10);
 		const char *last_change = (const char *)sqlite3_column_text(st, 11);
 		const char *pending = (const char *)sqlite3_column_text(st, 12);
+		long filed;
 		const struct parcel *p = find_parcel(j, sheet, parcel);
 		double x = p ? p->x : NAN, y = p ? p->y : NAN;
 		char missing[96] = "", why[160];
@@ -757,12 +745,12 @@ static td_status check_rows(checker *c, const struct job *j, td_error *err)
 		if (rc == TD_OK && !last_change)
 			rc = emitf(c, TD_RULE_LAST_CHANGE_MISSING, commune, sheet, parcel, NULL, x, y, NAN, NAN, err,
 				   "register row %ld: no last-change date", row);
-		if (rc == TD_OK && pending && strcmp(pending, c->today) <= 0 &&
-		    c->today_days - days_of(pending) > c->rules->change_deadline_days)
+		if (rc == TD_OK && pending && td_date_parse(pending, &filed) && filed <= c->today_days &&
+		    c->today_days - filed > c->rules->change_deadline_days)
 			rc = emitf(c, TD_RULE_CHANGE_OVERDUE, commune, sheet, parcel, NULL, x, y,
-				   (double)(c->today_days - days_of(pending)), (double)c->rules->change_deadline_days,
-				   err, "register row %ld: change filed on %s is %ld days old", row, pending,
-				   c->today_days - days_of(pending));
+				   (double)(c->today_days - filed), (double)c->rules->change_deadline_days, err,
+				   "register row %ld: change filed on %s is %ld days old", row, pending,
+				   c->today_days - filed);
 	}
 	if (rc == TD_OK && step != SQLITE_DONE)
 		rc = td_ws_sqlerr(c->ws, "read register rows", err);
@@ -912,15 +900,18 @@ static td_status load_landuse(checker *c, td_error *err)
 	return rc;
 }
 
-static int query_int(td_ws *ws, const char *sql)
+/* The integer one query returns; a failed query is an error, never a rule switched off. */
+static td_status query_int(td_ws *ws, const char *sql, int *n, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	int n = 0;
+	td_status rc = td_ws_prepare(ws, sql, &st, err);
 
-	if (sqlite3_prepare_v2(ws->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
+	if (rc == TD_OK && sqlite3_step(st) != SQLITE_ROW)
+		rc = td_ws_sqlerr(ws, sql, err);
+	if (rc == TD_OK)
+		*n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	return n;
+	return rc;
 }
 
 static td_status prepare(checker *c, td_error *err)
@@ -1004,7 +995,7 @@ static void summary_json(td_check_summary *sum)
 static int worker_count(const td_check_options *o)
 {
 	long n = o->threads > 0 ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+	return n < 1 ? 1 : n > TD_MAX_THREADS ? TD_MAX_THREADS : (int)n;
 }
 
 /*
@@ -1099,15 +1090,18 @@ td_status td_check_run(td_ws *ws, const td_check_options *opts, td_progress_fn p
 		localtime_r(&now, &tm);
 		strftime(c.today, sizeof(c.today), "%Y-%m-%d", &tm);
 	}
-	c.today_days = days_of(c.today);
 	snprintf(sum->today, sizeof(sum->today), "%s", c.today);
+	if (!td_date_parse(c.today, &c.today_days))
+		return td_error_set(err, TD_ERR_USAGE, "today '%s': expected YYYY-MM-DD, a real date", c.today);
 
 	rc = td_ws_begin(ws, "check", err);
 	if (rc != TD_OK)
 		return rc;
-	c.have_scans = query_int(ws, "SELECT EXISTS (SELECT 1 FROM scans)");
-	c.have_boundaries = query_int(ws, "SELECT EXISTS (SELECT 1 FROM communes)");
-	rc = td_ws_exec(ws, "DELETE FROM finding_areas; DELETE FROM findings", err);
+	rc = query_int(ws, "SELECT EXISTS (SELECT 1 FROM scans)", &c.have_scans, err);
+	if (rc == TD_OK)
+		rc = query_int(ws, "SELECT EXISTS (SELECT 1 FROM communes)", &c.have_boundaries, err);
+	if (rc == TD_OK)
+		rc = td_ws_exec(ws, "DELETE FROM finding_areas; DELETE FROM findings", err);
 	if (rc == TD_OK)
 		rc = prepare(&c, err);
 	if (rc == TD_OK)

@@ -21,9 +21,12 @@
 #include "rules.h"
 #include "workspace.h"
 
+/* The most geometry worker threads a check runs (the CLI accepts no more). */
+#define TD_MAX_THREADS 64
+
 typedef struct td_check_options {
 	td_rule_settings rules;
-	int threads; /* geometry worker threads; 0: one per core, at most 8 */
+	int threads; /* geometry worker threads, 1..TD_MAX_THREADS; 0: one per core */
 } td_check_options;
 
 /* Defaults from the rule catalogue, one thread per core. */

@@ -115,7 +115,7 @@ td_status td_c06_export(td_ws *ws, const char *out_dir, td_c06_summary *sum, td_
 {
 	td_c06_layout l;
 	sqlite3_stmt *communes = NULL, *rows = NULL;
-	char path[4200];
+	char path[TD_PATH_MAX];
 	int step;
 	td_status rc;
 

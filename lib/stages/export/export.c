@@ -582,7 +582,7 @@ td_status td_export_run(td_ws *ws, const td_export_options *opts, td_progress_fn
 	struct reg_info ri;
 	struct layouts *l = NULL;
 	char **communes = NULL;
-	char dir[4096], path[4200];
+	char dir[TD_PATH_MAX], path[TD_PATH_MAX];
 	size_t n = 0, len;
 	long today = td_date_today();
 	td_status rc;

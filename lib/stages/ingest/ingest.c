@@ -690,7 +690,7 @@ static td_status profile_error(td_status rc, td_error *err)
 /* The DGN level profile opts names. */
 static td_status load_map_profile(td_ws *ws, const td_ingest_options *opts, td_map_profile *mp, td_error *err)
 {
-	char path[4200];
+	char path[TD_PATH_MAX];
 	td_status rc = td_ctx_named_file(ws->ctx, "maps", opts->map_profile ? opts->map_profile : "dgn-separate-labels",
 					 ".ini", path, sizeof(path), err);
 
@@ -892,7 +892,7 @@ static td_status ingest_dgn_map(td_ws *ws, const struct target *t, const td_inge
 	td_map_profile mp;
 	td_dgn_result r;
 	sqlite3_stmt *ins = NULL, *prob = NULL, *rtree = NULL;
-	char path[4200];
+	char path[TD_PATH_MAX];
 	int bulk = 0;
 	td_status rc = TD_OK;
 
@@ -1178,7 +1178,7 @@ static long find_header(OGRLayerH layer, td_encoding enc, const char *path, cons
 	long row = 0;
 
 	for (int n = 0; n < HEADER_SEARCH_ROWS && !row && (f = OGR_L_GetNextFeature(layer)) != NULL; n++) {
-		char where[4200];
+		char where[TD_PATH_MAX];
 		int found = 0;
 		for (int r = 0; r < R_COUNT; r++)
 			idx[r] = -1;
@@ -1270,7 +1270,7 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 	GIntBig total;
 	int idx[R_COUNT], skip;
 	char headers[R_COUNT][128] = {{0}};
-	char where[4200], profile[4200];
+	char where[TD_PATH_MAX], profile[TD_PATH_MAX];
 	struct columns columns;
 	long header_row = 0;
 	td_encoding enc = TD_ENC_UTF8;

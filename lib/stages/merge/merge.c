@@ -52,7 +52,7 @@ struct merge {
 	struct input in[TD_MERGE_MAX_INPUTS];
 	int n;
 	td_ws *ws;
-	char tmp[4200]; /* the output while it is being made */
+	char tmp[TD_PATH_MAX]; /* the output while it is being made */
 	OGRSpatialReferenceH target;
 	struct boundary *b; /* sorted by code once loaded */
 	size_t nb, bcap;
@@ -228,7 +228,7 @@ static void remove_stale(const char *out)
 {
 	const char *slash = strrchr(out, '/');
 	const char *base = slash ? slash + 1 : out;
-	char dir[4096], prefix[512], path[4700];
+	char dir[TD_PATH_MAX], prefix[512], path[TD_PATH_MAX + 512];
 	struct dirent *e;
 	DIR *d;
 
@@ -297,7 +297,7 @@ static td_status attach_inputs(struct merge *m, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	td_status rc = TD_OK;
-	char sql[64], what[4200];
+	char sql[64], what[TD_PATH_MAX];
 
 	if (sqlite3_limit(m->ws->db, SQLITE_LIMIT_ATTACHED, -1) < m->n)
 		return td_error_set(err, TD_ERR_USAGE,

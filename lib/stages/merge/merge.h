@@ -63,7 +63,7 @@ typedef struct td_merge_summary {
 	int ninputs;
 	td_merge_input *inputs; /* owned */
 	char crs[160];          /* the output's CRS */
-	char report_dir[4096];
+	char report_dir[TD_PATH_MAX];
 	long parcels_in, parcels_out, parcels_unassigned;    /* in = out + unassigned */
 	long register_in, register_out, register_unassigned; /* the same for register rows */
 	long scans_in, scans_unplaced;                       /* scans are all kept; unplaced lose their parcel */

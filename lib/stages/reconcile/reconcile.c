@@ -35,7 +35,7 @@ struct statuses {
 	int n;
 	char key[MAX_STATUSES][64];
 	enum verdict verdict[MAX_STATUSES];
-	char path[4200];
+	char path[TD_PATH_MAX];
 	char examples[256]; /* the first few words, for messages */
 };
 

@@ -5,6 +5,8 @@
 #ifndef TD_FIGURES_H
 #define TD_FIGURES_H
 
+#include "error.h"
+
 #include <math.h>
 
 typedef struct td_report_figures {
@@ -47,7 +49,7 @@ typedef struct td_report {
 	td_report_row total;
 	int nalerts;             /* alerts kept for the HTML (at most html_alerts) */
 	td_report_alert *alerts;
-	char xlsx[4200], html[4200]; /* the files written */
+	char xlsx[TD_PATH_MAX], html[TD_PATH_MAX]; /* the files written */
 	char *json;              /* the report as JSON (see docs/report.md); NULL on failure */
 } td_report;
 

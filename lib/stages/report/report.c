@@ -649,7 +649,7 @@ static td_status make_json(td_report *r, td_error *err)
 td_status td_report_run(td_ws *ws, const td_report_options *o, td_report *r, td_error *err)
 {
 	struct layouts *l = NULL;
-	char dir[4096], summary[256];
+	char dir[TD_PATH_MAX - 32], summary[256]; /* room for "/report-YYYY-Www.xlsx" */
 	size_t len;
 	td_status rc;
 
