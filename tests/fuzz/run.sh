@@ -39,7 +39,13 @@ for name in "$@"; do
 	mkdir -p "$OUT/corpus/$name" "$OUT/crashes/$name"
 	before=$(ls "$OUT/crashes/$name" | wc -l)
 	dirs="$OUT/corpus/$name $SRC/tests/fuzz/corpus/$name"
-	[ -d "$SRC/tests/fuzz/regress/$name" ] && dirs="$dirs $SRC/tests/fuzz/regress/$name"
+	# Fixed regressions seed the run; open ones (open-*) would only be found again.
+	rm -rf "$OUT/regress/$name"
+	mkdir -p "$OUT/regress/$name"
+	if [ -d "$SRC/tests/fuzz/regress/$name" ]; then
+		find "$SRC/tests/fuzz/regress/$name" -type f ! -name 'open-*' -exec cp {} "$OUT/regress/$name/" \;
+		dirs="$dirs $OUT/regress/$name"
+	fi
 	echo "run.sh: $name for ${SECONDS_EACH}s" >&2
 	start=$(date +%s)
 	# shellcheck disable=SC2086
