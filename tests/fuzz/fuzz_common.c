@@ -122,7 +122,7 @@ const char *fz_table_ext(const uint8_t *data, size_t size)
 static void read_back(const char *path)
 {
 	FILE *f = fopen(path, "rb");
-	long n;
+	long n = 0;
 
 	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0)
 		die(path, "cannot read the template");
