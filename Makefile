@@ -3,8 +3,11 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 TBUILD ?= build-test
+FBUILD ?= build-fuzz
+FUZZ_SECONDS ?= 180
+FUZZ_CC ?= clang-14
 
-.PHONY: all deps build demo test bench bench-merge clean
+.PHONY: all deps build demo test fuzz bench bench-merge clean
 
 all: build
 
@@ -23,6 +26,12 @@ test: deps
 	@cmake --build $(TBUILD) -j $(JOBS)
 	@cd $(TBUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer on every harness for FUZZ_SECONDS each (FUZZ_TARGETS: some of them); docs/reliability.md.
+fuzz: deps
+	@cmake -S . -B $(FBUILD) -DCMAKE_C_COMPILER=$(FUZZ_CC) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTD_SANITIZE=ON -DTD_FUZZ=ON >/dev/null
+	@cmake --build $(FBUILD) -j $(JOBS) --target fuzzers
+	@sh tests/fuzz/run.sh $(FBUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 bench: build
 	@sh bench/run.sh $(BUILD)
 
@@ -30,4 +39,4 @@ bench-merge: build
 	@sh bench/merge.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(TBUILD) out
+	rm -rf $(BUILD) $(TBUILD) $(FBUILD) out

@@ -1,0 +1,17 @@
+/* Fuzz register reading (lib/ingest.c, the register part of td_ingest_run) with XLSX (GDAL's XLSX driver under it). */
+#include "fuzz.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fz_init();
+	fz_ws_template(0);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fz_ingest_register(data, size, ".xlsx");
+	return 0;
+}
