@@ -29,6 +29,7 @@ typedef struct td_cli {
 	int progress;           /* draw a progress bar on stderr */
 	const char *invocation; /* the whole command line, for the run record */
 	td_ctx *ctx;
+	struct cli_output *output; /* the filtered stdout/stderr and the --log file (output.c) */
 } td_cli;
 
 /* Long options every subcommand accepts, and their handler. */
@@ -36,6 +37,21 @@ typedef struct td_cli {
 	{"quiet", no_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'},                      \
 		{"json", no_argument, NULL, 'J'}, {"help", no_argument, NULL, 'h'}
 #define CLI_GLOBAL_SHORTOPTS "qvh"
+
+/*
+ * Send stdout and stderr through the output filter (identity numbers
+ * masked, control characters shown as \xNN) and, when log_path is not
+ * NULL, append every line to that file with a timestamp. Returns EXIT_GOOD,
+ * or prints why not and returns an exit code.
+ */
+int cli_output_start(td_cli *cli, const char *log_path);
+
+/*
+ * Flush and close the filtered streams, log the exit code rc, put the C
+ * library's streams back. Returns rc, or EXIT_FAILURE_IO when stdout or the
+ * log could not be written (a full disk never passes as success).
+ */
+int cli_output_finish(td_cli *cli, int rc);
 
 /* Apply -q/-v/--json; returns 1 if c was one of them. */
 int cli_global_opt(td_cli *cli, int c);

@@ -39,6 +39,7 @@ td_status td_ctx_new(const char *schema_dir, td_ctx **out, td_error *err)
 	if (!ctx)
 		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
 	snprintf(ctx->schema_dir, sizeof(ctx->schema_dir), "%s", dir);
+	ctx->csv_sep = ',';
 	ctx->geos = GEOS_init_r();
 	ctx->proj = proj_context_create();
 	if (!ctx->geos || !ctx->proj) {

@@ -98,9 +98,11 @@ td_status td_ws_prepare(td_ws *ws, const char *sql, sqlite3_stmt **st, td_error 
 td_status td_ws_sqlerr(td_ws *ws, const char *what, td_error *err);
 
 /*
- * Write the rows of one query as CSV (RFC 4180 quoting) to path, through a
- * temporary file (td_outfile) created with mode. The header row is the
- * query's column names; NULL values are empty fields.
+ * Write the rows of one query as CSV to path, through a temporary file
+ * (td_outfile) created with mode, with the CSV writer of csv.h: a UTF-8
+ * byte order mark, the context's separator (ctx->csv_sep), formula-like
+ * text neutralised, REAL values rounded to 3 decimals. The header row is
+ * the query's column names; NULL values are empty fields.
  */
 td_status td_ws_write_csv(td_ws *ws, const char *sql, const char *path, mode_t mode, td_error *err);
 

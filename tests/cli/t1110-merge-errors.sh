@@ -81,7 +81,7 @@ cd big || exit 1
 "$THUADAT" -q merge out.gpkg hp.gpkg hd.gpkg --crosswalk "$CW" --sheets sheets.csv --boundaries boundaries.gpkg &
 pid=$!
 i=0
-while [ ! -e "out.gpkg.merge-$pid.tmp-journal" ] && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do
+while [ ! -e "out.gpkg.merge-$pid.tmp-journal" ] && [ ! -e "out.gpkg.merge-$pid.tmp-wal" ] && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done

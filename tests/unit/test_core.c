@@ -62,6 +62,26 @@ static void test_ini(const char *dir)
 	CHECK_INT(TD_ERR_USAGE, td_ini_parse(path, collect, &s, &err));
 	CHECK(strstr(err.msg, "line 3: expected 'key = value'") != NULL);
 
+	/* A blank section name is an error, not the keys before any section (the callback got a NULL key). */
+	write_file(path, "workspace = w.gpkg\n[ ]\n");
+	td_error_init(&err);
+	CHECK_INT(TD_ERR_USAGE, td_ini_parse(path, collect, &s, &err));
+	CHECK(strstr(err.msg, "line 2: empty section name") != NULL);
+	write_file(path, "[\t]\nx = 1\n");
+	td_error_init(&err);
+	CHECK_INT(TD_ERR_USAGE, td_ini_parse(path, collect, &s, &err));
+	CHECK(strstr(err.msg, "line 1: empty section name") != NULL);
+
+	/* A NUL byte is named as such, not taken for a long line. */
+	{
+		FILE *f = fopen(path, "wb");
+		fwrite("[a]\nx = 1\0 2\n", 1, 14, f);
+		fclose(f);
+	}
+	td_error_init(&err);
+	CHECK_INT(TD_ERR_USAGE, td_ini_parse(path, collect, &s, &err));
+	CHECK(strstr(err.msg, "line 2: NUL byte") != NULL);
+
 	snprintf(path, sizeof(path), "%s/missing.ini", dir);
 	td_error_init(&err);
 	CHECK_INT(TD_ERR_INPUT, td_ini_parse(path, collect, &s, &err));
