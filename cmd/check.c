@@ -16,8 +16,10 @@ static void list_rules(void)
 {
 	for (int i = 0; i < TD_RULE_COUNT; i++) {
 		const td_rule *r = td_rule_get((td_rule_id)i);
-		printf("%-22s %-5s %-7s group %d  %s\n", r->code, r->criterion, td_severity_name(r->severity), r->group,
-		       r->summary);
+		/* Criteria are Vietnamese words ("đúng"): padded by characters, not bytes. */
+		printf("%-22s ", r->code);
+		cli_print_column(stdout, r->criterion, 5);
+		printf(" %-7s group %d  %s\n", td_severity_name(r->severity), r->group, r->summary);
 	}
 }
 
@@ -26,13 +28,19 @@ int stage_check(td_cli *cli, const char *path, const td_check_options *opts, con
 	td_check_summary sum;
 	td_error err;
 	td_ws *ws = NULL;
-	int rc = cli_open(cli, path, TD_WS_WRITE, &ws);
+	int rc = csv ? cli_prepare_output(cli, csv) : EXIT_GOOD;
 
+	if (rc == EXIT_GOOD)
+		rc = cli_open(cli, path, TD_WS_WRITE, &ws);
 	if (rc != EXIT_GOOD)
 		return rc;
 	td_error_init(&err);
-	if (td_check_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK ||
-	    (csv && td_findings_write_csv(ws, csv, &err) != TD_OK)) {
+	if (csv) {
+		/* Written in the stage's transaction: the findings and their CSV are both in, or neither. */
+		ws->before_commit = cli_findings_csv_hook;
+		ws->before_commit_arg = (void *)csv;
+	}
+	if (td_check_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK) {
 		td_ws_close(ws);
 		return cli_fail(cli, &err);
 	}
@@ -40,8 +48,9 @@ int stage_check(td_cli *cli, const char *path, const td_check_options *opts, con
 	if (cli->json) {
 		printf("%s\n", sum.json);
 	} else if (!cli->quiet) {
-		printf("checked %ld map parcels and %ld register parcels in %ld communes: %ld errors, %ld warnings\n",
-		       sum.parcels, sum.register_keys, sum.communes, sum.errors, sum.warnings);
+		printf("checked %ld map parcel%s and %ld register parcel%s in %ld commune%s: %ld error%s, %ld warning%s\n",
+		       sum.parcels, PLURAL(sum.parcels), sum.register_keys, PLURAL(sum.register_keys), sum.communes,
+		       PLURAL(sum.communes), sum.errors, PLURAL(sum.errors), sum.warnings, PLURAL(sum.warnings));
 		for (int i = 0; i < TD_RULE_COUNT; i++)
 			if (sum.by_rule[i] || cli->verbose)
 				printf("  %-22s %ld\n", td_rule_get((td_rule_id)i)->code, sum.by_rule[i]);

@@ -7,17 +7,29 @@
 
 static const char usage[] = "thuadat classify WORKSPACE [--profile P] [--groups-csv FILE]";
 
+static td_status groups_hook(td_ws *ws, void *arg, td_error *err)
+{
+	return td_groups_write_csv(ws, arg, err);
+}
+
 int stage_classify(td_cli *cli, const char *path, const td_rule_settings *rules, const char *csv)
 {
 	td_classify_summary sum;
 	td_error err;
 	td_ws *ws = NULL;
-	int rc = cli_open(cli, path, TD_WS_WRITE, &ws);
+	int rc = csv ? cli_prepare_output(cli, csv) : EXIT_GOOD;
 
+	if (rc == EXIT_GOOD)
+		rc = cli_open(cli, path, TD_WS_WRITE, &ws);
 	if (rc != EXIT_GOOD)
 		return rc;
 	td_error_init(&err);
-	if (td_classify_run(ws, rules, &sum, &err) != TD_OK || (csv && td_groups_write_csv(ws, csv, &err) != TD_OK)) {
+	if (csv) {
+		/* Written in the stage's transaction: the groups and their CSV are both in, or neither. */
+		ws->before_commit = groups_hook;
+		ws->before_commit_arg = (void *)csv;
+	}
+	if (td_classify_run(ws, rules, &sum, &err) != TD_OK) {
 		td_classify_summary_release(&sum);
 		td_ws_close(ws);
 		return cli_fail(cli, &err);

@@ -2,8 +2,10 @@
  * Helpers every subcommand uses: the status → exit code map, error and usage
  * printing, the progress bar and JSON string output.
  */
+#include "check.h"
 #include "cli.h"
 #include "date.h"
+#include "outfile.h"
 #include "json.h"
 #include "identity.h"
 
@@ -68,6 +70,31 @@ void cli_warn(const char *msg)
 	char buf[2048];
 
 	fprintf(stderr, "thuadat: warning: %s\n", cli_mask(msg, buf, sizeof(buf)));
+}
+
+int cli_prepare_output(const td_cli *cli, const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	td_error err;
+
+	td_error_init(&err);
+	if (!slash) {
+		td_outfile_remove_stale(".");
+		return EXIT_GOOD;
+	}
+	if ((size_t)(slash - path) >= sizeof(dir))
+		return cli_usage("thuadat COMMAND ...", "path too long: '%s'", path);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (dir[0] && td_outfile_mkdir(dir, &err) != TD_OK)
+		return cli_fail(cli, &err);
+	td_outfile_remove_stale(dir[0] ? dir : "/");
+	return EXIT_GOOD;
+}
+
+td_status cli_findings_csv_hook(td_ws *ws, void *arg, td_error *err)
+{
+	return td_findings_write_csv(ws, arg, err);
 }
 
 int cli_open(const td_cli *cli, const char *path, td_ws_mode mode, td_ws **ws)

@@ -100,6 +100,11 @@ static void print_json(const td_reconcile_summary *s)
 	printf("]}\n");
 }
 
+static td_status unapplied_hook(td_ws *ws, void *arg, td_error *err)
+{
+	return td_reconcile_write_unapplied_csv(ws, ws->run_id, arg, err);
+}
+
 int cmd_reconcile(int argc, char **argv, td_cli *cli)
 {
 	static const struct option longopts[] = {
@@ -141,12 +146,18 @@ int cmd_reconcile(int argc, char **argv, td_cli *cli)
 		return rc;
 	o.replies = (const char *const *)argv + optind + 1;
 	o.nreplies = argc - optind - 1;
-	rc = cli_open(cli, argv[optind], TD_WS_WRITE, &ws);
+	rc = csv ? cli_prepare_output(cli, csv) : EXIT_GOOD;
+	if (rc == EXIT_GOOD)
+		rc = cli_open(cli, argv[optind], TD_WS_WRITE, &ws);
 	if (rc != EXIT_GOOD)
 		return rc;
 	td_error_init(&err);
-	if (td_reconcile_run(ws, &o, cli_progress, cli, &sum, &err) != TD_OK ||
-	    (csv && td_reconcile_write_unapplied_csv(ws, sum.run_id, csv, &err) != TD_OK)) {
+	if (csv) {
+		/* Written in the stage's transaction: the replies and their list are both in, or neither. */
+		ws->before_commit = unapplied_hook;
+		ws->before_commit_arg = (void *)csv;
+	}
+	if (td_reconcile_run(ws, &o, cli_progress, cli, &sum, &err) != TD_OK) {
 		td_reconcile_summary_release(&sum);
 		td_ws_close(ws);
 		return cli_fail(cli, &err);

@@ -168,8 +168,9 @@ static int on_topo(const td_topo_defect *d, void *arg)
 	}
 	if (d->rule == TD_RULE_GAP)
 		return add_found(j, d->rule, d->parcel, d->other, d->x, d->y, d->value, d->tolerance, d->area_wkb,
-				 d->area_wkb_len, "gap of %.2f m² in sheet %ld: parcel %s %s%s", d->value,
-				 j->parcels[d->parcel].sheet, a, what, d->other != TD_TOPO_NONE ? b : "");
+				 d->area_wkb_len, "gap of %.2f m² in sheet %ld: parcel %s %s%s%s", d->value,
+				 j->parcels[d->parcel].sheet, a, what, d->other != TD_TOPO_NONE ? " " : "",
+				 d->other != TD_TOPO_NONE ? b : "");
 	if (what)
 		return add_found(j, d->rule, d->parcel, d->other, d->x, d->y, d->value, d->tolerance, d->area_wkb,
 				 d->area_wkb_len, "parcel %s %s %s (%.2f m²)", a, what, b, d->value);

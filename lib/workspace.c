@@ -195,10 +195,38 @@ td_status td_ws_write_csv(td_ws *ws, const char *sql, const char *path, mode_t m
 	if (step != SQLITE_DONE) {
 		rc = td_ws_sqlerr(ws, path, err);
 		td_outfile_abort(&out);
+	} else if (ws->run_id) {
+		/* Inside a stage: complete now, in place when the stage commits. */
+		td_outfile *keep = ws->npending < TD_WS_MAX_PENDING ? malloc(sizeof(*keep)) : NULL;
+		rc = keep ? td_outfile_finish(&out, err) : td_error_set(err, TD_ERR_NOMEM, "out of memory");
+		if (rc == TD_OK) {
+			*keep = out;
+			ws->pending[ws->npending++] = keep;
+		} else {
+			td_outfile_abort(&out);
+			free(keep);
+		}
 	} else {
 		rc = td_outfile_commit(&out, err);
 	}
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Rename (commit) or remove the files written inside the stage. */
+static td_status settle_pending(td_ws *ws, int keep, td_error *err)
+{
+	td_status rc = TD_OK;
+
+	for (int i = 0; i < ws->npending; i++) {
+		if (keep && rc == TD_OK)
+			rc = td_outfile_commit(ws->pending[i], err);
+		else
+			td_outfile_abort(ws->pending[i]);
+		free(ws->pending[i]);
+		ws->pending[i] = NULL;
+	}
+	ws->npending = 0;
 	return rc;
 }
 
@@ -503,17 +531,25 @@ td_status td_ws_commit(td_ws *ws, const char *summary, td_error *err)
 	if (rc == TD_OK)
 		rc = td_audit_append(ws, ws->run_id, ws->stage, argv, os_user(), summary, err);
 	free(argv);
+	if (rc == TD_OK && ws->before_commit)
+		rc = ws->before_commit(ws, ws->before_commit_arg, err);
 	if (rc == TD_OK && sqlite3_exec(ws->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = td_ws_sqlerr(ws, "commit", err);
 	if (rc != TD_OK)
 		td_ws_rollback(ws);
 	td_audit_untrack(ws);
 	ws->run_id = 0;
+	/* The files appear once the stage is in; a rename in a folder already written to does not fail for space. */
+	if (rc == TD_OK)
+		rc = settle_pending(ws, 1, err);
 	return rc;
 }
 
 void td_ws_rollback(td_ws *ws)
 {
+	td_error ignored;
+
+	settle_pending(ws, 0, &ignored);
 	if (ws->db && !sqlite3_get_autocommit(ws->db))
 		sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
 	td_audit_untrack(ws);

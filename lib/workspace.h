@@ -32,6 +32,19 @@
 
 typedef enum td_ws_mode { TD_WS_READ, TD_WS_WRITE } td_ws_mode;
 
+struct td_ws;
+struct td_outfile;
+
+/*
+ * Called by td_ws_commit inside the stage's transaction, just before
+ * COMMIT: the place to write the stage's output files (td_ws_write_csv),
+ * so that a full disk or a missing folder rolls the stage back instead of
+ * failing after it committed. Returning non-OK rolls the stage back.
+ */
+typedef td_status (*td_ws_hook)(struct td_ws *ws, void *arg, td_error *err);
+
+#define TD_WS_MAX_PENDING 8
+
 typedef struct td_ws {
 	td_ctx *ctx;     /* not owned */
 	sqlite3 *db;
@@ -45,6 +58,11 @@ typedef struct td_ws {
 	const char *invocation; /* command line recorded in runs; set by the caller, not owned */
 	char stage[32];  /* the open stage's command, for its audit entry */
 	struct td_audit_changes *changes; /* rows changed by the open stage (audit.c) */
+	td_ws_hook before_commit; /* set by the caller; NULL: none */
+	void *before_commit_arg;
+	/* Files written inside the open stage, renamed into place only once it committed. */
+	struct td_outfile *pending[TD_WS_MAX_PENDING];
+	int npending;
 } td_ws;
 
 typedef struct td_ws_create_options {
@@ -99,7 +117,9 @@ td_status td_ws_sqlerr(td_ws *ws, const char *what, td_error *err);
 
 /*
  * Write the rows of one query as CSV to path, through a temporary file
- * (td_outfile) created with mode, with the CSV writer of csv.h: a UTF-8
+ * (td_outfile) created with mode; inside a stage (from a before_commit
+ * hook) the file is renamed into place only when the stage commits, and
+ * removed when it rolls back. The CSV writer is csv.h's: a UTF-8
  * byte order mark, the context's separator (ctx->csv_sep), formula-like
  * text neutralised, REAL values rounded to 3 decimals. The header row is
  * the query's column names; NULL values are empty fields.
