@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 TBUILD ?= build-test
 
-.PHONY: all deps build demo test bench bench-merge clean
+.PHONY: all deps build demo test bench bench-merge package install clean
 
 all: build
 
@@ -28,6 +28,14 @@ bench: build
 
 bench-merge: build
 	@sh bench/merge.sh $(BUILD)
+
+# A .deb in build/ (thuadat_VERSION_ARCH.deb), installed under /usr.
+package: build
+	@cd $(BUILD) && cpack -G DEB
+
+# Into PREFIX (default /usr/local); DESTDIR=/some/root works as usual.
+install: build
+	@cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
 
 clean:
 	rm -rf $(BUILD) $(TBUILD) out

@@ -7,7 +7,8 @@ set -eu
 PKGS="build-essential cmake pkg-config
 libgdal-dev gdal-bin libproj-dev proj-bin libgeos-dev
 libsqlite3-dev sqlite3 libspatialite-dev libsqlite3-mod-spatialite
-libxlsxwriter-dev zlib1g-dev libutf8proc-dev nettle-dev time"
+libxlsxwriter-dev zlib1g-dev libutf8proc-dev nettle-dev time
+dpkg-dev unzip libxml2-utils"
 
 missing=""
 for p in $PKGS; do
