@@ -5,6 +5,7 @@
 #include "identity.h"
 #include "outfile.h"
 #include "refdata.h"
+#include "styles.h"
 #include "text.h"
 
 #include <assert.h>
@@ -736,6 +737,8 @@ static td_status populate(td_ws *ws, const td_crs *crs, const char *invocation, 
 		rc = create_rtree(ws, layers[i], err);
 	if (rc == TD_OK)
 		rc = td_refdata_load(ws, err);
+	if (rc == TD_OK)
+		rc = td_styles_load(ws, err);
 	if (rc == TD_OK) {
 		snprintf(sql, sizeof(sql),
 			 "INSERT INTO ws_meta VALUES ('schema_version', '%d'), ('srs_id', '%d'),"
