@@ -157,16 +157,26 @@ td_status td_outfile_check_dir(const char *dir, td_error *err)
 /* The pid in a leftover's name, "NAME.tmp-PID" or ".thuadat-tmp-PID"; 0 if it is not one. */
 static long leftover_pid(const char *name)
 {
+	/* Only the kinds of file thuadat writes: a user's own "notes.tmp-12" is not ours to remove. */
+	static const char *const kinds[] = {".csv", ".xlsx", ".xls", ".html", ".json", ".gpkg"};
 	const char *p = NULL, *q;
 	char *end;
 	long pid;
+	int ours = 0;
 
-	if (strncmp(name, ".thuadat-tmp-", 13) == 0)
+	if (strncmp(name, ".thuadat-tmp-", 13) == 0) {
 		p = name + 13;
-	else
+		ours = 1;
+	} else {
 		for (q = name; (q = strstr(q, ".tmp-")) != NULL; q++)
 			p = q + 5; /* the last ".tmp-" counts */
-	if (!p || *p < '0' || *p > '9')
+		for (size_t i = 0; p && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			size_t k = strlen(kinds[i]);
+			if ((size_t)(p - 5 - name) > k && strncmp(p - 5 - k, kinds[i], k) == 0)
+				ours = 1;
+		}
+	}
+	if (!ours || !p || *p < '0' || *p > '9')
 		return 0;
 	pid = strtol(p, &end, 10);
 	return *end == '\0' && pid > 0 ? pid : 0;
