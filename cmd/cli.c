@@ -138,7 +138,7 @@ int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_
 	}
 	if (today && !td_date_parse(today, &days)) {
 		char shown[256];
-		fprintf(stderr, "thuadat: error: today '%s': expected a date YYYY-MM-DD that exists\n",
+		fprintf(stderr, "thuadat: error: today '%s': expected YYYY-MM-DD, a date that exists\n",
 			cli_mask(today, shown, sizeof(shown)));
 		return EXIT_USAGE;
 	}

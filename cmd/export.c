@@ -29,7 +29,7 @@ int stage_export(td_cli *cli, const char *path, const td_export_options *opts, i
 	staged.out_dir = out.stage;
 	if (td_outdir_open(&out, opts->out_dir, &err) != TD_OK ||
 	    td_export_run(ws, &staged, cli_progress, cli, &sum, &err) != TD_OK ||
-	    (c06 && td_c06_export(ws, out.stage, &lists, &err) != TD_OK) || td_outdir_commit(&out, &err) != TD_OK) {
+	    (c06 && td_c06_export(ws, &out, &lists, &err) != TD_OK) || td_outdir_commit(&out, &err) != TD_OK) {
 		td_outdir_abort(&out);
 		rc = cli_fail(cli, &err);
 	}

@@ -134,7 +134,8 @@ td_status td_outfile_check_dir(const char *dir, td_error *err)
 		char *slash;
 		if (stat(probe, &st) == 0)
 			break;
-		if (errno != ENOENT)
+		/* ENOTDIR: a file on the way; the walk up finds it and says so. */
+		if (errno != ENOENT && errno != ENOTDIR)
 			return td_error_set(err, TD_ERR_IO, "cannot use output folder '%s': %s", dir, strerror(errno));
 		while (n > 1 && probe[n - 1] == '/')
 			probe[--n] = '\0';
@@ -244,6 +245,24 @@ td_status td_outdir_open(td_outdir *d, const char *dir, td_error *err)
 	return TD_OK;
 }
 
+/* The marker in the staging folder of a file to remove at commit: WITHDRAWN + its name. */
+#define WITHDRAWN ".withdraw-"
+
+td_status td_outdir_withdraw(td_outdir *d, const char *name, td_error *err)
+{
+	char marker[4600];
+	int fd;
+
+	if (strchr(name, '/'))
+		return td_error_set(err, TD_ERR_INTERNAL, "'%s' is not a file name", name);
+	snprintf(marker, sizeof(marker), "%s/" WITHDRAWN "%s", d->stage, name);
+	fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return td_error_set(err, TD_ERR_IO, "cannot write into folder '%s': %s", d->dir, strerror(errno));
+	close(fd);
+	return TD_OK;
+}
+
 td_status td_outdir_commit(td_outdir *d, td_error *err)
 {
 	char from[4600], to[4600];
@@ -257,6 +276,12 @@ td_status td_outdir_commit(td_outdir *d, td_error *err)
 	if (!dp)
 		return td_error_set(err, TD_ERR_IO, "cannot read '%s': %s", d->stage, strerror(errno));
 	while (rc == TD_OK && (e = readdir(dp)) != NULL) {
+		if (strncmp(e->d_name, WITHDRAWN, sizeof(WITHDRAWN) - 1) == 0) {
+			snprintf(to, sizeof(to), "%s/%s", d->dir, e->d_name + sizeof(WITHDRAWN) - 1);
+			if (unlink(to) != 0 && errno != ENOENT)
+				rc = td_error_set(err, TD_ERR_IO, "cannot remove '%s': %s", to, strerror(errno));
+			continue;
+		}
 		if (e->d_name[0] == '.' || leftover_pid(e->d_name))
 			continue;
 		snprintf(from, sizeof(from), "%s/%s", d->stage, e->d_name);

@@ -88,8 +88,18 @@ typedef struct td_outdir {
 /* Create dir (and parents, 0700), remove leftovers of killed runs, create the staging folder. TD_ERR_IO naming the folder. */
 td_status td_outdir_open(td_outdir *d, const char *dir, td_error *err);
 
-/* Move every file of the staging folder into dir (replacing files of the same name) and remove the folder. */
+/*
+ * Move every file of the staging folder into dir (replacing files of the
+ * same name), remove the withdrawn ones and remove the folder.
+ */
 td_status td_outdir_commit(td_outdir *d, td_error *err);
+
+/*
+ * Have td_outdir_commit remove dir/name (a file an earlier run wrote that
+ * must go, like a list that would be sent again), together with moving the
+ * new files in. TD_ERR_IO naming the staging folder.
+ */
+td_status td_outdir_withdraw(td_outdir *d, const char *name, td_error *err);
 
 /* Remove the staging folder and its files; safe to call twice or after commit. */
 void td_outdir_abort(td_outdir *d);

@@ -110,7 +110,7 @@ eq "IDENTITY_MISMATCH,error 3|IDENTITY_UNVERIFIED,warning 1" "$(grep '^IDENTITY'
 run 2 check ws.gpkg --today 2026-11-01 --profile campaign
 run 2 classify ws.gpkg --profile campaign
 run 0 export ws.gpkg --out out --c06
-contains out.txt "wrote 1 C06 lists (.xls, 4 certificate holders not yet verified) to out"
+contains out.txt "wrote 1 C06 list (.xls, 4 certificate holders not yet verified) to out"
 contains out.txt "1 commune has every certificate holder verified: no list"
 [ ! -e out/c06-11329.xls ] && ok || fail "the complete commune's old list was left"
 list_csv out/c06-11311.xls l2.csv

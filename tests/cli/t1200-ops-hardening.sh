@@ -25,7 +25,7 @@ run 0 init ws.gpkg --crs EPSG:9210
 run 0 ingest ws.gpkg --map "$D/map.gpkg" --register "$D/register.csv"
 runs0=$(q ws.gpkg "SELECT COUNT(*) FROM runs")
 run 3 check ws.gpkg --today 2024-02-31
-contains err.txt "today '2024-02-31': expected a date YYYY-MM-DD that exists"
+contains err.txt "today '2024-02-31': expected YYYY-MM-DD, a date that exists"
 run 3 check ws.gpkg --today abcd-ef-gh
 run 3 report ws.gpkg --out rep --date 2023-02-29
 contains err.txt "date '2023-02-29': expected YYYY-MM-DD"
@@ -130,7 +130,7 @@ run 3 --log cron.log check p.gpkg --today 2026-02-30
 eq 2 "$(grep -c 'thuadat\[[0-9]*\]: start: ' cron.log)" "two runs logged"
 contains cron.log "]: checked "
 contains cron.log "]: exit 2"
-contains cron.log "]: thuadat: error: today '2026-02-30': expected a date YYYY-MM-DD that exists"
+contains cron.log "]: thuadat: error: today '2026-02-30': expected YYYY-MM-DD, a date that exists"
 contains cron.log "]: exit 3"
 eq 0 "$(grep -c "$ID" cron.log)" "IDs masked in the log"
 eq 2 "$(grep -c '^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9][+-][0-9]\{4\} thuadat\[[0-9]*\]: start: ' cron.log)" "timestamps"
