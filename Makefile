@@ -7,7 +7,7 @@ FBUILD ?= build-fuzz
 FUZZ_SECONDS ?= 180
 FUZZ_CC ?= clang-14
 
-.PHONY: all deps build demo test fuzz bench bench-merge clean
+.PHONY: all deps build demo test fuzz bench bench-merge package install clean
 
 all: build
 
@@ -37,6 +37,14 @@ bench: build
 
 bench-merge: build
 	@sh bench/merge.sh $(BUILD)
+
+# A .deb in build/ (thuadat_VERSION_ARCH.deb), installed under /usr.
+package: build
+	@cd $(BUILD) && cpack -G DEB
+
+# Into PREFIX (default /usr/local); DESTDIR=/some/root works as usual.
+install: build
+	@cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
 
 clean:
 	rm -rf $(BUILD) $(TBUILD) $(FBUILD) out

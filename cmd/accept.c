@@ -24,13 +24,13 @@ static void explain(const td_rule_settings *r, const td_accept_result *res, cons
 		printf("  %-4s error-level findings: %ld (at most %ld)\n", res->errors_ok ? "ok" : "FAIL", res->errors,
 		       r->accept_max_errors);
 	else
-		printf("  %-4s error-level findings: %ld (no limit)\n", "ok", res->errors);
+		printf("  %-4s error-level findings: %ld (no limit)\n", "-", res->errors);
 	if (r->accept_max_outside_group1 >= 0)
 		printf("  %-4s parcels outside group 1: %ld of %ld, %.2f %% (at most %.2f %%)\n",
 		       res->groups_ok ? "ok" : "FAIL", res->outside_group1, res->parcels, res->outside_percent,
 		       r->accept_max_outside_group1);
 	else
-		printf("  %-4s parcels outside group 1: %ld of %ld, %.2f %% (no limit)\n", "ok", res->outside_group1,
+		printf("  %-4s parcels outside group 1: %ld of %ld, %.2f %% (no limit)\n", "-", res->outside_group1,
 		       res->parcels, res->outside_percent);
 	if (res->ntop)
 		printf("error-level findings by rule:\n");
@@ -54,10 +54,16 @@ static int run(td_cli *cli, td_ws *ws, void *p)
 	rc = cli_load_profile(cli, a->profile, a->today, &o.rules);
 	if (rc != EXIT_GOOD)
 		return rc;
+	rc = cli_prepare_output(cli, csv);
+	if (rc != EXIT_GOOD)
+		return rc;
 	td_error_init(&err);
 	memset(&gs, 0, sizeof(gs));
-	if (td_check_run(ws, &o, cli_progress, cli, &cs, &err) != TD_OK ||
-	    td_classify_run(ws, &o.rules, &gs, &err) != TD_OK || td_findings_write_csv(ws, csv, &err) != TD_OK ||
+	rc = td_check_run(ws, &o, cli_progress, cli, &cs, &err);
+	/* The findings file goes in with the classify stage, the last to commit. */
+	ws->before_commit = cli_findings_csv_hook;
+	ws->before_commit_arg = (void *)csv;
+	if (rc != TD_OK || td_classify_run(ws, &o.rules, &gs, &err) != TD_OK ||
 	    td_accept_evaluate(ws, &o.rules, &res, &err) != TD_OK) {
 		td_classify_summary_release(&gs);
 		return cli_fail(cli, &err);

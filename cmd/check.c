@@ -18,8 +18,10 @@ static void list_rules(void)
 {
 	for (int i = 0; i < TD_RULE_COUNT; i++) {
 		const td_rule *r = td_rule_get((td_rule_id)i);
-		printf("%-22s %-5s %-7s group %d  %s\n", r->code, r->criterion, td_severity_name(r->severity), r->group,
-		       r->summary);
+		/* Criteria are Vietnamese words ("đúng"): padded by characters, not bytes. */
+		printf("%-22s ", r->code);
+		cli_print_column(stdout, r->criterion, 5);
+		printf(" %-7s group %d  %s\n", td_severity_name(r->severity), r->group, r->summary);
 	}
 }
 
@@ -40,15 +42,22 @@ static int run(td_cli *cli, td_ws *ws, void *p)
 	rc = cli_load_profile(cli, a->profile, a->today, &o.rules);
 	if (rc != EXIT_GOOD)
 		return rc;
+	if (a->findings_csv && (rc = cli_prepare_output(cli, a->findings_csv)) != EXIT_GOOD)
+		return rc;
+	if (a->findings_csv) {
+		/* Written in the stage's transaction: the findings and their CSV are both in, or neither. */
+		ws->before_commit = cli_findings_csv_hook;
+		ws->before_commit_arg = (void *)a->findings_csv;
+	}
 	td_error_init(&err);
-	if (td_check_run(ws, &o, cli_progress, cli, &sum, &err) != TD_OK ||
-	    (a->findings_csv && td_findings_write_csv(ws, a->findings_csv, &err) != TD_OK))
+	if (td_check_run(ws, &o, cli_progress, cli, &sum, &err) != TD_OK)
 		return cli_fail(cli, &err);
 	if (cli->json) {
 		printf("%s\n", sum.json);
 	} else if (!cli->quiet) {
-		printf("checked %ld map parcels and %ld register parcels in %ld communes: %ld errors, %ld warnings\n",
-		       sum.parcels, sum.register_keys, sum.communes, sum.errors, sum.warnings);
+		printf("checked %ld map parcel%s and %ld register parcel%s in %ld commune%s: %ld error%s, %ld warning%s\n",
+		       sum.parcels, PLURAL(sum.parcels), sum.register_keys, PLURAL(sum.register_keys), sum.communes,
+		       PLURAL(sum.communes), sum.errors, PLURAL(sum.errors), sum.warnings, PLURAL(sum.warnings));
 		for (int i = 0; i < TD_RULE_COUNT; i++)
 			if (sum.by_rule[i] || cli->verbose)
 				printf("  %-22s %ld\n", td_rule_get((td_rule_id)i)->code, sum.by_rule[i]);

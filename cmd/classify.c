@@ -10,6 +10,11 @@ struct classify_args {
 	const char *workspace, *profile, *groups_csv;
 };
 
+static td_status groups_hook(td_ws *ws, void *arg, td_error *err)
+{
+	return td_groups_write_csv(ws, arg, err);
+}
+
 static int run(td_cli *cli, td_ws *ws, void *p)
 {
 	const struct classify_args *a = p;
@@ -20,9 +25,15 @@ static int run(td_cli *cli, td_ws *ws, void *p)
 
 	if (rc != EXIT_GOOD)
 		return rc;
+	if (a->groups_csv && (rc = cli_prepare_output(cli, a->groups_csv)) != EXIT_GOOD)
+		return rc;
+	if (a->groups_csv) {
+		/* Written in the stage's transaction: the groups and their CSV are both in, or neither. */
+		ws->before_commit = groups_hook;
+		ws->before_commit_arg = (void *)a->groups_csv;
+	}
 	td_error_init(&err);
-	if (td_classify_run(ws, &rules, &sum, &err) != TD_OK ||
-	    (a->groups_csv && td_groups_write_csv(ws, a->groups_csv, &err) != TD_OK)) {
+	if (td_classify_run(ws, &rules, &sum, &err) != TD_OK) {
 		td_classify_summary_release(&sum);
 		return cli_fail(cli, &err);
 	}

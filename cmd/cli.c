@@ -2,7 +2,10 @@
  * Helpers every subcommand uses: the status → exit code map, error and usage
  * printing, the progress bar and JSON string output.
  */
+#include "check.h"
 #include "cli.h"
+#include "date.h"
+#include "outfile.h"
 #include "json.h"
 #include "identity.h"
 
@@ -69,6 +72,31 @@ void cli_warn(const char *msg)
 	fprintf(stderr, "thuadat: warning: %s\n", cli_mask(msg, buf, sizeof(buf)));
 }
 
+int cli_prepare_output(const td_cli *cli, const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	td_error err;
+
+	td_error_init(&err);
+	if (!slash) {
+		td_outfile_remove_stale(".");
+		return EXIT_GOOD;
+	}
+	if ((size_t)(slash - path) >= sizeof(dir))
+		return cli_usage("thuadat COMMAND ...", "path too long: '%s'", path);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (dir[0] && td_outfile_mkdir(dir, &err) != TD_OK)
+		return cli_fail(cli, &err);
+	td_outfile_remove_stale(dir[0] ? dir : "/");
+	return EXIT_GOOD;
+}
+
+td_status cli_findings_csv_hook(td_ws *ws, void *arg, td_error *err)
+{
+	return td_findings_write_csv(ws, arg, err);
+}
+
 int cli_open(const td_cli *cli, const char *path, td_ws_mode mode, td_ws **ws)
 {
 	td_error err;
@@ -94,6 +122,7 @@ int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_
 {
 	char path[TD_PATH_MAX];
 	td_error err;
+	long days;
 	int rc;
 
 	td_error_init(&err);
@@ -107,8 +136,10 @@ int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_
 			err.code = TD_ERR_USAGE;
 		return cli_fail(cli, &err);
 	}
-	if (today && (strlen(today) != 10 || today[4] != '-' || today[7] != '-')) {
-		fprintf(stderr, "thuadat: error: today '%s': expected YYYY-MM-DD\n", today);
+	if (today && !td_date_parse(today, &days)) {
+		char shown[256];
+		fprintf(stderr, "thuadat: error: today '%s': expected YYYY-MM-DD, a date that exists\n",
+			cli_mask(today, shown, sizeof(shown)));
 		return EXIT_USAGE;
 	}
 	if (today)
@@ -149,7 +180,8 @@ int cli_usage(const char *usage, const char *fmt, ...)
 int cli_progress(double done, const char *msg, void *arg)
 {
 	const td_cli *cli = arg;
-	int width = 30, filled;
+	char bar[128];
+	int width = 30, filled, n;
 
 	if (!cli->progress)
 		return 1;
@@ -158,11 +190,12 @@ int cli_progress(double done, const char *msg, void *arg)
 	if (done > 1)
 		done = 1;
 	filled = (int)(done * width + 0.5);
-	fprintf(stderr, "\r%-12.12s [%.*s%*s] %3d%%", msg ? msg : "", filled,
-		"##############################", width - filled, "", (int)(done * 100 + 0.5));
-	if (done >= 1)
-		fputs("\r\033[K", stderr);
-	fflush(stderr);
+	/* Straight to the terminal: stderr's filter would show the escapes as text. */
+	n = snprintf(bar, sizeof(bar), "\r%-12.12s [%.*s%*s] %3d%%%s", msg ? msg : "", filled,
+		     "##############################", width - filled, "", (int)(done * 100 + 0.5),
+		     done >= 1 ? "\r\033[K" : "");
+	if (n > 0 && write(STDERR_FILENO, bar, (size_t)n < sizeof(bar) ? (size_t)n : sizeof(bar) - 1) < 0)
+		return 1; /* a progress bar that cannot be drawn is no reason to stop */
 	return 1;
 }
 

@@ -12,6 +12,9 @@
 
 #include <stdio.h>
 
+/* "s" after a count that is not 1: printf("%ld parcel%s", n, PLURAL(n)). */
+#define PLURAL(n) ((n) == 1 ? "" : "s")
+
 /* Documented exit codes: never renumber. */
 enum {
 	EXIT_GOOD = 0,     /* all good */
@@ -29,10 +32,37 @@ typedef struct td_cli {
 	int progress;           /* draw a progress bar on stderr */
 	const char *invocation; /* the whole command line, for the run record */
 	td_ctx *ctx;
+	struct cli_output *output; /* the filtered stdout/stderr and the --log file (output.c) */
 } td_cli;
+
+/*
+ * Send stdout and stderr through the output filter (identity numbers
+ * masked, control characters shown as \xNN) and, when log_path is not
+ * NULL, append every line to that file with a timestamp. Returns EXIT_GOOD,
+ * or prints why not and returns an exit code.
+ */
+int cli_output_start(td_cli *cli, const char *log_path);
+
+/*
+ * Flush and close the filtered streams, log the exit code rc, put the C
+ * library's streams back. Returns rc, or EXIT_FAILURE_IO when stdout or the
+ * log could not be written (a full disk never passes as success).
+ */
+int cli_output_finish(td_cli *cli, int rc);
 
 /* Apply -q/-v/--json; returns 1 if c was one of them. */
 int cli_global_opt(td_cli *cli, int c);
+
+/*
+ * Get ready to write the file path: create its folder and the missing
+ * parents (0700), remove temporary files killed runs left there. Call it
+ * before the stage, so that a bad folder fails before anything changes.
+ * Returns EXIT_GOOD, or prints the error and returns its exit code.
+ */
+int cli_prepare_output(const td_cli *cli, const char *path);
+
+/* td_ws_hook writing the findings CSV (arg: its path) inside the stage. */
+td_status cli_findings_csv_hook(td_ws *ws, void *arg, td_error *err);
 
 /* The exit code for a lib status. */
 int cli_exit_code(td_status st);

@@ -8,6 +8,7 @@
 #include "c06.h"
 #include "cli.h"
 #include "export.h"
+#include "outfile.h"
 
 struct export_args {
 	const char *workspace;
@@ -25,30 +26,41 @@ static int run(td_cli *cli, td_ws *ws, void *p)
 {
 	const struct export_args *a = p;
 	const td_export_options *opts = &a->o;
+	td_export_options staged = *opts;
 	td_export_summary sum = {0};
 	td_c06_summary lists = {0};
+	td_outdir out;
 	td_error err;
 	int rc = EXIT_GOOD;
 
 	td_error_init(&err);
-	if (td_export_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK ||
-	    (a->c06 && td_c06_export(ws, opts->out_dir, &lists, &err) != TD_OK))
+	/* Every workbook and list is written aside and moved in at the end: all of them or none. */
+	staged.out_dir = out.stage;
+	if (td_outdir_open(&out, opts->out_dir, &err) != TD_OK ||
+	    td_export_run(ws, &staged, cli_progress, cli, &sum, &err) != TD_OK ||
+	    (a->c06 && td_c06_export(ws, &out, &lists, &err) != TD_OK) || td_outdir_commit(&out, &err) != TD_OK) {
+		td_outdir_abort(&out);
 		rc = cli_fail(cli, &err);
+	}
 	else if (cli->json) {
 		printf("%s\n", sum.json);
 		if (a->c06)
 			printf("{\"command\":\"export-c06\",\"files\":%d,\"rows\":%ld,\"complete\":%d}\n", lists.files,
 			       lists.rows, lists.complete);
 	} else if (!cli->quiet) {
-		printf("wrote %d workbooks (%ld parcel rows, %ld findings, %ld certificates not on the map) to %s\n",
-		       sum.workbooks, sum.parcels, sum.findings, sum.certificates, opts->out_dir);
-		for (int i = 0; cli->verbose && i < sum.workbooks; i++)
-			printf("  %s\n", sum.files[i]);
+		printf("wrote %d workbook%s (%ld parcel row%s, %ld finding%s, %ld certificate%s not on the map) to %s\n",
+		       sum.workbooks, PLURAL(sum.workbooks), sum.parcels, PLURAL(sum.parcels), sum.findings,
+		       PLURAL(sum.findings), sum.certificates, PLURAL(sum.certificates), opts->out_dir);
+		for (int i = 0; cli->verbose && i < sum.workbooks; i++) {
+			char shown[TD_PATH_MAX + 200];
+			printf("  %s\n", td_outdir_final(&out, sum.files[i], shown, sizeof(shown)));
+		}
 		if (a->c06)
-			printf("wrote %d C06 lists (.xls, %ld certificate holders not yet verified) to %s\n", lists.files,
-			       lists.rows, opts->out_dir);
+			printf("wrote %d C06 list%s (.xls, %ld certificate holder%s not yet verified) to %s\n", lists.files,
+			       PLURAL(lists.files), lists.rows, PLURAL(lists.rows), opts->out_dir);
 		if (a->c06 && lists.complete)
-			printf("%d communes have every certificate holder verified: no list\n", lists.complete);
+			printf("%d commune%s every certificate holder verified: no list\n", lists.complete,
+			       lists.complete == 1 ? " has" : "s have");
 	}
 	td_export_summary_release(&sum);
 	return rc;

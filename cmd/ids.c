@@ -34,9 +34,9 @@ static int run_assign(td_cli *cli, td_ws *ws, void *p)
 	if (cli->json)
 		printf("%s\n", sum.json);
 	else if (!cli->quiet)
-		printf("assign-id: %ld parcels in %ld communes: issued %ld (split %ld, merged %ld, reshaped %ld), "
+		printf("assign-id: %ld parcel%s in %ld commune%s: issued %ld (split %ld, merged %ld, reshaped %ld), "
 		       "kept %ld, rekeyed %ld, retired %ld\n",
-		       sum.parcels, sum.communes, sum.issued, sum.split, sum.merged, sum.reshaped, sum.kept,
+		       sum.parcels, PLURAL(sum.parcels), sum.communes, PLURAL(sum.communes), sum.issued, sum.split, sum.merged, sum.reshaped, sum.kept,
 		       sum.rekeyed, sum.retired);
 	return EXIT_GOOD;
 }

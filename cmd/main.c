@@ -50,9 +50,11 @@ static const char exit_codes[] =
 	"  4  unreadable or invalid input\n"
 	"  5  internal or I/O failure (including a workspace locked by another run)\n";
 
+#define USAGE "thuadat [-q | -v] [--json] [--log FILE] [--csv-sep SEP] COMMAND [ARGS]"
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: thuadat [-q | -v] [--json] COMMAND [ARGS]\n"
+	fprintf(f, "usage: " USAGE "\n"
 		   "       thuadat COMMAND --help\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].cmd->name, commands[i].cmd->summary);
@@ -60,6 +62,9 @@ static void usage(FILE *f)
 		   "  -q, --quiet    print errors only\n"
 		   "  -v, --verbose  print more detail\n"
 		   "      --json     print the summary as JSON on stdout\n"
+		   "      --log FILE append every message, with a timestamp, to FILE (for cron)\n"
+		   "      --csv-sep SEP  separator of the CSV files written: ',' (default) or ';'\n"
+		   "                 (Excel in a Vietnamese or European locale)\n"
 		   "      --version  print the version\n\n%s",
 		exit_codes);
 }
@@ -88,12 +93,25 @@ int main(int argc, char **argv)
 	char *invocation = NULL;
 	const cli_dispatch *d;
 	void *args = NULL;
+	const char *log_path = NULL;
+	char csv_sep = ',';
 	int i, rc;
 
 	cli.progress = isatty(STDERR_FILENO);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+		if (!strcmp(a, "--log") || !strcmp(a, "--csv-sep")) {
+			if (i + 1 == argc)
+				return cli_usage(USAGE, "option '%s' needs a value", a);
+			if (a[2] == 'l')
+				log_path = argv[++i];
+			else if (!strcmp(argv[++i], ",") || !strcmp(argv[i], ";"))
+				csv_sep = argv[i][0];
+			else
+				return cli_usage(USAGE, "--csv-sep '%s': expected ',' or ';'", argv[i]);
+		} else if (!strncmp(a, "--log=", 6)) {
+			log_path = a + 6;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
 			cli_global_opt(&cli, 'q');
 		else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
 			cli_global_opt(&cli, 'v');
@@ -106,7 +124,7 @@ int main(int argc, char **argv)
 			printf("thuadat %s\n", TD_VERSION);
 			return EXIT_GOOD;
 		} else
-			return cli_usage("thuadat [-q | -v] [--json] COMMAND [ARGS]", "unknown option '%s'", a);
+			return cli_usage(USAGE, "unknown option '%s'", a);
 	}
 	if (i == argc) {
 		usage(stderr);
@@ -114,35 +132,33 @@ int main(int argc, char **argv)
 	}
 	d = cli_find(argv[i]);
 	if (!d)
-		return cli_usage("thuadat [-q | -v] [--json] COMMAND [ARGS]",
-				 "'%s' is not a thuadat command (see 'thuadat --help')", argv[i]);
+		return cli_usage(USAGE, "'%s' is not a thuadat command (see 'thuadat --help')", argv[i]);
 
 	td_error_init(&err);
-	GDALAllRegister();
-	if (td_ctx_new(NULL, &cli.ctx, &err) != TD_OK)
-		return cli_fail(&cli, &err);
 	invocation = join_args(argc, argv);
 	cli.invocation = invocation ? invocation : d->cmd->name;
-	args = cli_args_new(d->cmd);
-	if (!args) {
-		fprintf(stderr, "thuadat: error: out of memory\n");
-		rc = EXIT_FAILURE_IO;
+	rc = cli_output_start(&cli, log_path);
+	if (rc != EXIT_GOOD) {
+		free(invocation);
+		return rc;
+	}
+	GDALAllRegister();
+	if (td_ctx_new(NULL, &cli.ctx, &err) != TD_OK) {
+		rc = cli_fail(&cli, &err);
 	} else {
-		rc = cli_parse(&cli, d->cmd, argc - i, argv + i, args);
+		cli.ctx->csv_sep = csv_sep;
+		args = cli_args_new(d->cmd);
+		rc = !args ? EXIT_FAILURE_IO : cli_parse(&cli, d->cmd, argc - i, argv + i, args);
 		if (rc == CLI_HELP_SHOWN)
 			rc = EXIT_GOOD;
 		else if (rc == EXIT_GOOD)
 			rc = cli_invoke(&cli, d, args);
+		cli_args_free(d->cmd, args);
 	}
-	cli_args_free(d->cmd, args);
 	td_ctx_free(cli.ctx);
-	free(invocation);
 	GDALDestroyDriverManager();
-
-	/* A full disk or a closed pipe must not pass as success. */
-	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
-		fprintf(stderr, "thuadat: error: cannot write to standard output\n");
-		return EXIT_FAILURE_IO;
-	}
+	/* Checks that stdout (and the log) were really written: a full disk must not pass as success. */
+	rc = cli_output_finish(&cli, rc);
+	free(invocation);
 	return rc;
 }

@@ -70,7 +70,7 @@ int cli_set(const cli_opt *o, void *args, const char *value, char *msg, size_t s
 		return 1;
 	case CLI_DATE:
 		if (!td_date_parse(value, &n)) {
-			snprintf(msg, size, "'%s': expected YYYY-MM-DD, a real date", value);
+			snprintf(msg, size, "'%s': expected YYYY-MM-DD, a date that exists", value);
 			return 0;
 		}
 		*(const char **)(void *)field = value;

@@ -103,6 +103,11 @@ static void print_json(const td_reconcile_summary *s)
 	printf("]}\n");
 }
 
+static td_status unapplied_hook(td_ws *ws, void *arg, td_error *err)
+{
+	return td_reconcile_write_unapplied_csv(ws, ws->run_id, arg, err);
+}
+
 static int run(td_cli *cli, td_ws *ws, void *p)
 {
 	const struct reconcile_args *a = p;
@@ -118,9 +123,15 @@ static int run(td_cli *cli, td_ws *ws, void *p)
 		return rc;
 	o.replies = a->replies.v;
 	o.nreplies = a->replies.n;
+	if (csv && (rc = cli_prepare_output(cli, csv)) != EXIT_GOOD)
+		return rc;
+	if (csv) {
+		/* Written in the stage's transaction: the replies and their list are both in, or neither. */
+		ws->before_commit = unapplied_hook;
+		ws->before_commit_arg = (void *)csv;
+	}
 	td_error_init(&err);
-	if (td_reconcile_run(ws, &o, cli_progress, cli, &sum, &err) != TD_OK ||
-	    (csv && td_reconcile_write_unapplied_csv(ws, sum.run_id, csv, &err) != TD_OK)) {
+	if (td_reconcile_run(ws, &o, cli_progress, cli, &sum, &err) != TD_OK) {
 		td_reconcile_summary_release(&sum);
 		return cli_fail(cli, &err);
 	}

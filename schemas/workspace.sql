@@ -392,6 +392,29 @@ INSERT INTO gpkg_geometry_columns VALUES
 	('findings', 'geom', 'POINT', @SRS_ID@, 0, 0),
 	('finding_areas', 'geom', 'MULTIPOLYGON', @SRS_ID@, 0, 0),
 	('communes', 'geom', 'MULTIPOLYGON', @SRS_ID@, 0, 0);
+-- QGIS layer styles, in the table QGIS itself reads and writes ("Save
+-- style in the GeoPackage"): its default style for a layer is the row with
+-- useAsDefault. thuadat fills it from schemas/qgis/*.qml at init. Being an
+-- 'attributes' table in gpkg_contents also keeps the workspace's internal
+-- tables (runs, audit_log, register_rows, ...) out of QGIS's and GDAL's
+-- layer lists, which then show only what gpkg_contents registers.
+CREATE TABLE layer_styles (
+	id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+	f_table_catalog TEXT(256),
+	f_table_schema TEXT(256),
+	f_table_name TEXT(256),
+	f_geometry_column TEXT(256),
+	styleName TEXT(30),
+	styleQML TEXT,
+	styleSLD TEXT,
+	useAsDefault BOOLEAN,
+	description TEXT,
+	owner TEXT(30),
+	ui TEXT(30),
+	update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description)
+VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles');
 INSERT INTO gpkg_extensions VALUES
 	('parcels', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only'),
 	('findings', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only'),

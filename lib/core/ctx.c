@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void geos_error(const char *msg, void *arg)
 {
@@ -18,9 +19,29 @@ static int is_dir(const char *path)
 	return path && *path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The schemas of an installed tree, relative to the running executable (bin/../share/thuadat/schemas). */
+static const char *installed_beside(char *buf, size_t size)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	if ((size_t)snprintf(buf, size, "%s/%s", exe, TD_REL_SCHEMA_DIR) >= size)
+		return NULL;
+	return buf;
+}
+
 td_status td_ctx_new(const char *schema_dir, td_ctx **out, td_error *err)
 {
-	const char *candidates[] = {schema_dir, getenv("THUADAT_SCHEMA_DIR"),
+	char beside[4200];
+	const char *candidates[] = {schema_dir, getenv("THUADAT_SCHEMA_DIR"), installed_beside(beside, sizeof(beside)),
 				    TD_SOURCE_SCHEMA_DIR, TD_INSTALL_SCHEMA_DIR};
 	const char *dir = NULL;
 	td_ctx *ctx;
@@ -39,6 +60,7 @@ td_status td_ctx_new(const char *schema_dir, td_ctx **out, td_error *err)
 	if (!ctx)
 		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
 	snprintf(ctx->schema_dir, sizeof(ctx->schema_dir), "%s", dir);
+	ctx->csv_sep = ',';
 	ctx->geos = GEOS_init_r();
 	ctx->proj = proj_context_create();
 	if (!ctx->geos || !ctx->proj) {

@@ -40,12 +40,15 @@ typedef struct td_ctx {
 	PJ_CONTEXT *proj;
 	char schema_dir[TD_PATH_MAX];
 	char geos_msg[512]; /* last GEOS error, for messages */
+	char csv_sep;       /* separator of the CSV files written: ',' (default) or ';' (Excel in a Vietnamese locale) */
 } td_ctx;
 
 /*
  * Create a context. schema_dir: where reference CSVs, profiles and
- * workspace.sql live; NULL picks $THUADAT_SCHEMA_DIR, then the source tree's
- * schemas/, then the installed copy. Free with td_ctx_free().
+ * workspace.sql live; NULL picks $THUADAT_SCHEMA_DIR, then the copy
+ * installed beside the executable (bin/../share/thuadat/schemas), then the
+ * source tree's schemas/, then the compiled-in install path. Free with
+ * td_ctx_free().
  */
 td_status td_ctx_new(const char *schema_dir, td_ctx **out, td_error *err);
 

@@ -37,6 +37,13 @@ td_status td_outfile_commit(td_outfile *out, td_error *err);
  */
 td_status td_outfile_release_fp(td_outfile *out, td_error *err);
 
+/*
+ * Flush, fsync and close the temporary file but do not rename it yet: for
+ * a set of files renamed together once all are complete. A full disk is
+ * caught here (TD_ERR_IO, the temporary file removed).
+ */
+td_status td_outfile_finish(td_outfile *out, td_error *err);
+
 /* Remove the temporary file; safe to call twice or after commit. */
 void td_outfile_abort(td_outfile *out);
 
@@ -47,5 +54,57 @@ void td_outfile_abort(td_outfile *out);
  * and is not a directory.
  */
 td_status td_outfile_mkdir(char *dir, td_error *err);
+
+/*
+ * Whether folder dir exists and can be written, or could be created: its
+ * nearest existing ancestor is a folder this process may write. For a
+ * long stage to check its output folder before it starts, without
+ * creating it. TD_ERR_IO naming the folder and why not.
+ */
+td_status td_outfile_check_dir(const char *dir, td_error *err);
+
+/*
+ * Remove what killed runs left in dir: temporary files "NAME.tmp-PID" and
+ * staging folders ".thuadat-tmp-PID" whose process is gone. Best effort.
+ */
+void td_outfile_remove_stale(const char *dir);
+
+/*
+ * An output folder whose files appear all together or not at all: they
+ * are written into a staging folder inside it and moved in by
+ * td_outdir_commit.
+ *
+ *     td_outdir d;
+ *     td_outdir_open(&d, "out/xlsx", &err);      (mkdir -p, leftovers removed)
+ *     ... write files into d.stage ...
+ *     td_outdir_commit(&d, &err);                (or td_outdir_abort(&d))
+ */
+typedef struct td_outdir {
+	char dir[4096];   /* the output folder, without trailing '/' */
+	char stage[4200]; /* dir/.thuadat-tmp-PID, mode 0700 */
+	int open;         /* the staging folder exists */
+} td_outdir;
+
+/* Create dir (and parents, 0700), remove leftovers of killed runs, create the staging folder. TD_ERR_IO naming the folder. */
+td_status td_outdir_open(td_outdir *d, const char *dir, td_error *err);
+
+/*
+ * Move every file of the staging folder into dir (replacing files of the
+ * same name), remove the withdrawn ones and remove the folder.
+ */
+td_status td_outdir_commit(td_outdir *d, td_error *err);
+
+/*
+ * Have td_outdir_commit remove dir/name (a file an earlier run wrote that
+ * must go, like a list that would be sent again), together with moving the
+ * new files in. TD_ERR_IO naming the staging folder.
+ */
+td_status td_outdir_withdraw(td_outdir *d, const char *name, td_error *err);
+
+/* Remove the staging folder and its files; safe to call twice or after commit. */
+void td_outdir_abort(td_outdir *d);
+
+/* The name path would have in dir, for a path inside the staging folder (for messages); else path itself. */
+const char *td_outdir_final(const td_outdir *d, const char *path, char *buf, size_t size);
 
 #endif

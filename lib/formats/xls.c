@@ -81,6 +81,7 @@ enum {
 	R_INDEX = 0x020B,
 	R_DEFAULTROWHEIGHT = 0x0225,
 	R_WINDOW2 = 0x023E,
+	R_PANE = 0x0041,
 	R_STYLE = 0x0293,
 	R_FORMAT = 0x041E,
 	R_BOF = 0x0809
@@ -131,6 +132,7 @@ struct part {
 	uint64_t data_off, data_len; /* row blocks in the scratch file */
 	uint32_t *dbcell;            /* DBCELL offsets relative to data_off */
 	size_t ndbcell, dbcell_cap;
+	int frozen;                  /* row 0 is a header, kept in view (PANE) */
 };
 
 struct slot {
@@ -650,6 +652,7 @@ static td_status next_part(td_xls *x, td_error *err)
 	if ((st = flush_block(x, err)) != TD_OK || (st = continuation_name(x, &name, err)) != TD_OK ||
 	    (st = start_part(x, name, err)) != TD_OK)
 		return st;
+	cur_part(x)->frozen = x->hdr_n > 0;
 	return x->hdr_n ? commit_row(x, x->hdr, 0, x->hdr_n - 1, err) : TD_OK;
 }
 
@@ -928,6 +931,7 @@ td_status td_xls_set_header(td_xls *x, const char *const *cells, int ncols, td_e
 	x->in_header = 0;
 	memcpy(x->hdr, hdr, sizeof(hdr));
 	x->hdr_n = ncols;
+	cur_part(x)->frozen = 1;
 	return commit_row(x, x->hdr, 0, ncols - 1, err);
 }
 
@@ -1237,10 +1241,11 @@ static uint64_t sheet_prefix_len(const td_xls *x, const struct part *p)
 }
 
 #define SHEET_SUFFIX_LEN (22 + 4) /* WINDOW2, EOF */
+#define PANE_LEN (4 + 10)         /* PANE, on sheets with a header row */
 
 static uint64_t sheet_len(const td_xls *x, const struct part *p)
 {
-	return sheet_prefix_len(x, p) + p->data_len + SHEET_SUFFIX_LEN;
+	return sheet_prefix_len(x, p) + p->data_len + SHEET_SUFFIX_LEN + (p->frozen ? PANE_LEN : 0);
 }
 
 /* One sheet substream starting at stream offset start; its rows come from the scratch file. */
@@ -1300,9 +1305,18 @@ static td_status out_sheet(td_xls *x, struct out *o, size_t ip, uint64_t start, 
 	}
 
 	memset(b, 0, 18);
-	put16(b, ip == 0 ? 0x06B6 : 0x00B6); /* grid, headers, zeros, outline; first sheet selected */
-	put16(b + 6, 0x40);                  /* automatic grid colour */
+	/* grid, headers, zeros, outline; first sheet selected; a header row frozen (fFrozen, fFrozenNoSplit) */
+	put16(b, (ip == 0 ? 0x06B6 : 0x00B6) | (p->frozen ? 0x0108 : 0));
+	put16(b + 6, 0x40); /* automatic grid colour */
 	out_rec(o, R_WINDOW2, b, 18);
+	if (p->frozen) {
+		/* The header row stays in view while the list scrolls: one row above, the lower pane active. */
+		memset(b, 0, 10);
+		put16(b + 2, 1); /* rows in the top pane */
+		put16(b + 4, 1); /* first row shown in the bottom pane */
+		b[8] = 2;        /* active pane: lower left */
+		out_rec(o, R_PANE, b, 10);
+	}
 	out_rec(o, R_EOF, NULL, 0);
 	return TD_OK;
 }

@@ -147,6 +147,14 @@ static td_status open_sheet(td_xlsx *x, td_error *err)
 		return fail(x, e, err);
 	if (x->flags & TD_XLSX_LIST)
 		worksheet_freeze_panes(x->ws, 1, 0);
+	/* Print setup for offices that print the lists: A4 landscape, as wide as the page, header on every page. */
+	worksheet_set_landscape(x->ws);
+	worksheet_set_paper(x->ws, 9);
+	worksheet_fit_to_pages(x->ws, 1, 0);
+	if (x->flags & TD_XLSX_LIST)
+		e = worksheet_repeat_rows(x->ws, 0, 0);
+	if (e != LXW_NO_ERROR)
+		return fail(x, e, err);
 	x->row = 1;
 	return TD_OK;
 }

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 /* Province-of-registration codes (pre-2025 provinces; unchanged by the merger). */
@@ -83,15 +84,33 @@ void td_identity_mask(const char *id, char *buf, size_t size)
 	snprintf(buf, size, "%.3s%.*s%s", id, (int)(n - 5), "********************", id + n - 2);
 }
 
+/*
+ * Whether the word (letters and digits) around the digit run at p holds
+ * other digits: "1131l000000517", a parcel ID mistyped, is a code, not an
+ * identity number; "a031185001234b" or "f031185001234.csv" holds one.
+ */
+static int other_digits(const char *start, const char *p, size_t run)
+{
+	for (const char *q = p; q > start && isalnum((unsigned char)q[-1]); q--)
+		if (isdigit((unsigned char)q[-1]))
+			return 1;
+	for (const char *q = p + run; isalnum((unsigned char)*q); q++)
+		if (isdigit((unsigned char)*q))
+			return 1;
+	return 0;
+}
+
 void td_identity_mask_text(const char *text, char *buf, size_t size)
 {
 	size_t j = 0;
 
 	if (size == 0)
 		return;
+	const char *start = text;
+
 	while (*text && j + 1 < size) {
 		size_t run = strspn(text, "0123456789");
-		if (run == 9 || run == 12) {
+		if ((run == 9 || run == 12) && !other_digits(start, text, run)) {
 			char id[13], masked[16];
 			memcpy(id, text, run);
 			id[run] = '\0';

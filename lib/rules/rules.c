@@ -1,4 +1,5 @@
 #include "rules.h"
+#include "date.h"
 #include "ini.h"
 
 #include <math.h>
@@ -92,19 +93,16 @@ static int parse_number(const char *v, double *out)
 
 static int parse_date(const char *v, char out[11])
 {
-	int y, m, d, n = 0;
+	long days;
+
 	if (*v == '\0') {
 		out[0] = '\0';
 		return 1;
 	}
-	if (sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || v[n] != '\0' || y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+	/* A real calendar date: 2024-02-31 is not one. */
+	if (!td_date_parse(v, &days))
 		return 0;
-	/* The ranges are checked; the wide buffer only quiets -Wformat-truncation. */
-	{
-		char buf[40];
-		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
-		memcpy(out, buf, 11);
-	}
+	td_date_format(days, out);
 	return 1;
 }
 

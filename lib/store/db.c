@@ -7,10 +7,78 @@
 #include "db.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * Who holds SQLite's lock on a workspace, for "database is locked": the
+ * first other process with a POSIX lock on the file (rollback journal) or
+ * on its "-shm" file (WAL), named by /proc/PID/comm, into buf; empty when
+ * none is found. Read from /proc/locks: opening and closing the file here
+ * would drop the locks SQLite holds for this process.
+ */
+static void lock_holder(const char *path, char *buf, size_t size)
+{
+	static const char *const suffixes[] = {"", "-shm"};
+	char file[TD_PATH_MAX], line[256], comm[64] = "";
+	unsigned long inode[2] = {0, 0};
+	struct stat st;
+	FILE *f;
+
+	buf[0] = '\0';
+	for (int i = 0; i < 2; i++) {
+		snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
+		if (stat(file, &st) == 0)
+			inode[i] = (unsigned long)st.st_ino;
+	}
+	if (!(f = fopen("/proc/locks", "r")))
+		return;
+	while (!buf[0] && fgets(line, sizeof(line), f)) {
+		unsigned long ino;
+		unsigned int major, minor;
+		long pid;
+		char *p = strstr(line, "POSIX");
+		/* "1: POSIX  ADVISORY  WRITE 1234 08:01:5678 1073741824 1073741824" */
+		if (!p || sscanf(p, "POSIX %*s %*s %ld %x:%x:%lu", &pid, &major, &minor, &ino) != 4 ||
+		    pid == (long)getpid() || ino == 0 || (ino != inode[0] && ino != inode[1]))
+			continue;
+		snprintf(file, sizeof(file), "/proc/%ld/comm", pid);
+		FILE *c = fopen(file, "r");
+		if (c) {
+			if (fgets(comm, sizeof(comm), c))
+				comm[strcspn(comm, "\n")] = '\0';
+			fclose(c);
+		}
+		snprintf(buf, size, "%s%spid %ld", comm, comm[0] ? ", " : "", pid);
+	}
+	fclose(f);
+}
+
+/* The error for a workspace another program keeps busy (QGIS editing it, a sqlite3 shell in a transaction). */
+static td_status busy_error(td_ws *ws, const char *what, td_error *err)
+{
+	char holder[128];
+
+	lock_holder(ws->path, holder, sizeof(holder));
+	return td_error_set(err, TD_ERR_LOCKED,
+			    "workspace '%s': %s: the file is locked by another program%s%s%s; "
+			    "close it there (in QGIS: save or stop editing the layer) and run again",
+			    ws->path, what, holder[0] ? " (" : "", holder, holder[0] ? ")" : "");
+}
 
 td_status td_ws_sqlerr(td_ws *ws, const char *what, td_error *err)
 {
 	int code = sqlite3_extended_errcode(ws->db) & 0xff;
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return busy_error(ws, what, err);
+	if (sqlite3_extended_errcode(ws->db) == SQLITE_READONLY_ROLLBACK)
+		return td_error_set(err, TD_ERR_IO,
+				    "workspace '%s': a write that was interrupted (a killed or crashed run) must be "
+				    "rolled back first, and this user may not write the file: run any writing "
+				    "command on it, e.g. 'thuadat check %s', as a user who may",
+				    ws->path, ws->path);
 	td_status st = (code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_READONLY ||
 			code == SQLITE_CANTOPEN)
 			       ? TD_ERR_IO

@@ -15,6 +15,19 @@
 
 typedef enum td_ws_mode { TD_WS_READ, TD_WS_WRITE } td_ws_mode;
 
+struct td_ws;
+struct td_outfile;
+
+/*
+ * Called by td_ws_commit inside the stage's transaction, just before
+ * COMMIT: the place to write the stage's output files (td_ws_write_csv),
+ * so that a full disk or a missing folder rolls the stage back instead of
+ * failing after it committed. Returning non-OK rolls the stage back.
+ */
+typedef td_status (*td_ws_hook)(struct td_ws *ws, void *arg, td_error *err);
+
+#define TD_WS_MAX_PENDING 8
+
 typedef struct td_ws {
 	td_ctx *ctx;     /* not owned */
 	sqlite3 *db;
@@ -28,6 +41,11 @@ typedef struct td_ws {
 	const char *invocation; /* command line recorded in runs; set by the caller, not owned */
 	char stage[32];  /* the open stage's command, for its audit entry */
 	struct td_audit_changes *changes; /* rows changed by the open stage (audit.c) */
+	td_ws_hook before_commit; /* set by the caller; NULL: none */
+	void *before_commit_arg;
+	/* Files written inside the open stage, renamed into place only once it committed. */
+	struct td_outfile *pending[TD_WS_MAX_PENDING];
+	int npending;
 } td_ws;
 
 /* Run SQL without results; on failure the message quotes what and SQLite's reason. */

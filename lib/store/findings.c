@@ -33,13 +33,13 @@ td_status td_findings_identity(td_ws *ws, const td_rule_settings *rules, long co
 		"SELECT (SELECT AsGPB(MakePoint((ST_MinX(p.geom) + ST_MaxX(p.geom)) / 2, "
 		"  (ST_MinY(p.geom) + ST_MaxY(p.geom)) / 2, ?4)) FROM parcels p WHERE p.commune = r.commune "
 		"  AND p.sheet = r.sheet AND p.parcel = r.parcel AND p.geom IS NOT NULL ORDER BY p.fid LIMIT 1), "
-		" ?1, ?2, ?3, r.commune, r.sheet, r.parcel, printf('register row %d: %s', r.source_row, "
+		" ?1, ?2, ?3, r.commune, r.sheet, r.parcel, td_mask_text(printf('register row %d: %s', r.source_row, "
 		"  CASE o.verification WHEN 'mismatched' THEN 'C06 found that the details of owner ''' || o.name || "
 		"   ''' (ID ' || coalesce(td_mask_id(o.cccd), 'none') || ') differ from the national population database' "
 		"  WHEN 'not_found' THEN 'C06 found no record of owner ''' || o.name || ''' (ID ' || "
 		"   coalesce(td_mask_id(o.cccd), 'none') || ') in the national population database' "
 		"  ELSE 'the identity of owner ''' || o.name || ''' (ID ' || coalesce(td_mask_id(o.cccd), 'none') || "
-		"   ') is not yet verified against the national population database' END) "
+		"   ') is not yet verified against the national population database' END)) "
 		"FROM register_rows r JOIN owners o ON o.id = r.owner_id WHERE ";
 	static const char *const where[2] = {
 		"o.verification IN ('mismatched', 'not_found') ORDER BY r.commune, r.sheet, r.parcel, r.id",
@@ -85,5 +85,5 @@ td_status td_findings_write_csv(td_ws *ws, const char *path, td_error *err)
 			       "iif(value IS NULL, NULL, printf('%.3f', value)) AS value, "
 			       "iif(tolerance IS NULL, NULL, printf('%.3f', tolerance)) AS tolerance, message "
 			       "FROM findings ORDER BY commune, sheet, parcel, rule_id, fid",
-			       path, 0644, err);
+			       path, 0600, err); /* messages quote owners' names */
 }

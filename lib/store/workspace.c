@@ -1,10 +1,12 @@
 #include "workspace.h"
 #include "audit.h"
 #include "crs.h"
+#include "csv.h"
 #include "fault.h"
 #include "identity.h"
 #include "outfile.h"
 #include "refdata.h"
+#include "styles.h"
 #include "text.h"
 
 #include <assert.h>
@@ -57,27 +59,11 @@ td_status td_ws_communes(td_ws *ws, const char *table, char (**out)[16], size_t 
 	return rc;
 }
 
-static void csv_field(FILE *f, const char *s)
-{
-	if (!s)
-		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 td_status td_ws_write_csv(td_ws *ws, const char *sql, const char *path, mode_t mode, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	td_outfile out;
+	td_csv csv;
 	td_status rc;
 	int step, n;
 
@@ -88,28 +74,55 @@ td_status td_ws_write_csv(td_ws *ws, const char *sql, const char *path, mode_t m
 		sqlite3_finalize(st);
 		return rc;
 	}
+	td_csv_start(&csv, out.fp, ws->ctx->csv_sep);
 	n = sqlite3_column_count(st);
-	for (int i = 0; i < n; i++) {
-		if (i)
-			fputc(',', out.fp);
-		csv_field(out.fp, sqlite3_column_name(st, i));
-	}
-	fputc('\n', out.fp);
+	for (int i = 0; i < n; i++)
+		td_csv_text(&csv, sqlite3_column_name(st, i));
+	td_csv_end_row(&csv);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		for (int i = 0; i < n; i++) {
-			if (i)
-				fputc(',', out.fp);
-			csv_field(out.fp, (const char *)sqlite3_column_text(st, i));
+			if (sqlite3_column_type(st, i) == SQLITE_FLOAT)
+				td_csv_number(&csv, sqlite3_column_double(st, i));
+			else
+				td_csv_text(&csv, (const char *)sqlite3_column_text(st, i));
 		}
-		fputc('\n', out.fp);
+		td_csv_end_row(&csv);
 	}
 	if (step != SQLITE_DONE) {
 		rc = td_ws_sqlerr(ws, path, err);
 		td_outfile_abort(&out);
+	} else if (ws->run_id) {
+		/* Inside a stage: complete now, in place when the stage commits. */
+		td_outfile *keep = ws->npending < TD_WS_MAX_PENDING ? malloc(sizeof(*keep)) : NULL;
+		rc = keep ? td_outfile_finish(&out, err) : td_error_set(err, TD_ERR_NOMEM, "out of memory");
+		if (rc == TD_OK) {
+			*keep = out;
+			ws->pending[ws->npending++] = keep;
+		} else {
+			td_outfile_abort(&out);
+			free(keep);
+		}
 	} else {
 		rc = td_outfile_commit(&out, err);
 	}
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Rename (commit) or remove the files written inside the stage. */
+static td_status settle_pending(td_ws *ws, int keep, td_error *err)
+{
+	td_status rc = TD_OK;
+
+	for (int i = 0; i < ws->npending; i++) {
+		if (keep && rc == TD_OK)
+			rc = td_outfile_commit(ws->pending[i], err);
+		else
+			td_outfile_abort(ws->pending[i]);
+		free(ws->pending[i]);
+		ws->pending[i] = NULL;
+	}
+	ws->npending = 0;
 	return rc;
 }
 
@@ -118,18 +131,55 @@ td_status td_ws_write_csv(td_ws *ws, const char *sql, const char *path, mode_t m
  * when the holder dies, so a killed run never leaves a stale lock. The file
  * holds the pid for people; the lock itself is what counts.
  */
+/*
+ * The file the lock is named after: the workspace's real path, so that two
+ * writers reaching one file through a symbolic link, "./" or another
+ * relative path take the same lock. A file not yet created (init) is named
+ * by its directory's real path. Caller frees.
+ */
+static char *lock_name(const char *path)
+{
+	char *real = realpath(path, NULL), *dir = NULL, *name = NULL;
+	const char *slash, *base;
+	size_t n;
+
+	if (!real) {
+		slash = strrchr(path, '/');
+		base = slash ? slash + 1 : path;
+		dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+		real = dir ? realpath(dir, NULL) : NULL;
+		if (!real) {
+			free(dir);
+			dir = real = NULL;
+			real = strdup(path); /* the directory is missing too: opening will say so */
+			base = "";
+		}
+		n = strlen(real) + strlen(base) + 8;
+		name = malloc(n);
+		if (name)
+			snprintf(name, n, "%s%s%s.lock", real, *base && strcmp(real, "/") ? "/" : "", base);
+	} else {
+		n = strlen(real) + 6;
+		name = malloc(n);
+		if (name)
+			snprintf(name, n, "%s.lock", real);
+	}
+	free(dir);
+	free(real);
+	return name;
+}
+
 static td_status lock_acquire(td_ws *ws, td_error *err)
 {
 	struct flock fl;
 	struct stat a, b;
-	size_t n = strlen(ws->path) + 6;
+	size_t n;
 	char pid[32];
 	int fd;
 
-	ws->lock_path = malloc(n);
+	ws->lock_path = lock_name(ws->path);
 	if (!ws->lock_path)
 		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
-	snprintf(ws->lock_path, n, "%s.lock", ws->path);
 	for (;;) {
 		fd = open(ws->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (fd < 0)
@@ -204,6 +254,28 @@ static void sql_mask_id(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(cx, masked, -1, SQLITE_TRANSIENT);
 }
 
+/* td_mask_text(text): every identity number inside a text masked, for messages quoting cells; NULL for NULL. */
+static void sql_mask_text(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *s = sqlite3_value_text(argv[0]);
+	size_t n;
+	char *masked;
+
+	(void)argc;
+	if (!s) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	n = strlen((const char *)s) + 1;
+	masked = sqlite3_malloc64(n);
+	if (!masked) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	td_identity_mask_text((const char *)s, masked, n);
+	sqlite3_result_text(cx, masked, -1, sqlite3_free);
+}
+
 /*
  * SpatiaLite gives SQL the ST_* functions the GeoPackage R-tree triggers
  * call, and reads and writes GeoPackage geometry blobs ("amphibious mode").
@@ -228,6 +300,9 @@ static td_status db_open(td_ws *ws, const char *path, int flags, td_error *err)
 	 * a commune's worth in memory; it is a ceiling, not an allocation.
 	 */
 	sqlite3_exec(ws->db, "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+	/* A reader only reads, even through a connection opened for writing (see td_ws_open). */
+	if (!ws->lock_path)
+		sqlite3_exec(ws->db, "PRAGMA query_only = 1", NULL, NULL, NULL);
 	sqlite3_db_config(ws->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 1, NULL);
 	if (sqlite3_load_extension(ws->db, "mod_spatialite", NULL, &msg) != SQLITE_OK) {
 		td_status rc = td_error_set(err, TD_ERR_INTERNAL, "cannot load SpatiaLite (mod_spatialite): %s",
@@ -242,6 +317,9 @@ static td_status db_open(td_ws *ws, const char *path, int flags, td_error *err)
 	if (sqlite3_create_function(ws->db, "td_mask_id", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_mask_id,
 				    NULL, NULL) != SQLITE_OK)
 		return td_ws_sqlerr(ws, "register td_mask_id", err);
+	if (sqlite3_create_function(ws->db, "td_mask_text", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_mask_text,
+				    NULL, NULL) != SQLITE_OK)
+		return td_ws_sqlerr(ws, "register td_mask_text", err);
 	return td_ws_exec(ws, "SELECT EnableGpkgAmphibiousMode()", err);
 }
 
@@ -352,17 +430,25 @@ td_status td_ws_commit(td_ws *ws, const char *summary, td_error *err)
 	if (rc == TD_OK)
 		rc = td_audit_append(ws, ws->run_id, ws->stage, argv, os_user(), summary, err);
 	free(argv);
+	if (rc == TD_OK && ws->before_commit)
+		rc = ws->before_commit(ws, ws->before_commit_arg, err);
 	if (rc == TD_OK && sqlite3_exec(ws->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = td_ws_sqlerr(ws, "commit", err);
 	if (rc != TD_OK)
 		td_ws_rollback(ws);
 	td_audit_untrack(ws);
 	ws->run_id = 0;
+	/* The files appear once the stage is in; a rename in a folder already written to does not fail for space. */
+	if (rc == TD_OK)
+		rc = settle_pending(ws, 1, err);
 	return rc;
 }
 
 void td_ws_rollback(td_ws *ws)
 {
+	td_error ignored;
+
+	settle_pending(ws, 0, &ignored);
 	if (ws->db && !sqlite3_get_autocommit(ws->db))
 		sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
 	td_audit_untrack(ws);
@@ -494,6 +580,27 @@ done:
 	return rc;
 }
 
+/*
+ * Write-ahead logging, kept in the file: readers (QGIS showing the layers,
+ * another thuadat command) never block a stage's commit and a stage never
+ * blocks them, and a killed writer leaves nothing a reader must roll back.
+ * An existing workspace is switched when a writer opens it; if another
+ * program keeps it open in the old mode the switch waits for the next run.
+ */
+static td_status set_wal(td_ws *ws, td_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	td_status rc = td_ws_prepare(ws, "PRAGMA journal_mode = WAL", &st, err);
+
+	if (rc == TD_OK && sqlite3_step(st) != SQLITE_ROW) {
+		int code = sqlite3_extended_errcode(ws->db) & 0xff;
+		if (code != SQLITE_BUSY && code != SQLITE_LOCKED)
+			rc = td_ws_sqlerr(ws, "switch to write-ahead logging", err);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static td_status populate(td_ws *ws, const td_crs *crs, const char *invocation, td_error *err)
 {
 	static const char *const layers[] = {"parcels", "findings", "finding_areas", "communes"};
@@ -503,6 +610,8 @@ static td_status populate(td_ws *ws, const td_crs *crs, const char *invocation, 
 	td_status rc;
 
 	rc = read_schema(ws->ctx, crs->srs_id, &schema, err);
+	if (rc == TD_OK)
+		rc = set_wal(ws, err);
 	if (rc == TD_OK)
 		rc = td_ws_exec(ws, "BEGIN", err);
 	if (rc == TD_OK)
@@ -526,6 +635,8 @@ static td_status populate(td_ws *ws, const td_crs *crs, const char *invocation, 
 		rc = create_rtree(ws, layers[i], err);
 	if (rc == TD_OK)
 		rc = td_refdata_load(ws, err);
+	if (rc == TD_OK)
+		rc = td_styles_load(ws, err);
 	if (rc == TD_OK) {
 		snprintf(sql, sizeof(sql),
 			 "INSERT INTO ws_meta VALUES ('schema_version', '%d'), ('srs_id', '%d'),"
@@ -619,7 +730,12 @@ static td_status verify(td_ws *ws, td_error *err)
 
 	if (sqlite3_prepare_v2(ws->db, "PRAGMA application_id", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
+		int code = sqlite3_extended_errcode(ws->db) & 0xff;
 		sqlite3_finalize(st);
+		/* Only a file SQLite cannot read as a database is "not a workspace"; locks and I/O are said as such. */
+		if (code != SQLITE_NOTADB && code != SQLITE_CORRUPT && code != SQLITE_OK && code != SQLITE_ROW &&
+		    code != SQLITE_DONE)
+			return td_ws_sqlerr(ws, "open", err);
 		return td_error_set(err, TD_ERR_WORKSPACE, "'%s' is not a thuadat workspace: %s", ws->path,
 				    sqlite3_errmsg(ws->db));
 	}
@@ -672,10 +788,18 @@ td_status td_ws_open(td_ctx *ctx, const char *path, td_ws_mode mode, td_ws **out
 	if (!ws)
 		return err->code;
 	rc = mode == TD_WS_WRITE ? lock_acquire(ws, err) : TD_OK;
+	/*
+	 * Readers open read-write too (SQLite falls back to read-only when the
+	 * file is not writable) but run with query_only: a journal left by a
+	 * killed writer must be rolled back before anyone can read, and SQLite
+	 * does that on the first read only through a writable connection.
+	 */
 	if (rc == TD_OK)
-		rc = db_open(ws, path, mode == TD_WS_WRITE ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, err);
+		rc = db_open(ws, path, SQLITE_OPEN_READWRITE, err);
 	if (rc == TD_OK)
 		rc = verify(ws, err);
+	if (rc == TD_OK && mode == TD_WS_WRITE)
+		rc = set_wal(ws, err);
 	if (rc != TD_OK) {
 		td_ws_close(ws);
 		return rc;

@@ -70,9 +70,13 @@ td_status td_ws_commit(td_ws *ws, const char *summary, td_error *err);
 void td_ws_rollback(td_ws *ws);
 
 /*
- * Write the rows of one query as CSV (RFC 4180 quoting) to path, through a
- * temporary file (td_outfile) created with mode. The header row is the
- * query's column names; NULL values are empty fields.
+ * Write the rows of one query as CSV to path, through a temporary file
+ * (td_outfile) created with mode; inside a stage (from a before_commit
+ * hook) the file is renamed into place only when the stage commits, and
+ * removed when it rolls back. The CSV writer is csv.h's: a UTF-8
+ * byte order mark, the context's separator (ctx->csv_sep), formula-like
+ * text neutralised, REAL values rounded to 3 decimals. The header row is
+ * the query's column names; NULL values are empty fields.
  */
 td_status td_ws_write_csv(td_ws *ws, const char *sql, const char *path, mode_t mode, td_error *err);
 

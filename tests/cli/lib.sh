@@ -55,11 +55,11 @@ qs() {
 		-cmd "SELECT EnableGpkgAmphibiousMode();" -cmd ".output stdout" "$1" "$2"
 }
 
-# wait_journal PID: wait until the process has started writing ws.gpkg (its
-# rollback journal exists) or has ended.
+# wait_journal PID: wait until the process has started writing ws.gpkg (it
+# holds the writer lock, or a rollback journal exists) or has ended.
 wait_journal() {
 	i=0
-	while [ ! -e ws.gpkg-journal ] && kill -0 "$1" 2>/dev/null && [ $i -lt 600 ]; do
+	while [ ! -e ws.gpkg.lock ] && [ ! -e ws.gpkg-journal ] && kill -0 "$1" 2>/dev/null && [ $i -lt 600 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done

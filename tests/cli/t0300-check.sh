@@ -7,7 +7,7 @@ D="$FIX/demo"
 run 0 init ws.gpkg --crs EPSG:9210
 run 0 ingest ws.gpkg --map "$D/map.gpkg" --register "$D/register.csv"
 run 2 check ws.gpkg --today 2026-11-01 --findings-csv findings.csv
-contains out.txt "checked 12 map parcels and 12 register parcels in 2 communes: 6 errors, 1 warnings"
+contains out.txt "checked 12 map parcels and 12 register parcels in 2 communes: 6 errors, 1 warning"
 same "$TD_SRC/tests/cli/expected/demo-findings.csv" findings.csv
 
 ogrinfo -ro -so ws.gpkg findings >ogr.txt 2>&1
@@ -26,7 +26,7 @@ run 0 init clean.gpkg --crs EPSG:9210
 ogr2ogr -f GPKG clean-map.gpkg "$D/map.gpkg" -where "MaXa = 11311 AND SoTo = 1 AND SoThua IN (1, 2)" 2>/dev/null
 run 0 ingest clean.gpkg --map clean-map.gpkg --register clean.csv
 run 0 check clean.gpkg --today 2026-11-01
-contains out.txt "2 map parcels and 2 register parcels in 1 communes: 0 errors, 0 warnings"
+contains out.txt "2 map parcels and 2 register parcels in 1 commune: 0 errors, 0 warnings"
 
 run 0 check --list-rules
 contains out.txt "AREA_MISMATCH"

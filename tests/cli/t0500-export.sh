@@ -11,7 +11,7 @@ run 3 export ws.gpkg --out xlsx
 contains err.txt "run 'thuadat classify' first"
 run 2 classify ws.gpkg
 run 0 -v export ws.gpkg --out xlsx
-contains out.txt "wrote 2 workbooks (13 parcel rows, 7 findings, 1 certificates not on the map) to xlsx"
+contains out.txt "wrote 2 workbooks (13 parcel rows, 7 findings, 1 certificate not on the map) to xlsx"
 eq "thuadat-11311.xlsx thuadat-11329.xlsx" "$(ls xlsx | tr '\n' ' ' | sed 's/ $//')" "workbook files"
 eq 600 "$(mode xlsx/thuadat-11311.xlsx)" "workbook mode (personal data)"
 

@@ -83,7 +83,7 @@ eq "reply-11311.csv||10|99|031099009999|Người Lạ|matched|unmatched" \
 	"$(q ws.gpkg "SELECT file, sheet, row, owner_ref, cccd, owner_name, status, outcome FROM c06_replies WHERE outcome = 'unmatched'")" "the unmatched row"
 eq "reply-11329.xls|Danh sách|4|11|001088001111" \
 	"$(q ws.gpkg "SELECT file, sheet, row, owner_id, cccd FROM c06_replies WHERE owner_id = 11")" "xls row, ID zeros restored"
-eq "file,sheet,row,outcome,reason,owner_ref,cccd,owner_name,birth_year,status
+eq "$(printf '\357\273\277')file,sheet,row,outcome,reason,owner_ref,cccd,owner_name,birth_year,status
 reply-11311.csv,,10,unmatched,owner reference 99 is not an owner of this workspace,99,031099009999,Người Lạ,1999,matched" "$(cat unapplied.csv)" "unapplied CSV"
 eq 600 "$(mode unapplied.csv)" "unapplied CSV mode"
 eq "11311/1/1=1 11311/1/2=1 11311/1/3=3 11311/1/4=2 11311/1/5=2 11311/1/6=2 11311/2/1=2 11311/2/2=2 11311/2/3=2 11329/1/1=1 11329/1/2=1 11329/1/3=2 11329/1/4=3" \
@@ -110,8 +110,8 @@ eq "IDENTITY_MISMATCH,error 3|IDENTITY_UNVERIFIED,warning 1" "$(grep '^IDENTITY'
 run 2 check ws.gpkg --today 2026-11-01 --profile campaign
 run 2 classify ws.gpkg --profile campaign
 run 0 export ws.gpkg --out out --c06
-contains out.txt "wrote 1 C06 lists (.xls, 4 certificate holders not yet verified) to out"
-contains out.txt "1 communes have every certificate holder verified: no list"
+contains out.txt "wrote 1 C06 list (.xls, 4 certificate holders not yet verified) to out"
+contains out.txt "1 commune has every certificate holder verified: no list"
 [ ! -e out/c06-11329.xls ] && ok || fail "the complete commune's old list was left"
 list_csv out/c06-11311.xls l2.csv
 eq "4,031190003333,Phạm Thị Lan Anh|5,031068004444,Hoàng Văn Long|6,031172005555,Vũ Thị Thu Hà|8,031195007778,Bùi Thị Yến" \

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 
 run 0 --help
-contains out.txt "usage: thuadat [-q | -v] [--json] COMMAND [ARGS]"
+contains out.txt "usage: thuadat [-q | -v] [--json] [--log FILE] [--csv-sep SEP] COMMAND [ARGS]"
 contains out.txt "2  finished, data fails rules"
 contains out.txt "5  internal or I/O failure"
 for c in init ingest check classify export run merge; do

@@ -75,13 +75,22 @@ run 0 merge out.gpkg hp.gpkg hd.gpkg --crosswalk "$CW" --sheets sheets.csv --jso
 contains out.txt '"parcels":{"in":13,"out":13,"unassigned":0}'
 eq "$sum_before" "$(cat hp.gpkg hd.gpkg | cksum)" "inputs unchanged by a merge"
 
+# A report folder that cannot be made fails before the merge, not after it;
+# missing parents are created (cron jobs write into dated folders).
+echo x >afile
+run 5 merge out2.gpkg hp.gpkg hd.gpkg --crosswalk "$CW" --sheets sheets.csv --report afile/r
+contains err.txt "cannot use output folder 'afile/r': 'afile' is not a folder"
+eq "" "$(ls | grep -e '^out2')" "no output when the report folder is unusable"
+run 0 merge out2.gpkg hp.gpkg hd.gpkg --crosswalk "$CW" --sheets sheets.csv --report new/deep/r
+[ -s new/deep/r/communes_old.csv ] && ok || fail "report not written under new parent folders"
+
 # Killed while writing: no output; the next merge removes the leftovers and completes.
 sh "$TD_SRC/bench/merge-prep.sh" "$TD_BIN" 20000 big >prep.log 2>&1 && ok || { fail "merge-prep"; cat prep.log >&2; }
 cd big || exit 1
 "$THUADAT" -q merge out.gpkg hp.gpkg hd.gpkg --crosswalk "$CW" --sheets sheets.csv --boundaries boundaries.gpkg &
 pid=$!
 i=0
-while [ ! -e "out.gpkg.merge-$pid.tmp-journal" ] && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do
+while [ ! -e "out.gpkg.merge-$pid.tmp-journal" ] && [ ! -e "out.gpkg.merge-$pid.tmp-wal" ] && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done

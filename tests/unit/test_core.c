@@ -3,6 +3,7 @@
  * text keys, the outfile helper and the CRS built from a central meridian.
  */
 #include "crs.h"
+#include "csv.h"
 #include "ini.h"
 #include "outfile.h"
 #include "rules.h"
@@ -61,6 +62,26 @@ static void test_ini(const char *dir)
 	td_error_init(&err);
 	CHECK_INT(TD_ERR_USAGE, td_ini_parse(path, collect, &s, &err));
 	CHECK(strstr(err.msg, "line 3: expected 'key = value'") != NULL);
+
+	/* A blank section name is an error, not the keys before any section (the callback got a NULL key). */
+	write_file(path, "workspace = w.gpkg\n[ ]\n");
+	td_error_init(&err);
+	CHECK_INT(TD_ERR_USAGE, td_ini_parse(path, collect, &s, &err));
+	CHECK(strstr(err.msg, "line 2: empty section name") != NULL);
+	write_file(path, "[\t]\nx = 1\n");
+	td_error_init(&err);
+	CHECK_INT(TD_ERR_USAGE, td_ini_parse(path, collect, &s, &err));
+	CHECK(strstr(err.msg, "line 1: empty section name") != NULL);
+
+	/* A NUL byte is named as such, not taken for a long line. */
+	{
+		FILE *f = fopen(path, "wb");
+		fwrite("[a]\nx = 1\0 2\n", 1, 14, f);
+		fclose(f);
+	}
+	td_error_init(&err);
+	CHECK_INT(TD_ERR_USAGE, td_ini_parse(path, collect, &s, &err));
+	CHECK(strstr(err.msg, "line 2: NUL byte") != NULL);
 
 	snprintf(path, sizeof(path), "%s/missing.ini", dir);
 	td_error_init(&err);
@@ -203,6 +224,43 @@ static void test_crs(void)
 	td_ctx_free(ctx);
 }
 
+/* The CSV writer: byte order mark, separator, quoting, formulas neutralised, numbers rounded. */
+static void test_csv(const char *dir)
+{
+	char path[4200], got[512];
+	size_t n;
+	td_csv csv;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cells.csv", dir);
+	f = fopen(path, "wb");
+	td_csv_start(&csv, f, ';');
+	td_csv_text(&csv, "a;b");
+	td_csv_text(&csv, "=1+2");
+	td_csv_text(&csv, "-12.5");
+	td_csv_text(&csv, "-1+2");
+	td_csv_text(&csv, "@SUM(A1)");
+	td_csv_text(&csv, "\tx");
+	td_csv_text(&csv, NULL);
+	td_csv_text(&csv, "say \"hi\"");
+	td_csv_end_row(&csv);
+	td_csv_number(&csv, 0.03830626616174111);
+	td_csv_number(&csv, 600185.0);
+	td_csv_number(&csv, -0.0001234);
+	td_csv_number(&csv, 2.5);
+	td_csv_end_row(&csv);
+	fclose(f);
+	f = fopen(path, "rb");
+	n = fread(got, 1, sizeof(got) - 1, f);
+	fclose(f);
+	got[n] = '\0';
+	CHECK_STR("\xEF\xBB\xBF\"a;b\";\"'=1+2\";-12.5;\"'-1+2\";\"'@SUM(A1)\";\"'\tx\";;\"say \"\"hi\"\"\"\n"
+		  "0.038;600185;-0.000123;2.5\n",
+		  got);
+	CHECK_INT(0, td_csv_is_formula("-inf") == 0);
+	CHECK_INT(0, td_csv_is_formula(""));
+}
+
 int main(void)
 {
 	const char *dir = tap_tmpdir("core");
@@ -214,6 +272,7 @@ int main(void)
 	test_text();
 	test_strbuf();
 	test_outfile(dir);
+	test_csv(dir);
 	test_crs();
 	return tap_done();
 }

@@ -150,6 +150,9 @@ static void test_identity_text(void)
 	CHECK_STR("031****67.csv 2026110112 1234567890123 12345678 031*******34", buf);
 	td_identity_mask_text("a031185001234b", buf, sizeof(buf));
 	CHECK_STR("a031*******34b", buf);
+	/* A mistyped parcel ID is a code, not an identity number: its word holds other digits. */
+	td_identity_mask_text("'1131l000000517' f031185001234.csv", buf, sizeof(buf));
+	CHECK_STR("'1131l000000517' f031*******34.csv", buf);
 	td_identity_mask_text("no digits: Nguyễn", buf, sizeof(buf));
 	CHECK_STR("no digits: Nguyễn", buf);
 	td_identity_mask_text("031185001234", buf, 8); /* truncated, still masked */

@@ -405,6 +405,34 @@ static void test_cells(void)
 	CHECK_INT(0600, st.st_mode & 0777);
 	CHECK_INT(1, count_entries(dir)); /* no temporary file left */
 
+	/* The first sheet's header row is frozen (WINDOW2 fFrozen|fFrozenNoSplit, then PANE); the second has none. */
+	{
+		struct wb wb = {0};
+		size_t w, pane;
+
+		CHECK_INT(1, read_workbook(path, &wb));
+		CHECK_INT(2, check_offsets(&wb)); /* BOUNDSHEET offsets still right with the PANE's bytes */
+		w = find_rec(&wb, 0, 0x023E);
+		CHECK(w < wb.len);
+		if (w < wb.len) {
+			CHECK_INT(0x0108, le16(wb.data + w + 4) & 0x0108);
+			pane = rec_next(&wb, w);
+			CHECK_INT(0x0041, rec_type(&wb, pane));
+			CHECK_INT(10, le16(wb.data + pane + 2));
+			CHECK_INT(0, le16(wb.data + pane + 4));  /* no columns on the left */
+			CHECK_INT(1, le16(wb.data + pane + 6));  /* one row on top */
+			CHECK_INT(1, le16(wb.data + pane + 8));  /* the bottom pane starts at row 1 */
+			CHECK_INT(2, wb.data[pane + 12]);        /* lower left pane active */
+			w = find_rec(&wb, rec_next(&wb, pane), 0x023E);
+			CHECK(w < wb.len);
+			if (w < wb.len) {
+				CHECK_INT(0, le16(wb.data + w + 4) & 0x0108);
+				CHECK_INT(0x000A, rec_type(&wb, rec_next(&wb, w))); /* EOF, no PANE */
+			}
+		}
+		free(wb.data);
+	}
+
 	ds = open_xls(path);
 	CHECK(ds != NULL);
 	if (!ds)

@@ -9,6 +9,7 @@
 #include "xlsx.h"
 
 #include <cpl_conv.h>
+#include <cpl_vsi.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <stdio.h>
@@ -122,6 +123,28 @@ static void check_part(GDALDatasetH ds, int layer, const char *name, int first, 
 	CHECK_INT(nrows, r);
 }
 
+/* A part of an .xlsx (a zip) as text, through GDAL's /vsizip/; caller frees. */
+static char *zip_part(const char *zip, const char *part)
+{
+	char name[4400];
+	VSILFILE *f;
+	char *buf = malloc(1 << 20);
+	size_t n;
+
+	snprintf(name, sizeof(name), "/vsizip/%s/%s", zip, part);
+	f = VSIFOpenL(name, "rb");
+	if (!f || !buf) {
+		if (f)
+			VSIFCloseL(f);
+		free(buf);
+		return NULL;
+	}
+	n = VSIFReadL(buf, 1, (1 << 20) - 1, f);
+	buf[n] = '\0';
+	VSIFCloseL(f);
+	return buf;
+}
+
 static void test_write(const char *dir)
 {
 	static const char *const heading[] = {"Mục", "Số"};
@@ -163,6 +186,18 @@ static void test_write(const char *dir)
 	CHECK_INT(0, stat(path, &st));
 	CHECK_INT(0600, (int)(st.st_mode & 0777));
 	CHECK_INT(1, count_dir(dir)); /* no temporary file left */
+
+	/* Print setup: A4 landscape, fit to one page wide; a list's header row repeated on every page. */
+	{
+		char *sheet = zip_part(path, "xl/worksheets/sheet1.xml"), *book = zip_part(path, "xl/workbook.xml");
+		CHECK(sheet && strstr(sheet, "<pageSetUpPr fitToPage=\"1\"/>"));
+		CHECK(sheet && strstr(sheet, "<pageSetup paperSize=\"9\" fitToHeight=\"0\" orientation=\"landscape\"/>"));
+		CHECK(sheet && strstr(sheet, "<pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>"));
+		CHECK(book && strstr(book, "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">"));
+		CHECK(book && strstr(book, "!$1:$1</definedName>"));
+		free(sheet);
+		free(book);
+	}
 
 	ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
 	CHECK(ds != NULL);

@@ -170,8 +170,9 @@ static int on_topo(const td_topo_defect *d, void *arg)
 	}
 	if (d->rule == TD_RULE_GAP)
 		return add_found(j, d->rule, d->parcel, d->other, d->x, d->y, d->value, d->tolerance, d->area_wkb,
-				 d->area_wkb_len, "gap of %.2f m² in sheet %ld: parcel %s %s%s", d->value,
-				 j->parcels[d->parcel].sheet, a, what, d->other != TD_TOPO_NONE ? b : "");
+				 d->area_wkb_len, "gap of %.2f m² in sheet %ld: parcel %s %s%s%s", d->value,
+				 j->parcels[d->parcel].sheet, a, what, d->other != TD_TOPO_NONE ? " " : "",
+				 d->other != TD_TOPO_NONE ? b : "");
 	if (what)
 		return add_found(j, d->rule, d->parcel, d->other, d->x, d->y, d->value, d->tolerance, d->area_wkb,
 				 d->area_wkb_len, "parcel %s %s %s (%.2f m²)", a, what, b, d->value);
@@ -395,6 +396,7 @@ static td_status emit(checker *c, td_rule_id rule, const char *commune, long she
 	td_severity sev = c->rules->severity[rule];
 	const td_rule *r = td_rule_get(rule);
 	sqlite3_stmt *st = c->ins;
+	char masked[1024];
 
 	if (sev == TD_SEV_OFF)
 		return TD_OK;
@@ -421,7 +423,9 @@ static td_status emit(checker *c, td_rule_id rule, const char *commune, long she
 		sqlite3_bind_double(st, 13, value);
 	if (!isnan(tolerance))
 		sqlite3_bind_double(st, 14, tolerance);
-	sqlite3_bind_text(st, 15, message, -1, SQLITE_STATIC);
+	/* An ID number typed into a name or any other cell a message quotes is masked like ours. */
+	td_identity_mask_text(message, masked, sizeof(masked));
+	sqlite3_bind_text(st, 15, masked, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return td_ws_sqlerr(c->ws, "insert finding", err);
 	if (area) {

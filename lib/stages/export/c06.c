@@ -66,8 +66,8 @@ static td_status cell(td_xls *x, int col, td_c06_field field, sqlite3_stmt *st, 
  * old list is removed then, so it cannot be sent again). *rows gets the
  * owners written.
  */
-static td_status write_commune(const td_c06_layout *l, sqlite3_stmt *st, const char *commune, const char *path,
-			       long *rows, td_error *err)
+static td_status write_commune(const td_c06_layout *l, sqlite3_stmt *st, const char *commune, td_outdir *out,
+			       const char *path, long *rows, td_error *err)
 {
 	const char *headers[TD_C06_MAX_COLUMNS];
 	td_xls *x = NULL;
@@ -79,11 +79,8 @@ static td_status write_commune(const td_c06_layout *l, sqlite3_stmt *st, const c
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, commune, -1, SQLITE_TRANSIENT);
 	step = sqlite3_step(st);
-	if (step == SQLITE_DONE) {
-		if (unlink(path) != 0 && errno != ENOENT)
-			return td_error_set(err, TD_ERR_IO, "cannot remove the old list '%s': %s", path, strerror(errno));
-		return TD_OK;
-	}
+	if (step == SQLITE_DONE)
+		return td_outdir_withdraw(out, strrchr(path, '/') + 1, err);
 	rc = td_xls_new(path, &x, err);
 	for (int i = 0; i < l->n; i++)
 		headers[i] = l->header[i];
@@ -111,7 +108,7 @@ static td_status write_commune(const td_c06_layout *l, sqlite3_stmt *st, const c
 	return td_xls_close(x, err);
 }
 
-td_status td_c06_export(td_ws *ws, const char *out_dir, td_c06_summary *sum, td_error *err)
+td_status td_c06_export(td_ws *ws, td_outdir *out, td_c06_summary *sum, td_error *err)
 {
 	td_c06_layout l;
 	sqlite3_stmt *communes = NULL, *rows = NULL;
@@ -138,10 +135,10 @@ td_status td_c06_export(td_ws *ws, const char *out_dir, td_c06_summary *sum, td_
 	while (rc == TD_OK && (step = sqlite3_step(communes)) == SQLITE_ROW) {
 		const char *commune = (const char *)sqlite3_column_text(communes, 0);
 		long n = 0;
-		if ((size_t)snprintf(path, sizeof(path), "%s/c06-%s.xls", out_dir, commune) >= sizeof(path))
-			rc = td_error_set(err, TD_ERR_USAGE, "output path too long: '%s'", out_dir);
+		if ((size_t)snprintf(path, sizeof(path), "%s/c06-%s.xls", out->stage, commune) >= sizeof(path))
+			rc = td_error_set(err, TD_ERR_USAGE, "output path too long: '%s'", out->dir);
 		if (rc == TD_OK)
-			rc = write_commune(&l, rows, commune, path, &n, err);
+			rc = write_commune(&l, rows, commune, out, path, &n, err);
 		if (rc == TD_OK && n) {
 			sum->files++;
 			sum->rows += n;

@@ -19,6 +19,7 @@
 #define TD_C06_H
 
 #include "c06layout.h"
+#include "outfile.h"
 #include "workspace.h"
 
 typedef struct td_c06_summary {
@@ -28,10 +29,11 @@ typedef struct td_c06_summary {
 } td_c06_summary;
 
 /*
- * Write the lists into out_dir (which must exist), replacing earlier ones;
- * a commune whose certificate holders are all verified gets no list, and
- * its list from an earlier export is removed so it cannot be sent again.
+ * Write the lists into the staging folder of out (td_outdir_open), to
+ * replace earlier ones when out is committed; a commune whose certificate
+ * holders are all verified gets no list, and its list from an earlier
+ * export is withdrawn (removed at commit) so it cannot be sent again.
  */
-td_status td_c06_export(td_ws *ws, const char *out_dir, td_c06_summary *sum, td_error *err);
+td_status td_c06_export(td_ws *ws, td_outdir *out, td_c06_summary *sum, td_error *err);
 
 #endif

@@ -1681,9 +1681,8 @@ static td_status write_report(struct merge *m, td_error *err)
 	td_status rc = TD_OK;
 
 	report_dir(m->opts, m->sum->report_dir, sizeof(m->sum->report_dir));
-	if (mkdir(m->sum->report_dir, 0755) != 0 && errno != EEXIST)
-		return td_error_set(err, TD_ERR_IO, "cannot create the report directory '%s': %s", m->sum->report_dir,
-				    strerror(errno));
+	/* With its parents, for cron jobs writing into dated folders. */
+	rc = td_outfile_mkdir(m->sum->report_dir, err);
 	for (size_t i = 0; rc == TD_OK && i < sizeof(report_files) / sizeof(report_files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", m->sum->report_dir, report_files[i].name);
 		rc = td_ws_write_csv(m->ws, report_files[i].sql, path, report_files[i].mode, err);
@@ -1756,6 +1755,11 @@ td_status td_merge_run(td_ctx *ctx, const td_merge_options *opts, td_progress_fn
 	m.progress = progress;
 	m.arg = arg;
 	rc = check_options(opts, err);
+	/* The report is written last: a folder it cannot go to must not cost the whole merge. */
+	if (rc == TD_OK) {
+		report_dir(opts, sum->report_dir, sizeof(sum->report_dir));
+		rc = td_outfile_check_dir(sum->report_dir, err);
+	}
 	if (rc != TD_OK)
 		return rc;
 	sum->inputs = calloc((size_t)opts->ninputs, sizeof(*sum->inputs));

@@ -537,10 +537,10 @@ static td_status write_alerts(td_ws *ws, const struct layouts *l, const td_repor
 }
 
 static td_status write_workbook(td_ws *ws, const struct layouts *l, const td_report_options *o, td_report *r,
-				td_error *err)
+				const char *path, td_error *err)
 {
 	td_xlsx *x = NULL;
-	td_status rc = td_xlsx_open(r->xlsx, 0644, o->sheet_rows, &x, err);
+	td_status rc = td_xlsx_open(path, 0644, o->sheet_rows, &x, err);
 
 	if (rc == TD_OK)
 		rc = write_info(l, r, x, err);
@@ -558,10 +558,10 @@ static td_status write_workbook(td_ws *ws, const struct layouts *l, const td_rep
 	return rc;
 }
 
-static td_status write_html(const td_report *r, td_error *err)
+static td_status write_html(const td_report *r, const char *path, td_error *err)
 {
 	td_outfile out;
-	td_status rc = td_outfile_open(&out, r->html, 0644, err);
+	td_status rc = td_outfile_open(&out, path, 0644, err);
 
 	if (rc != TD_OK)
 		return rc;
@@ -650,11 +650,14 @@ td_status td_report_run(td_ws *ws, const td_report_options *o, td_report *r, td_
 {
 	struct layouts *l = NULL;
 	char dir[TD_PATH_MAX - 32], summary[256]; /* room for "/report-YYYY-Www.xlsx" */
+	char staged_xlsx[TD_PATH_MAX + 200], staged_html[TD_PATH_MAX + 200];
+	td_outdir out;
 	size_t len;
 	td_status rc;
 
 	assert(ws && o && r);
 	memset(r, 0, sizeof(*r));
+	out.open = 0;
 	if (!o->out_dir || !*o->out_dir)
 		return td_error_set(err, TD_ERR_USAGE, "no output directory given");
 	if ((len = (size_t)snprintf(dir, sizeof(dir), "%s", o->out_dir)) >= sizeof(dir))
@@ -680,13 +683,19 @@ td_status td_report_run(td_ws *ws, const td_report_options *o, td_report *r, td_
 		rc = read_previous(ws, r, err);
 	if (rc == TD_OK)
 		rc = store_snapshot(ws, r, err);
-	/* The files first: figures are stored only for a report that was written. */
+	/*
+	 * The files first, aside: figures are stored only for a report that
+	 * was written, and both files appear only once the figures are in.
+	 */
 	if (rc == TD_OK)
-		rc = td_outfile_mkdir(dir, err);
+		rc = td_outdir_open(&out, dir, err);
+	if (rc == TD_OK) {
+		snprintf(staged_xlsx, sizeof(staged_xlsx), "%s/report-%s.xlsx", out.stage, r->week);
+		snprintf(staged_html, sizeof(staged_html), "%s/report-%s.html", out.stage, r->week);
+		rc = write_workbook(ws, l, o, r, staged_xlsx, err);
+	}
 	if (rc == TD_OK)
-		rc = write_workbook(ws, l, o, r, err);
-	if (rc == TD_OK)
-		rc = write_html(r, err);
+		rc = write_html(r, staged_html, err);
 	if (rc == TD_OK)
 		rc = make_json(r, err);
 	snprintf(summary, sizeof(summary), "{\"command\":\"report\",\"week\":\"%s\",\"communes\":%d,\"overdue\":%ld}",
@@ -695,6 +704,9 @@ td_status td_report_run(td_ws *ws, const td_report_options *o, td_report *r, td_
 		rc = td_ws_commit(ws, summary, err);
 	else
 		td_ws_rollback(ws);
+	if (rc == TD_OK)
+		rc = td_outdir_commit(&out, err);
+	td_outdir_abort(&out);
 	free(l);
 	return rc;
 }
