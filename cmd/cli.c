@@ -2,7 +2,7 @@
  * Helpers every subcommand uses: the status → exit code map, error and usage
  * printing, the progress bar and JSON string output.
  */
-#include "check.h"
+#include "findings.h"
 #include "cli.h"
 #include "date.h"
 #include "outfile.h"

@@ -250,23 +250,27 @@ static const char *workspace_of(const cli_command *cmd, void *args)
 	return NULL;
 }
 
-/* "--out DIR is required", or "--a A and --b B are required", in msg; 0 when nothing is missing. */
+/*
+ * When a required option is missing: all of them, "--out DIR is required"
+ * or "--a A and --b B are required", in msg. 0 when none is missing.
+ */
 static int missing_required(const cli_command *cmd, const void *args, char *msg, size_t size)
 {
-	const cli_opt *miss[MAX_OPTS];
-	int n = 0;
+	const cli_opt *req[MAX_OPTS];
+	int n = 0, missing = 0;
 	size_t len = 0;
 
 	for (const cli_opt *o = cmd->opts; o->kind != CLI_KIND_END; o++)
-		if (!is_positional(o) && (o->flags & CLI_REQUIRED) &&
-		    !*(const char *const *)(const void *)((const char *)args + o->offset))
-			miss[n++] = o;
-	for (int i = 0; i < n && len < size; i++)
+		if (!is_positional(o) && (o->flags & CLI_REQUIRED)) {
+			req[n++] = o;
+			missing += !*(const char *const *)(const void *)((const char *)args + o->offset);
+		}
+	for (int i = 0; missing && i < n && len < size; i++)
 		len += (size_t)snprintf(msg + len, size - len, "%s--%s %s", i == 0 ? "" : i == n - 1 ? " and " : ", ",
-					miss[i]->name, miss[i]->arg);
-	if (n && len < size)
+					req[i]->name, req[i]->arg);
+	if (missing && len < size)
 		snprintf(msg + len, size - len, " %s required", n == 1 ? "is" : "are");
-	return n;
+	return missing;
 }
 
 int cli_invoke(td_cli *cli, const cli_dispatch *d, void *args)

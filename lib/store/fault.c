@@ -103,10 +103,41 @@ static int x_device_characteristics(sqlite3_file *p)
 	return REAL(p)->pMethods->xDeviceCharacteristics(REAL(p));
 }
 
-/* Version 1 methods: no shared memory or mmap, so SQLite uses plain reads and writes we can count. */
+/* WAL's shared-memory index and memory-mapped reads pass through uncounted. */
+static int x_shm_map(sqlite3_file *p, int page, int size, int extend, void volatile **out)
+{
+	return REAL(p)->pMethods->xShmMap(REAL(p), page, size, extend, out);
+}
+
+static int x_shm_lock(sqlite3_file *p, int offset, int n, int flags)
+{
+	return REAL(p)->pMethods->xShmLock(REAL(p), offset, n, flags);
+}
+
+static void x_shm_barrier(sqlite3_file *p)
+{
+	REAL(p)->pMethods->xShmBarrier(REAL(p));
+}
+
+static int x_shm_unmap(sqlite3_file *p, int del)
+{
+	return REAL(p)->pMethods->xShmUnmap(REAL(p), del);
+}
+
+static int x_fetch(sqlite3_file *p, sqlite3_int64 off, int n, void **out)
+{
+	return REAL(p)->pMethods->xFetch(REAL(p), off, n, out);
+}
+
+static int x_unfetch(sqlite3_file *p, sqlite3_int64 off, void *ptr)
+{
+	return REAL(p)->pMethods->xUnfetch(REAL(p), off, ptr);
+}
+
 static const sqlite3_io_methods fault_methods = {
-	1, x_close, x_read, x_write, x_truncate, x_sync, x_file_size, x_lock, x_unlock, x_check_reserved,
-	x_file_control, x_sector_size, x_device_characteristics, NULL, NULL, NULL, NULL, NULL, NULL};
+	3, x_close, x_read, x_write, x_truncate, x_sync, x_file_size, x_lock, x_unlock, x_check_reserved,
+	x_file_control, x_sector_size, x_device_characteristics, x_shm_map, x_shm_lock, x_shm_barrier,
+	x_shm_unmap, x_fetch, x_unfetch};
 
 static int x_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out_flags)
 {
@@ -120,6 +151,12 @@ static int x_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int fl
 	rc = real->xOpen(real, name, ff->real, flags, out_flags);
 	/* SQLite calls xClose only when pMethods is set, and then closes the real file through ours. */
 	ff->base.pMethods = ff->real->pMethods ? &fault_methods : NULL;
+	/* The default unix VFS gives version 3 methods; a shorter table would make SQLite call past it. */
+	if (ff->real->pMethods && ff->real->pMethods->iVersion < 3) {
+		ff->real->pMethods->xClose(ff->real);
+		ff->base.pMethods = NULL;
+		return SQLITE_CANTOPEN;
+	}
 	return rc;
 }
 

@@ -9,7 +9,7 @@
 #ifndef TD_STYLES_H
 #define TD_STYLES_H
 
-#include "workspace.h"
+#include "db.h"
 
 /*
  * Insert the styles of schemas/qgis into layer_styles (created by
