@@ -5,9 +5,12 @@
 #include "cli.h"
 #include "ingest.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 static const char usage[] =
-	"thuadat ingest WORKSPACE [--map FILE|DIR [--map-profile P]] [--register FILE [--register-profile P]] "
-	"[--boundaries FILE] "
+	"thuadat ingest WORKSPACE [--map FILE|DIR [--map-profile P] [--layer NAME]] [--register FILE "
+	"[--register-profile P]] [--boundaries FILE] [--replace ID] "
 	"[--source-crs CRS | --source-province CODE] [--commune CODE] [--encoding ENC] [--scans DIR [--scan-pattern P]]";
 
 static void print_file(const char *label, const char *path, const td_ingest_file *f, const char *unit)
@@ -17,12 +20,21 @@ static void print_file(const char *label, const char *path, const td_ingest_file
 	if (!f->given)
 		return;
 	cli_mask(path, masked, sizeof(masked));
-	if (f->unchanged)
-		printf("%-10s %s: unchanged since the last ingest (crc32 %s)\n", label, masked, f->checksum);
-	else
-		printf("%-10s %s: %ld %s%s%s%s%s%s\n", label, masked, f->records, unit,
-		       f->replaced ? ", replacing the previous version" : "", f->crs[0] ? ", CRS " : "", f->crs,
-		       f->encoding[0] ? ", text " : "", f->encoding);
+	if (f->unchanged) {
+		printf("%-10s %s: unchanged since the last ingest (crc32 %s, source %lld", label, masked, f->checksum,
+		       f->source_id);
+		if (f->known_path[0]) /* the same content, read before under another name */
+			printf(", read from '%s'", cli_mask(f->known_path, masked, sizeof(masked)));
+		printf(")\n");
+		return;
+	}
+	printf("%-10s %s: %ld %s%s%s", label, masked, f->records, unit,
+	       f->replaced ? ", replacing the previous version" : "",
+	       f->reread ? ", read again with the new options, replacing the earlier rows" : "");
+	if (f->superseded)
+		printf(", replacing source %lld '%s'", f->superseded,
+		       cli_mask(f->superseded_path, masked, sizeof(masked)));
+	printf("%s%s%s%s\n", f->crs[0] ? ", CRS " : "", f->crs, f->encoding[0] ? ", text " : "", f->encoding);
 }
 
 int stage_ingest(td_cli *cli, const char *path, const td_ingest_options *opts)
@@ -68,6 +80,8 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 		{"map-profile", required_argument, NULL, 'M'},
 		{"register-profile", required_argument, NULL, 'R'},
 		{"source-province", required_argument, NULL, 'p'},
+		{"layer", required_argument, NULL, 'L'},
+		{"replace", required_argument, NULL, 'X'},
 		CLI_GLOBAL_LONGOPTS,
 		{NULL, 0, NULL, 0}};
 	td_ingest_options o = TD_INGEST_OPTIONS_INIT;
@@ -97,12 +111,22 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 			o.register_profile = optarg;
 		else if (c == 'p')
 			o.source_province = optarg;
+		else if (c == 'L')
+			o.layer = optarg;
+		else if (c == 'X') {
+			char *end;
+			o.replace = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || o.replace <= 0)
+				return cli_usage(usage, "--replace takes a source id (see 'thuadat sources WS')");
+		}
 		else if (c == 'h') {
 			printf("usage: %s\n\n"
 			       "  --map FILE|DIR     cadastral map: GeoPackage, shapefile or any polygon source GDAL reads;\n"
 			       "                     a DGN v7 sheet, or a folder of them (one file per sheet)\n"
-			       "  --map-profile P    DGN levels: schemas/maps/P.ini or a path (default dgn-separate-labels;\n"
-			       "                     also dgn-combined-label)\n"
+			       "  --map-profile P    schemas/maps/P.ini or a path: a DGN's levels (default dgn-separate-labels;\n"
+			       "                     also dgn-combined-label), other maps' field names (default: default)\n"
+			       "  --layer NAME       the map's parcel layer (default: every polygon layer with sheet and\n"
+			       "                     parcel fields; other layers are skipped with a warning)\n"
 			       "  --register FILE    land-register export: CSV (, ; or tab), XLSX or XLS; title rows above\n"
 			       "                     the header are skipped\n"
 			       "  --register-profile P  its header names: schemas/register/P.ini or a path (default)\n"
@@ -113,7 +137,11 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 			       "  --encoding ENC     text encoding of a CSV register: utf8, tcvn3, vni, cp1258, viscii\n"
 			       "                     (default: detected from the bytes, and reported)\n"
 			       "  --scans DIR        scanned documents (PDF/JPEG/PNG/TIFF) named after their parcel\n"
-			       "  --scan-pattern P   file-name pattern (default {commune}_{sheet}_{parcel}_{kind})\n",
+			       "  --scan-pattern P   file-name pattern (default {commune}_{sheet}_{parcel}_{kind})\n"
+			       "  --replace ID       the one map, register or boundaries file replaces source ID\n"
+			       "                     (see 'thuadat sources WS'); without it, a file covering exactly the\n"
+			       "                     communes and sheets of an earlier one replaces it, a partial overlap\n"
+			       "                     is refused, and the same content under any name changes nothing\n",
 			       usage);
 			return EXIT_GOOD;
 		} else if (!cli_global_opt(cli, c))

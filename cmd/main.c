@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{"accept", cmd_accept, "acceptance gate for a delivery: check, classify, compare with thresholds"},
 	{"merge", cmd_merge, "merge former provinces' workspaces under the new commune codes, in one CRS"},
 	{"reconcile", cmd_reconcile, "apply C06's replies: verification, corrected details, groups, rates"},
+	{"sources", cmd_sources, "list the files a workspace was ingested from, or remove one"},
 	{"audit", cmd_audit, "verify the workspace's audit trail, or print it"},
 	{"run", cmd_run, "run the stages listed in a job file (what cron calls)"},
 };

@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define TD_SCHEMA_VERSION 2
+#define TD_SCHEMA_VERSION 3
 
 typedef enum td_ws_mode { TD_WS_READ, TD_WS_WRITE } td_ws_mode;
 
