@@ -45,7 +45,7 @@ static const char *const stage_names[] = {"init", "ingest", "check", "classify",
 static const char *const stage_keys[][MAX_KEYS] = {
 	{"crs", "province"},
 	{"map/", "register/", "source_crs", "commune", "boundaries/", "encoding", "scans/", "scan_pattern",
-	 "map_profile", "source_province", "register_profile"},
+	 "map_profile", "source_province", "register_profile", "layer"},
 	{"findings_csv/", "profile", "today", "threads"},
 	{"groups_csv/", "profile"},
 	{"out/", "c06"},
@@ -159,6 +159,7 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 		o.map_profile = st->v[8];
 		o.source_province = st->v[9];
 		o.register_profile = st->v[10];
+		o.layer = st->v[11];
 		if (!o.map && !o.register_path && !o.boundaries && !o.scans) {
 			fprintf(stderr, "thuadat: error: '%s': [ingest] needs map, register, boundaries or scans\n",
 				job->path);

@@ -101,7 +101,7 @@ static td_status table_shape(const char *path, const char *format, td_error *err
 	td_error_init(&why);
 	rc = td_source_sniff(path, what, sizeof(what), &why);
 	if (rc != TD_OK) /* "cannot read 'PATH': REASON" */
-		return td_error_set(err, rc, "cannot read register '%s' as %s: %s", path, format,
+		return td_error_set(err, rc, "cannot read '%s' as %s: %s", path, format,
 				    strstr(why.msg, "': ") ? strstr(why.msg, "': ") + 3 : why.msg);
 	if (strcmp(format, "CSV") == 0)
 		ok = strcmp(what, "text") == 0 || strncmp(what, "binary", 6) == 0; /* the NUL is located below */
@@ -110,7 +110,7 @@ static td_status table_shape(const char *path, const char *format, td_error *err
 	else
 		ok = strncmp(what, "an OLE2", 7) == 0;
 	if (!ok)
-		return td_error_set(err, TD_ERR_INPUT, "cannot read register '%s' as %s: it is %s", path, format, what);
+		return td_error_set(err, TD_ERR_INPUT, "cannot read '%s' as %s: it is %s", path, format, what);
 	if (strcmp(format, "CSV") == 0)
 		return td_source_text_nul(path, err);
 	if (strcmp(format, "XLS") == 0)
@@ -171,7 +171,7 @@ void *td_source_open_table(const char *path, td_error *err)
 	CPLErrorReset();
 	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, drivers == csv ? csv_options : NULL, NULL);
 	if (!ds)
-		td_error_set(err, TD_ERR_INPUT, "cannot read register '%s' as %s: %s", path, drivers[0],
+		td_error_set(err, TD_ERR_INPUT, "cannot read '%s' as %s: %s", path, drivers[0],
 			     td_source_gdal_reason("GDAL's reader does not recognise it"));
 	CPLPopErrorHandler();
 	if (!ds)

@@ -47,7 +47,7 @@ demo_id=$(q demo.gpkg "SELECT id FROM sources WHERE path LIKE '%/demo/register.c
 run 0 ingest demo.gpkg --register nocommune.csv --commune 11311 --replace "$demo_id"
 eq "11311|1|2|3.0" "$(q demo.gpkg "SELECT commune, sheet, parcel, area FROM register_rows WHERE source_row = 2 AND area = 3")" "--commune fills the code"
 run 4 ingest demo.gpkg --register missing.xlsx
-contains err.txt "cannot read register 'missing.xlsx' as XLSX"
+contains err.txt "cannot read 'missing.xlsx' as XLSX"
 
 # Another vendor's headers, typed without marks and in capitals, map through
 # the default column profile; a birth date gives the birth year.
