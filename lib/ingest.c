@@ -712,8 +712,8 @@ static td_status bind_parcel(const struct target *t, OGRFeatureH f, const int id
 	if (rc != TD_OK)
 		return rc;
 	if ((s = field_str(f, idx[R_AREA])) != NULL && *skip_space(s)) {
-		if (!td_text_parse_decimal(s, &area))
-			return td_error_set(err, TD_ERR_INPUT, "%s: area '%s' is not a number", where, s);
+		if (!td_text_parse_decimal(s, &area) || area < 0)
+			return td_error_set(err, TD_ERR_INPUT, "%s: area '%s' is not an area in m²", where, s);
 		sqlite3_bind_double(ins, 9, area);
 	}
 	if ((rc = map_attrs(f, idx, where, &attrs, err)) == TD_OK && attrs)

@@ -44,6 +44,17 @@ contains out.txt "newer.gpkg: 12 parcels, replacing source 1 '$D/map.gpkg'"
 eq "12|ODT" "$(q ws.gpkg "SELECT COUNT(*), MAX(CASE WHEN commune = '11311' AND sheet = 1 AND parcel = 1 THEN landuse END) FROM parcels")" "the newer map in place"
 eq "map|register" "$(q ws.gpkg "SELECT group_concat(kind, '|') FROM (SELECT kind FROM sources ORDER BY kind)")" "one map source"
 
+# The map's own land-use codes are checked like the register's.
+ogr2ogr -f GPKG badcode.gpkg "$D/map.gpkg" -sql "SELECT geom, MaXa, SoTo, SoThua,
+	CASE WHEN MaXa = 11311 AND SoTo = 1 AND SoThua = 2 THEN 'XYZ' ELSE LoaiDat END AS LoaiDat, DienTich FROM parcels" \
+	-nln parcels 2>/dev/null
+run 0 init code.gpkg --crs EPSG:9210
+run 0 ingest code.gpkg --map badcode.gpkg --register "$D/register.csv"
+run 2 check code.gpkg --today 2026-11-01 --findings-csv code.csv
+contains code.csv "LANDUSE_UNKNOWN,error,đúng,11311,1,2,"
+contains code.csv "map feature 2: land-use code 'XYZ' is in no list"
+eq 0 "$(grep -c 'map feature [0-9]*: land-use code .ONT.' code.csv)" "codes the register repeats are not reported twice"
+
 # Removing a source removes its rows, in an audited transaction.
 map_id=$(q ws.gpkg "SELECT id FROM sources WHERE kind = 'map'")
 run 0 sources ws.gpkg --remove "$map_id"
