@@ -140,8 +140,8 @@ int cmd_ingest(int argc, char **argv, td_cli *cli)
 			       "  --scan-pattern P   file-name pattern (default {commune}_{sheet}_{parcel}_{kind})\n"
 			       "  --replace ID       the one map, register or boundaries file replaces source ID\n"
 			       "                     (see 'thuadat sources WS'); without it, a file covering exactly the\n"
-			       "                     communes and sheets of an earlier one replaces it, a partial overlap\n"
-			       "                     is refused, and the same content under any name changes nothing\n",
+			       "                     communes and sheets of an earlier one replaces it, one holding some\n"
+			       "                     of its parcels is refused, the same content under any name changes nothing\n",
 			       usage);
 			return EXIT_GOOD;
 		} else if (!cli_global_opt(cli, c))

@@ -195,7 +195,7 @@ static td_status source_row(td_ws *ws, const char *path, const char *kind, const
 			    const char *options, int64_t size, td_ingest_file *file, int64_t *source_id, int *skip,
 			    td_error *err)
 {
-	char real[PATH_MAX];
+	char real[PATH_MAX], old_kind[16];
 	const char *id_path = realpath(path, real) ? real : path;
 	int scans = strcmp(kind, "scans") == 0;
 	sqlite3_stmt *st = NULL;
@@ -229,18 +229,21 @@ static td_status source_row(td_ws *ws, const char *path, const char *kind, const
 		file->unchanged = 1;
 		return TD_OK;
 	}
+	snprintf(old_kind, sizeof(old_kind), "%s", kind);
 	if (!*source_id) {
-		rc = td_ws_prepare(ws, "SELECT id FROM sources WHERE path = ?", &st, err);
+		rc = td_ws_prepare(ws, "SELECT id, kind FROM sources WHERE path = ?", &st, err);
 		if (rc != TD_OK)
 			return rc;
 		sqlite3_bind_text(st, 1, id_path, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_step(st) == SQLITE_ROW) {
 			*source_id = sqlite3_column_int64(st, 0);
+			snprintf(old_kind, sizeof(old_kind), "%s", (const char *)sqlite3_column_text(st, 1));
+		}
 		sqlite3_finalize(st);
 		st = NULL;
 		file->replaced = *source_id != 0;
 	}
-	if (*source_id && (rc = td_sources_clear(ws, *source_id, err)) != TD_OK)
+	if (*source_id && (rc = td_sources_clear(ws, *source_id, old_kind, err)) != TD_OK)
 		return rc;
 	if (*source_id)
 		rc = td_ws_prepare(ws,
@@ -277,10 +280,10 @@ static td_status source_row(td_ws *ws, const char *path, const char *kind, const
 }
 
 /*
- * What a source covers: its distinct "commune/sheet" keys (boundaries: its
- * commune codes), sorted, one per line, in *out (caller frees).
+ * What a source covers: its distinct "commune/sheet" keys, sorted, one per
+ * line, in *out (caller frees; NULL when it holds no row).
  */
-static td_status coverage(td_ws *ws, const char *kind, long long id, char **out, td_error *err)
+static td_status coverage(td_ws *ws, const char *table, long long id, char **out, td_error *err)
 {
 	char sql[512];
 	sqlite3_stmt *st = NULL;
@@ -288,15 +291,10 @@ static td_status coverage(td_ws *ws, const char *kind, long long id, char **out,
 	td_status rc;
 
 	*out = NULL;
-	if (strcmp(kind, "boundaries") == 0)
-		snprintf(sql, sizeof(sql),
-			 "SELECT group_concat(k, char(10)) FROM (SELECT DISTINCT code AS k FROM communes "
-			 "WHERE source_id = %lld ORDER BY k)", id);
-	else
-		snprintf(sql, sizeof(sql),
-			 "SELECT group_concat(k, char(10)) FROM (SELECT DISTINCT commune || '/' || sheet AS k FROM %s "
-			 "WHERE source_id = %lld ORDER BY k)",
-			 strcmp(kind, "map") == 0 ? "parcels" : "register_rows", id);
+	snprintf(sql, sizeof(sql),
+		 "SELECT group_concat(k, char(10)) FROM (SELECT DISTINCT commune || '/' || sheet AS k FROM %s "
+		 "WHERE source_id = %lld ORDER BY k)",
+		 table, id);
 	if ((rc = td_ws_prepare(ws, sql, &st, err)) != TD_OK)
 		return rc;
 	if (sqlite3_step(st) == SQLITE_ROW && (v = sqlite3_column_text(st, 0)) != NULL &&
@@ -306,38 +304,46 @@ static td_status coverage(td_ws *ws, const char *kind, long long id, char **out,
 	return rc;
 }
 
-/* The first line of a that is also a line of b, into buf; 0 if none. */
-static int common_line(const char *a, const char *b, char *buf, size_t size)
+/* The first parcel key ("commune/sheet/parcel") sources a and b both hold, into key; 0 if none. */
+static td_status shared_parcel(td_ws *ws, const char *table, long long a, long long b, char *key, size_t size,
+			       td_error *err)
 {
-	while (*a) {
-		size_t n = strcspn(a, "\n");
-		for (const char *p = b; *p;) {
-			size_t m = strcspn(p, "\n");
-			if (m == n && memcmp(a, p, n) == 0) {
-				snprintf(buf, size, "%.*s", (int)n, a);
-				return 1;
-			}
-			p += m + (p[m] == '\n');
-		}
-		a += n + (a[n] == '\n');
-	}
-	return 0;
+	char sql[512];
+	sqlite3_stmt *st = NULL;
+	td_status rc;
+
+	key[0] = '\0';
+	snprintf(sql, sizeof(sql),
+		 "SELECT x.commune || '/' || x.sheet || '/' || x.parcel FROM %s x WHERE x.source_id = %lld AND "
+		 "EXISTS (SELECT 1 FROM %s y WHERE y.commune = x.commune AND y.sheet = x.sheet AND "
+		 "y.parcel = x.parcel AND y.source_id = %lld) ORDER BY x.commune, x.sheet, x.parcel LIMIT 1",
+		 table, a, table, b);
+	if ((rc = td_ws_prepare(ws, sql, &st, err)) != TD_OK)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(key, size, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return TD_OK;
 }
 
 /*
  * After a new or changed source's rows are in: nothing may be doubled. With
- * --replace ID that source goes. Otherwise another source of the same kind
- * covering exactly the same communes and sheets (a newer export of the same
- * register or map) is replaced by this one; one covering some of them but
- * not the same is a conflict the user settles with --replace or
- * 'thuadat sources --remove' (TD_ERR_USAGE naming both).
+ * --replace ID that source goes. Otherwise, among the sources of the same
+ * kind sharing a sheet with this one: one covering exactly the same
+ * communes and sheets (a newer export of the same register or map) is
+ * replaced by this one; one holding a parcel this one holds too, but not
+ * the same sheets, is a conflict the user settles with --replace or
+ * 'thuadat sources --remove' (TD_ERR_USAGE naming both); one that only
+ * shares a sheet (other parcels of it) stays. Boundary files are only
+ * replaced with --replace: a code may have an old and a new polygon.
  */
 static td_status supersede(td_ws *ws, const char *kind, const char *path, int64_t source_id, long long replace,
 			   td_ingest_file *file, td_error *err)
 {
-	char *mine = NULL, *theirs = NULL, key[64];
+	const char *table = strcmp(kind, "map") == 0 ? "parcels" : "register_rows";
+	char *mine = NULL, *theirs = NULL, key[96], sql[512];
 	sqlite3_stmt *st = NULL;
-	td_status rc;
+	td_status rc = TD_OK;
 
 	if (replace) {
 		rc = td_ws_prepare(ws, "SELECT path FROM sources WHERE id = ?1 AND kind = ?2 AND id <> ?3", &st, err);
@@ -358,31 +364,35 @@ static td_status supersede(td_ws *ws, const char *kind, const char *path, int64_
 					    replace, kind, replace);
 		goto drop;
 	}
-	if (strcmp(kind, "scans") == 0)
+	if (strcmp(kind, "map") != 0 && strcmp(kind, "register") != 0)
 		return TD_OK;
-	if ((rc = coverage(ws, kind, source_id, &mine, err)) != TD_OK || !mine)
+	if ((rc = coverage(ws, table, source_id, &mine, err)) != TD_OK || !mine)
 		goto done;
-	rc = td_ws_prepare(ws, "SELECT id, path FROM sources WHERE kind = ?1 AND id <> ?2 ORDER BY id", &st, err);
+	/* Only sources sharing a sheet matter: found through the key index, not by visiting every source. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT s.id, s.path FROM sources s WHERE s.id IN (SELECT DISTINCT x.source_id FROM %s x "
+		 "JOIN (SELECT DISTINCT commune, sheet FROM %s WHERE source_id = ?1) k ON x.commune = k.commune "
+		 "AND x.sheet = k.sheet WHERE x.source_id <> ?1) ORDER BY s.id",
+		 table, table);
+	rc = td_ws_prepare(ws, sql, &st, err);
 	if (rc != TD_OK)
 		goto done;
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, source_id);
+	sqlite3_bind_int64(st, 1, source_id);
 	while (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW) {
 		long long other = sqlite3_column_int64(st, 0);
 		free(theirs);
-		if ((rc = coverage(ws, kind, other, &theirs, err)) != TD_OK || !theirs)
+		if ((rc = coverage(ws, table, other, &theirs, err)) != TD_OK || !theirs)
 			continue;
 		if (strcmp(mine, theirs) == 0 && !file->superseded) {
 			file->superseded = other;
 			snprintf(file->superseded_path, sizeof(file->superseded_path), "%s",
 				 (const char *)sqlite3_column_text(st, 1));
-		} else if (common_line(mine, theirs, key, sizeof(key))) {
+		} else if ((rc = shared_parcel(ws, table, source_id, other, key, sizeof(key), err)) == TD_OK && key[0]) {
 			rc = td_error_set(err, TD_ERR_USAGE,
-					  "%s '%s' and source %lld '%s' both hold %s %s, but do not cover the same "
+					  "%s '%s' and source %lld '%s' both hold parcel %s, but do not cover the same "
 					  "communes and sheets; give --replace %lld to put this one in its place, or "
 					  "remove one with 'thuadat sources WS --remove ID'",
-					  kind, path, other, (const char *)sqlite3_column_text(st, 1),
-					  strcmp(kind, "boundaries") == 0 ? "commune" : "commune/sheet", key, other);
+					  kind, path, other, (const char *)sqlite3_column_text(st, 1), key, other);
 		}
 	}
 	sqlite3_finalize(st);
@@ -390,13 +400,10 @@ static td_status supersede(td_ws *ws, const char *kind, const char *path, int64_
 	if (rc != TD_OK || !file->superseded)
 		goto done;
 drop:
-	{
-		char sql[96];
-		rc = td_sources_clear(ws, file->superseded, err);
-		snprintf(sql, sizeof(sql), "DELETE FROM sources WHERE id = %lld", file->superseded);
-		if (rc == TD_OK)
-			rc = td_ws_exec(ws, sql, err);
-	}
+	rc = td_sources_clear(ws, file->superseded, kind, err);
+	snprintf(sql, sizeof(sql), "DELETE FROM sources WHERE id = %lld", file->superseded);
+	if (rc == TD_OK)
+		rc = td_ws_exec(ws, sql, err);
 done:
 	free(mine);
 	free(theirs);

@@ -20,10 +20,11 @@
  * the same bytes read with the same options change nothing whatever their
  * name; with other options (--source-crs, --encoding, --commune, a profile)
  * they are read again and replace their earlier rows; a changed file at a
- * known path, or a new file covering exactly the communes and sheets of
- * an earlier source of its kind, replaces it; a partial overlap is refused
- * (TD_ERR_USAGE) unless --replace names the source to replace. Options are
- * all checked before any file is read.
+ * known path, or a new map or register covering exactly the communes and
+ * sheets of an earlier source of its kind, replaces it; one holding a
+ * parcel an earlier source holds without covering the same sheets is
+ * refused (TD_ERR_USAGE) unless --replace names the source to replace.
+ * Options are all checked before any file is read.
  */
 #ifndef TD_INGEST_H
 #define TD_INGEST_H

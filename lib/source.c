@@ -262,9 +262,20 @@ void *td_source_open_vector(const char *path, int raw_text, td_error *err)
 	CPLPushErrorHandler(CPLQuietErrorHandler);
 	CPLErrorReset();
 	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, raw_text ? raw : NULL, NULL);
-	if (!ds)
-		td_error_set(err, TD_ERR_INPUT, "cannot read map '%s': %s", path,
-			     td_source_gdal_reason("no such file, or not a vector format GDAL reads"));
+	if (!ds) {
+		struct stat st;
+		char what[96];
+		td_error why;
+		td_error_init(&why);
+		/* GDAL says "not recognized" for an empty file too: say what the file is. */
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && td_source_sniff(path, what, sizeof(what), &why) == TD_OK &&
+		    (st.st_size == 0 || strncmp(what, "UTF-16", 6) == 0 || strncmp(what, "a PDF", 5) == 0 ||
+		     strncmp(what, "a ZIP", 5) == 0 || strncmp(what, "an OLE2", 7) == 0))
+			td_error_set(err, TD_ERR_INPUT, "cannot read map '%s': it is %s, not a map", path, what);
+		else
+			td_error_set(err, TD_ERR_INPUT, "cannot read map '%s': %s", path,
+				     td_source_gdal_reason("no such file, or not a vector format GDAL reads"));
+	}
 	CPLPopErrorHandler();
 	return ds;
 }

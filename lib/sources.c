@@ -67,18 +67,23 @@ td_status td_sources_list(td_ws *ws, td_source_info **out, size_t *n, td_error *
 	return TD_OK;
 }
 
-td_status td_sources_clear(td_ws *ws, long long id, td_error *err)
+td_status td_sources_clear(td_ws *ws, long long id, const char *kind, td_error *err)
 {
-	static const char *const tables[] = {"parcels", "map_problems", "register_rows", "communes", "scans"};
+	static const struct {
+		const char *kind, *table;
+	} tables[] = {{"map", "parcels"},      {"map", "map_problems"}, {"register", "register_rows"},
+		      {"boundaries", "communes"}, {"scans", "scans"}};
 	char sql[128];
 	td_status rc = TD_OK;
 
 	for (size_t i = 0; rc == TD_OK && i < sizeof(tables) / sizeof(tables[0]); i++) {
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE source_id = %lld", tables[i], id);
+		if (strcmp(kind, tables[i].kind) != 0)
+			continue;
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE source_id = %lld", tables[i].table, id);
 		rc = td_ws_exec(ws, sql, err);
 	}
 	/* The same rule as ingest: people only a removed register named, never verified, go. */
-	if (rc == TD_OK)
+	if (rc == TD_OK && strcmp(kind, "register") == 0)
 		rc = td_ws_exec(ws,
 				"DELETE FROM owners WHERE verification = 'unverified' AND id NOT IN "
 				"(SELECT owner_id FROM register_rows WHERE owner_id IS NOT NULL) "
@@ -106,7 +111,7 @@ td_status td_sources_remove(td_ws *ws, long long id, td_source_info *info, td_er
 		return td_error_set(err, TD_ERR_USAGE, "the workspace has no source %lld (see 'thuadat sources WS')", id);
 	rc = td_ws_begin(ws, "sources", err);
 	if (rc == TD_OK)
-		rc = td_sources_clear(ws, id, err);
+		rc = td_sources_clear(ws, id, info->kind, err);
 	if (rc == TD_OK) {
 		snprintf(sql, sizeof(sql), "DELETE FROM sources WHERE id = %lld", id);
 		rc = td_ws_exec(ws, sql, err);

@@ -37,12 +37,12 @@ typedef struct td_source_info {
 td_status td_sources_list(td_ws *ws, td_source_info **out, size_t *n, td_error *err);
 
 /*
- * Delete the rows a source holds (parcels, map problems, register rows,
- * communes, scans) inside the caller's open stage, keeping the source row.
- * Owners left without a register row, never verified and without history
- * go too.
+ * Delete the rows source id of kind holds (a map: parcels and map problems;
+ * a register: its rows, and the owners left without a register row, never
+ * verified and without history; boundaries: communes; scans: scans) inside
+ * the caller's open stage, keeping the source row.
  */
-td_status td_sources_clear(td_ws *ws, long long id, td_error *err);
+td_status td_sources_clear(td_ws *ws, long long id, const char *kind, td_error *err);
 
 /*
  * Remove source id and its rows in a stage of its own ("sources", audited

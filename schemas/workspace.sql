@@ -88,11 +88,11 @@ CREATE TABLE sources (
 	reader TEXT NOT NULL,
 	encoding TEXT,
 	crs TEXT,
-	options TEXT,                 -- the options it was read with, e.g. "source-crs=EPSG:9209;encoding=tcvn3"
 	checksum TEXT NOT NULL,   -- CRC-32 of the bytes, hex
 	size INTEGER NOT NULL,
 	records INTEGER NOT NULL,
-	run_id INTEGER NOT NULL REFERENCES runs(id)
+	run_id INTEGER NOT NULL REFERENCES runs(id),
+	options TEXT              -- the options it was read with, e.g. "source-crs=EPSG:9209;encoding=tcvn3"
 );
 
 -- Parcels as drawn on the map. Keys are not unique: duplicates are findings.

@@ -65,6 +65,12 @@ run 4 ingest ws.gpkg --register text.xls
 contains err.txt "cannot read 'text.xls' as XLS: it is text"
 run 4 ingest ws.gpkg --register .
 contains err.txt "cannot read '.' as CSV: it is a folder, not a file"
+: >empty.gpkg
+run 4 ingest ws.gpkg --map empty.gpkg
+contains err.txt "cannot read map 'empty.gpkg': it is an empty file, not a map"
+printf '\377\376W\000K\000T\000\n\000' >utf16.gpkg
+run 4 ingest ws.gpkg --map utf16.gpkg
+contains err.txt "cannot read map 'utf16.gpkg': it is UTF-16 text (save it as UTF-8), not a map"
 # A NUL byte in a CSV is located, not taken for a missing separator.
 printf 'Mã xã,Số tờ,Số thửa\n11401,1,1\n11401,1,2\000\n' >nul.csv
 run 4 ingest ws.gpkg --register nul.csv
