@@ -26,6 +26,17 @@ contains out.txt "ban-do.gpkg: unchanged since the last ingest"
 eq "$runs|12|13|2" "$(q ws.gpkg "SELECT (SELECT COUNT(*) FROM runs), (SELECT COUNT(*) FROM parcels),
 	(SELECT COUNT(*) FROM register_rows), (SELECT COUNT(*) FROM sources)")" "nothing doubled, nothing written"
 
+# A supplement with rows for parcels no register holds yet is added beside it.
+printf 'Mã xã,Số tờ,Số thửa,Diện tích\n11311,2,2,600.0\n' >supplement.csv
+run 0 init sup.gpkg --crs EPSG:9210
+run 0 ingest sup.gpkg --register "$D/register.csv"
+run 0 ingest sup.gpkg --register supplement.csv
+eq "14|2" "$(q sup.gpkg "SELECT COUNT(*), COUNT(DISTINCT source_id) FROM register_rows")" "supplement added"
+# ...but one holding a parcel already held, without the same sheets, is refused.
+printf 'Mã xã,Số tờ,Số thửa,Diện tích\n11311,2,1,600.0\n' >again.csv
+run 3 ingest sup.gpkg --register again.csv
+contains err.txt "register 'again.csv' and source 1 '$D/register.csv' both hold parcel 11311/2/1"
+
 # The sources, with their counts.
 run 0 sources ws.gpkg
 contains out.txt "   1  map               12  "
