@@ -79,7 +79,7 @@ td_status td_source_sniff(const char *path, char *what, size_t size, td_error *e
 	else if (n >= 2 && b[1] == 0 && nul * 3 >= n)
 		snprintf(what, size, "UTF-16 text without a byte order mark (save it as UTF-8)");
 	else if (nul)
-		snprintf(what, size, "binary data (NUL bytes), not text");
+		snprintf(what, size, "binary data of an unknown format");
 	else
 		snprintf(what, size, "text");
 	return TD_OK;

@@ -32,8 +32,8 @@ void *td_source_open_table(const char *path, td_error *err);
 /*
  * What the first bytes of a file show it to be, in words for a message: "an
  * empty file", "UTF-16 text (save it as UTF-8)", "a ZIP archive (...)", "an
- * OLE2 compound file (XLS or DOC)", "a PDF document", "binary data (NUL
- * bytes), not text", ... or "text". TD_ERR_INPUT for a missing or unreadable
+ * OLE2 compound file (XLS or DOC)", "a PDF document", "binary data of an
+ * unknown format", ... or "text". TD_ERR_INPUT for a missing or unreadable
  * path or a folder.
  */
 td_status td_source_sniff(const char *path, char *what, size_t size, td_error *err);
