@@ -8,6 +8,7 @@
 struct ingest_args {
 	const char *workspace;
 	td_ingest_options o;
+	long replace;
 };
 
 static void print_file(const char *label, const char *path, const td_ingest_file *f, const char *unit)
@@ -17,18 +18,28 @@ static void print_file(const char *label, const char *path, const td_ingest_file
 	if (!f->given)
 		return;
 	cli_mask(path, masked, sizeof(masked));
-	if (f->unchanged)
-		printf("%-10s %s: unchanged since the last ingest (crc32 %s)\n", label, masked, f->checksum);
-	else
-		printf("%-10s %s: %ld %s%s%s%s%s%s\n", label, masked, f->records, unit,
-		       f->replaced ? ", replacing the previous version" : "", f->crs[0] ? ", CRS " : "", f->crs,
-		       f->encoding[0] ? ", text " : "", f->encoding);
+	if (f->unchanged) {
+		printf("%-10s %s: unchanged since the last ingest (crc32 %s, source %lld", label, masked, f->checksum,
+		       f->source_id);
+		if (f->known_path[0]) /* the same content, read before under another name */
+			printf(", read from '%s'", cli_mask(f->known_path, masked, sizeof(masked)));
+		printf(")\n");
+		return;
+	}
+	printf("%-10s %s: %ld %s%s%s", label, masked, f->records, unit,
+	       f->replaced ? ", replacing the previous version" : "",
+	       f->reread ? ", read again with the new options, replacing the earlier rows" : "");
+	if (f->superseded)
+		printf(", replacing source %lld '%s'", f->superseded,
+		       cli_mask(f->superseded_path, masked, sizeof(masked)));
+	printf("%s%s%s%s\n", f->crs[0] ? ", CRS " : "", f->crs, f->encoding[0] ? ", text " : "", f->encoding);
 }
 
 static int run(td_cli *cli, td_ws *ws, void *p)
 {
 	const struct ingest_args *a = p;
-	const td_ingest_options *opts = &a->o;
+	td_ingest_options o = a->o;
+	const td_ingest_options *opts = &o;
 	td_ingest_summary sum;
 	td_error err;
 
@@ -36,6 +47,7 @@ static int run(td_cli *cli, td_ws *ws, void *p)
 		return cli_usage_cmd(&cmd_ingest, "give --source-crs or --source-province, not both");
 	if (!opts->map && !opts->register_path && !opts->boundaries && !opts->scans)
 		return cli_usage_cmd(&cmd_ingest, "nothing to ingest: give --map, --register, --boundaries or --scans");
+	o.replace = a->replace;
 	td_error_init(&err);
 	if (td_ingest_run(ws, opts, cli_progress, cli, &sum, &err) != TD_OK)
 		return cli_fail(cli, &err);
@@ -65,8 +77,11 @@ static const cli_opt options[] = {
 		"cadastral map: GeoPackage, shapefile or any polygon source GDAL reads;\n"
 		"a DGN v7 sheet, or a folder of them (one file per sheet)"),
 	CLI_OPT(CLI_STRING, A, o.map_profile, "map-profile", "P",
-		"DGN levels: schemas/maps/P.ini or a path (default dgn-separate-labels;\n"
-		"also dgn-combined-label)"),
+		"schemas/maps/P.ini or a path: a DGN's levels (default dgn-separate-labels;\n"
+		"also dgn-combined-label), other maps' field names (default: default)"),
+	CLI_OPT(CLI_STRING, A, o.layer, "layer", "NAME",
+		"the map's parcel layer (default: every polygon layer with sheet and\n"
+		"parcel fields; other layers are skipped with a warning)"),
 	CLI_OPT(CLI_PATH, A, o.register_path, "register", "FILE",
 		"land-register export: CSV (, ; or tab), XLSX or XLS; title rows above\n"
 		"the header are skipped"),
@@ -84,6 +99,11 @@ static const cli_opt options[] = {
 	CLI_OPT(CLI_PATH, A, o.scans, "scans", "DIR", "scanned documents (PDF/JPEG/PNG/TIFF) named after their parcel"),
 	CLI_OPT(CLI_STRING, A, o.scan_pattern, "scan-pattern", "P",
 		"file-name pattern (default {commune}_{sheet}_{parcel}_{kind})"),
+	{CLI_INT, "replace", "ID", offsetof(A, replace), CLI_NO_JOB, 1, 1e15,
+		  "the one map, register or boundaries file replaces source ID\n"
+		  "(see 'thuadat sources WS'); without it, a file covering exactly the\n"
+		  "communes and sheets of an earlier one replaces it, one holding some\n"
+		  "of its parcels is refused, the same content under any name changes nothing"},
 	CLI_END};
 #undef A
 

@@ -24,6 +24,7 @@ static const cli_dispatch commands[] = {
 	{&cmd_merge, 0},
 	{&cmd_reconcile, CLI_WS_WRITE},
 	{&cmd_audit, CLI_WS_READ},
+	{&cmd_sources, 0},
 	{&cmd_run, 0},
 };
 

@@ -76,11 +76,14 @@ CREATE TABLE audit_log (
 	hash TEXT NOT NULL            -- hex SHA-256
 );
 
--- One row per ingested file; re-ingesting a file with the same checksum
--- changes nothing, a changed file replaces the rows that point to it.
+-- One row per ingested file (a DGN sheet, a scan folder). A source is known
+-- by its kind, checksum, size and options, not its path: the same bytes
+-- under another name change nothing; other options re-read it; a changed
+-- file, or a new one covering the same communes and sheets, replaces the
+-- rows that point to it (lib/ingest.c, docs/sources.md).
 CREATE TABLE sources (
 	id INTEGER PRIMARY KEY,
-	path TEXT NOT NULL UNIQUE,
+	path TEXT NOT NULL UNIQUE,    -- where it was last read from
 	kind TEXT NOT NULL CHECK (kind IN ('map', 'register', 'boundaries', 'scans')),
 	reader TEXT NOT NULL,
 	encoding TEXT,
@@ -88,7 +91,8 @@ CREATE TABLE sources (
 	checksum TEXT NOT NULL,   -- CRC-32 of the bytes, hex
 	size INTEGER NOT NULL,
 	records INTEGER NOT NULL,
-	run_id INTEGER NOT NULL REFERENCES runs(id)
+	run_id INTEGER NOT NULL REFERENCES runs(id),
+	options TEXT              -- the options it was read with, e.g. "source-crs=EPSG:9209;encoding=tcvn3"
 );
 
 -- Parcels as drawn on the map. Keys are not unique: duplicates are findings.

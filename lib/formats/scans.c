@@ -54,7 +54,7 @@ int td_scans_match_name(const char *pattern, const char *name, td_scan_file *f)
 			while (*s && *s != *p && field_char(field, *s) && n + 1 < sizeof(value))
 				value[n++] = *s++;
 			value[n] = '\0';
-			if (n == 0)
+			if (n == 0 || n + 1 == sizeof(value)) /* empty, or too long to be a field */
 				return 0;
 			if (strcmp(field, "commune") == 0) {
 				if (n >= sizeof(f->commune))
@@ -65,9 +65,12 @@ int td_scans_match_name(const char *pattern, const char *name, td_scan_file *f)
 				f->sheet = strtol(value, NULL, 10);
 			else if (strcmp(field, "parcel") == 0)
 				f->parcel = strtol(value, NULL, 10);
-			else if (strcmp(field, "kind") == 0)
-				for (size_t i = 0; i <= n && i < sizeof(f->kind); i++)
+			else if (strcmp(field, "kind") == 0) {
+				if (n >= sizeof(f->kind))
+					return 0;
+				for (size_t i = 0; i <= n; i++)
 					f->kind[i] = (char)toupper((unsigned char)value[i]);
+			}
 			else if (strcmp(field, "any") != 0)
 				return 0;
 		} else if (*p++ != *s++) {
@@ -182,7 +185,8 @@ td_status td_scans_read(const char *dir, const char *pattern, td_scan_list *out,
 	rc = walk(out, dir, "", err);
 	if (rc != TD_OK)
 		return rc;
-	qsort(out->files, out->n, sizeof(*out->files), by_path);
+	if (out->n > 1) /* qsort(NULL, 0, ...) is undefined behaviour */
+		qsort(out->files, out->n, sizeof(*out->files), by_path);
 	for (size_t i = 0; i < out->n; i++) {
 		td_scan_file *f = &out->files[i];
 		char name[1024];

@@ -25,7 +25,7 @@ typedef struct td_scan_file {
 	int matched;          /* the name matched the pattern */
 	char commune[16];
 	long sheet, parcel;
-	char kind[16];
+	char kind[64];        /* upper case; a field of 63 or more characters matches nothing */
 } td_scan_file;
 
 typedef struct td_scan_list {

@@ -1,4 +1,5 @@
 #include "source.h"
+#include "cfb.h"
 
 #include <cpl_error.h>
 #include <cpl_string.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 const char *td_source_gdal_reason(const char *fallback)
@@ -42,6 +44,113 @@ static const char *const sheet_options[][2] = {
 	{"OGR_XLS_FIELD_TYPES", "STRING"},
 };
 
+td_status td_source_sniff(const char *path, char *what, size_t size, td_error *err)
+{
+	unsigned char b[4096];
+	struct stat st;
+	size_t n, nul = 0;
+	FILE *f;
+
+	what[0] = '\0';
+	if (stat(path, &st) != 0)
+		return td_error_set(err, TD_ERR_INPUT, "cannot read '%s': %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return td_error_set(err, TD_ERR_INPUT, "cannot read '%s': it is a folder, not a file", path);
+	if ((f = fopen(path, "rb")) == NULL)
+		return td_error_set(err, TD_ERR_INPUT, "cannot read '%s': %s", path, strerror(errno));
+	n = fread(b, 1, sizeof(b), f);
+	fclose(f);
+	for (size_t i = 0; i < n; i++)
+		nul += b[i] == 0;
+	if (n == 0)
+		snprintf(what, size, "an empty file");
+	else if (n >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF)))
+		snprintf(what, size, "UTF-16 text (save it as UTF-8)");
+	else if (n >= 4 && memcmp(b, "PK\3\4", 4) == 0)
+		snprintf(what, size, "a ZIP archive (XLSX, ODS, DOCX or a zipped folder)");
+	else if (n >= 8 && memcmp(b, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+		snprintf(what, size, "an OLE2 compound file (XLS or DOC)");
+	else if (n >= 5 && memcmp(b, "%PDF-", 5) == 0)
+		snprintf(what, size, "a PDF document");
+	else if (n >= 16 && memcmp(b, "SQLite format 3", 16) == 0)
+		snprintf(what, size, "an SQLite database (GeoPackage?)");
+	else if (n >= 4 && (memcmp(b, "\x00\x00\x27\x0A", 4) == 0))
+		snprintf(what, size, "an ESRI shapefile (.shp)");
+	else if (n >= 2 && b[1] == 0 && nul * 3 >= n)
+		snprintf(what, size, "UTF-16 text without a byte order mark (save it as UTF-8)");
+	else if (nul)
+		snprintf(what, size, "binary data of an unknown format");
+	else
+		snprintf(what, size, "text");
+	return TD_OK;
+}
+
+/*
+ * Whether the file is what its extension promises, before any driver sees
+ * it: GDAL's reasons for an empty, UTF-16 or binary file are only "not
+ * recognized", and its XLS reader must not be handed bytes that are not a
+ * sound workbook (see cfb.h).
+ */
+static td_status table_shape(const char *path, const char *format, td_error *err)
+{
+	char what[96];
+	td_error why;
+	td_status rc;
+	int ok;
+
+	td_error_init(&why);
+	rc = td_source_sniff(path, what, sizeof(what), &why);
+	if (rc != TD_OK) /* "cannot read 'PATH': REASON" */
+		return td_error_set(err, rc, "cannot read '%s' as %s: %s", path, format,
+				    strstr(why.msg, "': ") ? strstr(why.msg, "': ") + 3 : why.msg);
+	if (strcmp(format, "CSV") == 0)
+		ok = strcmp(what, "text") == 0 || strncmp(what, "binary", 6) == 0; /* the NUL is located below */
+	else if (strcmp(format, "XLSX") == 0)
+		ok = strncmp(what, "a ZIP", 5) == 0;
+	else
+		ok = strncmp(what, "an OLE2", 7) == 0;
+	if (!ok)
+		return td_error_set(err, TD_ERR_INPUT, "cannot read '%s' as %s: it is %s", path, format, what);
+	if (strcmp(format, "CSV") == 0)
+		return td_source_text_nul(path, err);
+	if (strcmp(format, "XLS") == 0)
+		return td_cfb_check_xls(path, err);
+	return TD_OK;
+}
+
+td_status td_source_text_nul(const char *path, td_error *err)
+{
+	unsigned char buf[65536];
+	long line = 1, column = 1;
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	td_status rc = TD_OK;
+
+	if (!f)
+		return td_error_set(err, TD_ERR_INPUT, "cannot read '%s': %s", path, strerror(errno));
+	while (rc == TD_OK && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (buf[i] == 0) {
+				rc = td_error_set(err, TD_ERR_INPUT,
+						  "'%s' line %ld, character %ld: a NUL byte; text files hold "
+						  "none (binary data, or UTF-16 saved without its mark)",
+						  path, line, column);
+				break;
+			}
+			if (buf[i] == '\n') {
+				line++;
+				column = 1;
+			} else if ((buf[i] & 0xC0) != 0x80) {
+				column++;
+			}
+		}
+	}
+	if (rc == TD_OK && ferror(f))
+		rc = td_error_set(err, TD_ERR_INPUT, "cannot read '%s': %s", path, strerror(errno));
+	fclose(f);
+	return rc;
+}
+
 void *td_source_open_table(const char *path, td_error *err)
 {
 	const char *csv[] = {"CSV", NULL}, *xlsx[] = {"XLSX", NULL}, *xls[] = {"XLS", NULL};
@@ -54,14 +163,16 @@ void *td_source_open_table(const char *path, td_error *err)
 		drivers = xlsx;
 	else if (ext && strcasecmp(ext, ".xls") == 0)
 		drivers = xls;
+	if (table_shape(path, drivers[0], err) != TD_OK)
+		return NULL;
 	for (size_t i = 0; i < sizeof(sheet_options) / sizeof(sheet_options[0]); i++)
 		CPLSetThreadLocalConfigOption(sheet_options[i][0], sheet_options[i][1]);
 	CPLPushErrorHandler(CPLQuietErrorHandler);
 	CPLErrorReset();
 	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, drivers == csv ? csv_options : NULL, NULL);
 	if (!ds)
-		td_error_set(err, TD_ERR_INPUT, "cannot read register '%s' as %s: %s", path, drivers[0],
-			     td_source_gdal_reason("no such file, or not that format"));
+		td_error_set(err, TD_ERR_INPUT, "cannot read '%s' as %s: %s", path, drivers[0],
+			     td_source_gdal_reason("GDAL's reader does not recognise it"));
 	CPLPopErrorHandler();
 	if (!ds)
 		td_source_close_table(NULL);
@@ -151,9 +262,20 @@ void *td_source_open_vector(const char *path, int raw_text, td_error *err)
 	CPLPushErrorHandler(CPLQuietErrorHandler);
 	CPLErrorReset();
 	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, raw_text ? raw : NULL, NULL);
-	if (!ds)
-		td_error_set(err, TD_ERR_INPUT, "cannot read map '%s': %s", path,
-			     td_source_gdal_reason("no such file, or not a vector format GDAL reads"));
+	if (!ds) {
+		struct stat st;
+		char what[96];
+		td_error why;
+		td_error_init(&why);
+		/* GDAL says "not recognized" for an empty file too: say what the file is. */
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && td_source_sniff(path, what, sizeof(what), &why) == TD_OK &&
+		    (st.st_size == 0 || strncmp(what, "UTF-16", 6) == 0 || strncmp(what, "a PDF", 5) == 0 ||
+		     strncmp(what, "a ZIP", 5) == 0 || strncmp(what, "an OLE2", 7) == 0))
+			td_error_set(err, TD_ERR_INPUT, "cannot read map '%s': it is %s, not a map", path, what);
+		else
+			td_error_set(err, TD_ERR_INPUT, "cannot read map '%s': %s", path,
+				     td_source_gdal_reason("no such file, or not a vector format GDAL reads"));
+	}
 	CPLPopErrorHandler();
 	return ds;
 }

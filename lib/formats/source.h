@@ -22,9 +22,24 @@ void *td_source_open_csv(const char *path, td_error *err);
  * by the file's extension, every cell as text and no row taken as the
  * header, so the caller finds the header row itself; feature ids are
  * spreadsheet row numbers (CSV: line numbers). Close with
- * td_source_close_table() (not GDALClose). NULL and err on failure.
+ * td_source_close_table() (not GDALClose). NULL and err on failure; a file
+ * that is not what its extension says is named for what it is (empty,
+ * UTF-16, binary, ...), a CSV with a NUL byte is refused naming its line,
+ * and an .xls is checked by td_cfb_check_xls() before GDAL reads it.
  */
 void *td_source_open_table(const char *path, td_error *err);
+
+/*
+ * What the first bytes of a file show it to be, in words for a message: "an
+ * empty file", "UTF-16 text (save it as UTF-8)", "a ZIP archive (...)", "an
+ * OLE2 compound file (XLS or DOC)", "a PDF document", "binary data of an
+ * unknown format", ... or "text". TD_ERR_INPUT for a missing or unreadable
+ * path or a folder.
+ */
+td_status td_source_sniff(const char *path, char *what, size_t size, td_error *err);
+
+/* TD_ERR_INPUT naming the line and character of the first NUL byte of a text file. */
+td_status td_source_text_nul(const char *path, td_error *err);
 
 /*
  * Check that every record of a CSV after the header (header_row: its 1-based

@@ -26,7 +26,7 @@
 
 #include <sys/types.h>
 
-#define TD_SCHEMA_VERSION 2
+#define TD_SCHEMA_VERSION 3
 
 typedef struct td_ws_create_options {
 	const char *crs;      /* "EPSG:9210", or any CRS PROJ understands */

@@ -6,7 +6,7 @@
 run 0 init ws.gpkg --crs EPSG:9210
 contains out.txt "srs_id 9210"
 eq 600 "$(mode ws.gpkg)" "workspace mode"
-eq 2 "$(q ws.gpkg "SELECT value FROM ws_meta WHERE key='schema_version'")" "schema version"
+eq 3 "$(q ws.gpkg "SELECT value FROM ws_meta WHERE key='schema_version'")" "schema version"
 eq 1196444487 "$(q ws.gpkg "PRAGMA application_id")" "GeoPackage application_id"
 ogrinfo -ro ws.gpkg >ogr.txt 2>&1
 contains ogr.txt "1: parcels (Multi Polygon)"
@@ -43,7 +43,7 @@ contains err.txt "'plain.gpkg' is not a thuadat workspace"
 cp ws.gpkg old.gpkg
 sqlite3 old.gpkg "UPDATE ws_meta SET value='99' WHERE key='schema_version'"
 run 4 check old.gpkg
-contains err.txt "'old.gpkg' has workspace schema version 99; this thuadat reads version 2"
+contains err.txt "'old.gpkg' has workspace schema version 99; this thuadat reads version 3"
 run 4 check missing.gpkg
 contains err.txt "cannot open workspace 'missing.gpkg': No such file or directory"
 

@@ -34,6 +34,20 @@ eq 10 "$(grep -c '^SCAN_MISSING,' f.csv)" "parcels without a readable scan"
 eq 0 "$(grep -c '^SCAN_MISSING,error,đủ,11311,1,[124],' f.csv)" "parcels with one"
 run 3 ingest ws.gpkg --scans scans --scan-pattern '{sheet}_{parcel}'
 contains err.txt "must contain {commune}, {sheet} and {parcel}"
+# A kind of 16+ letters (once read past its buffer) is kept whole; one of
+# 64+ letters is no kind: the file matches no parcel.
+mkdir -p long
+printf '%%PDF' >long/10507_1_1_GIAYCHUNGNHANQSDD.pdf
+printf '%%PDF' >long/10507_1_2_$(printf 'K%.0s' $(seq 64)).pdf
+run 0 init long.gpkg --crs EPSG:9210
+run 1 ingest long.gpkg --scans long
+eq "10507_1_1_GIAYCHUNGNHANQSDD.pdf|GIAYCHUNGNHANQSDD|1
+10507_1_2_$(printf 'K%.0s' $(seq 64)).pdf||0" \
+	"$(q long.gpkg "SELECT path, coalesce(kind, ''), parcel IS NOT NULL FROM scans ORDER BY path")" "long kinds"
+# An empty folder is an empty inventory (it once sorted a NULL array).
+mkdir -p empty
+run 0 ingest long.gpkg --scans empty
+contains out.txt "empty: 0 files"
 run 4 ingest ws.gpkg --scans nosuchdir
 contains err.txt "cannot read scan folder 'nosuchdir'"
 done_testing

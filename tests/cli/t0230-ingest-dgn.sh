@@ -76,11 +76,17 @@ contains err.txt "11311_9.dgn"
 contains err.txt "truncated"
 run 3 ingest ws.gpkg --map "$G/sheets" --map-profile nosuch
 contains err.txt "nosuch"
+# (into a new workspace: in ws.gpkg the same bytes are a sheet read before)
 cp "$G/sheets/11311_8.dgn" nosheet.dgn
-run 4 ingest ws.gpkg --map nosheet.dgn --source-crs EPSG:9210
+run 0 init new.gpkg --crs EPSG:9210
+run 4 ingest new.gpkg --map nosheet.dgn --source-crs EPSG:9210
 contains err.txt "map 'nosheet.dgn': no commune code"
-run 4 ingest ws.gpkg --map nosheet.dgn --commune 11311 --source-crs EPSG:9210
+run 4 ingest new.gpkg --map nosheet.dgn --commune 11311 --source-crs EPSG:9210
 contains err.txt "map 'nosheet.dgn': no sheet number"
+# The same sheet under another name is the sheet read before: nothing changes.
+run 0 ingest ws.gpkg --map nosheet.dgn --source-crs EPSG:9210
+contains out.txt "nosheet.dgn: unchanged since the last ingest"
+contains out.txt "11311_8.dgn')"
 eq "$runs" "$(q ws.gpkg "SELECT COUNT(*) FROM runs")" "runs after bad input"
 eq "$parcels" "$(q ws.gpkg "SELECT COUNT(*) FROM parcels")" "parcels after bad input"
 

@@ -209,7 +209,8 @@ static int make_workspace(td_ctx *ctx, const char *path, int with_data)
 	ok = td_ws_begin(ws, "test", &err) == TD_OK;
 	if (ok && with_data) {
 		snprintf(text, sizeof(text),
-			 "INSERT INTO sources VALUES (1, '/data/map.gpkg', 'map', 'GPKG', NULL, 'EPSG:9210', "
+			 "INSERT INTO sources (id, path, kind, reader, encoding, crs, checksum, size, records, run_id) "
+			 "VALUES (1, '/data/map.gpkg', 'map', 'GPKG', NULL, 'EPSG:9210', "
 			 " '00000000', 1, 5, %1$lld),"
 			 " (2, '/data/register.csv', 'register', 'CSV', 'UTF-8', NULL, '00000000', 1, 5, %1$lld);"
 			 "INSERT INTO parcels (geom, commune, sheet, parcel, landuse, map_area, source_id, "

@@ -61,7 +61,8 @@ static int make_workspace(td_ctx *ctx, const char *path)
 	/* The stage is named classify, so the report finds the workspace graded. */
 	ok = td_ws_begin(ws, "classify", &err) == TD_OK;
 	snprintf(text, sizeof(text),
-		 "INSERT INTO sources VALUES (1, '/r.csv', 'register', 'CSV', 'UTF-8', NULL, '0', 1, 6, %lld);"
+		 "INSERT INTO sources (id, path, kind, reader, encoding, crs, checksum, size, records, run_id) "
+		 "VALUES (1, '/r.csv', 'register', 'CSV', 'UTF-8', NULL, '0', 1, 6, %lld);"
 		 "INSERT INTO ref_communes VALUES ('A1', 'Xã <Thử> & \"Nghiệm\"', '31', NULL, NULL);"
 		 "INSERT INTO parcel_grade VALUES ('A1', 1, 1, 1, '', ''), ('A1', 1, 2, 2, 'sống', 'CHANGE_OVERDUE'),"
 		 " ('A1', 1, 3, 3, 'đủ', 'REGISTER_NO_MAP'), ('B2', 1, 1, 1, '', '');"

@@ -375,7 +375,7 @@ typedef struct checker {
 	td_ws *ws;
 	const td_rule_settings *rules;
 	td_check_summary *sum;
-	sqlite3_stmt *load, *boundary, *reg_keys, *reg_rows, *admin, *scan, *ins, *ins_area;
+	sqlite3_stmt *load, *boundary, *reg_keys, *reg_rows, *admin, *scan, *ins, *ins_area, *map_landuse;
 	int have_scans, have_boundaries;
 	struct landuse *landuse;
 	size_t nlanduse;
@@ -647,9 +647,9 @@ static const struct landuse *find_landuse(const checker *c, const char *code, si
 	return NULL;
 }
 
-/* Land-use labels may be compound ("ODT+CLN"): every part must be known. */
-static td_status check_landuse(checker *c, const char *commune, long sheet, long parcel, long row, const char *code,
-			       double x, double y, td_error *err)
+/* Land-use labels may be compound ("ODT+CLN"): every part must be known. where: "register row 7", "map". */
+static td_status check_landuse(checker *c, const char *commune, long sheet, long parcel, const char *where,
+			       const char *code, double x, double y, td_error *err)
 {
 	td_status rc = TD_OK;
 
@@ -661,15 +661,40 @@ static td_status check_landuse(checker *c, const char *commune, long sheet, long
 		lu = find_landuse(c, part, len);
 		if (!lu)
 			rc = emitf(c, TD_RULE_LANDUSE_UNKNOWN, commune, sheet, parcel, NULL, x, y, NAN, NAN, err,
-				   "register row %ld: land-use code '%.*s' is in no list", row, (int)len, part);
+				   "%s: land-use code '%.*s' is in no list", where, (int)len, part);
 		else if (lu->legacy)
 			rc = emitf(c, TD_RULE_LANDUSE_LEGACY, commune, sheet, parcel, NULL, x, y, NAN, NAN, err,
-				   "register row %ld: legacy land-use code %s%s%s", row, lu->code,
+				   "%s: legacy land-use code %s%s%s", where, lu->code,
 				   lu->maps_to[0] ? ", now " : " (no current code)", lu->maps_to);
 		part += strcspn(part, "+");
 		while (*part == '+' || *part == ' ')
 			part++;
 	}
+	return rc;
+}
+
+/*
+ * The map's own land-use codes, checked like the register's; a code a
+ * register row of the same parcel repeats was reported with that row.
+ */
+static td_status check_map_landuse(checker *c, const struct job *j, td_error *err)
+{
+	sqlite3_stmt *st = c->map_landuse;
+	td_status rc = TD_OK;
+	int step = SQLITE_DONE;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, j->commune, -1, SQLITE_TRANSIENT);
+	while (rc == TD_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		long sheet = sqlite3_column_int64(st, 0), parcel = sqlite3_column_int64(st, 1);
+		const struct parcel *p = find_parcel(j, sheet, parcel);
+		char where[64];
+		snprintf(where, sizeof(where), "map feature %lld", (long long)sqlite3_column_int64(st, 2));
+		rc = check_landuse(c, j->commune, sheet, parcel, where, (const char *)sqlite3_column_text(st, 3),
+				   p ? p->x : NAN, p ? p->y : NAN, err);
+	}
+	if (rc == TD_OK && step != SQLITE_DONE)
+		rc = td_ws_sqlerr(c->ws, "read map land-use codes", err);
 	return rc;
 }
 
@@ -716,8 +741,11 @@ static td_status check_rows(checker *c, const struct job *j, td_error *err)
 		if (missing[0])
 			rc = emitf(c, TD_RULE_REQUIRED_MISSING, commune, sheet, parcel, NULL, x, y, NAN, NAN, err,
 				   "register row %ld: missing %s", row, missing + 2);
-		if (rc == TD_OK && landuse)
-			rc = check_landuse(c, commune, sheet, parcel, row, landuse, x, y, err);
+		if (rc == TD_OK && landuse) {
+			char where[48];
+			snprintf(where, sizeof(where), "register row %ld", row);
+			rc = check_landuse(c, commune, sheet, parcel, where, landuse, x, y, err);
+		}
 		if (rc == TD_OK && cccd) {
 			td_id_verdict v = td_identity_check(cccd, birth_year, td_identity_sex(gender), why, sizeof(why));
 			char masked[32];
@@ -948,6 +976,13 @@ static td_status prepare(checker *c, td_error *err)
 				   &c->reg_rows, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws,
+				   "SELECT p.sheet, p.parcel, p.source_feature, p.landuse FROM parcels p WHERE p.commune = ?1 "
+				   "AND trim(coalesce(p.landuse, '')) <> '' AND NOT EXISTS (SELECT 1 FROM register_rows r "
+				   "WHERE r.commune = p.commune AND r.sheet = p.sheet AND r.parcel = p.parcel "
+				   "AND r.landuse = p.landuse) ORDER BY p.sheet, p.parcel, p.fid",
+				   &c->map_landuse, err);
+	if (rc == TD_OK)
+		rc = td_ws_prepare(ws,
 				   "SELECT EXISTS (SELECT 1 FROM ref_communes WHERE code = ?1 AND (?2 = '' OR "
 				   "((valid_from IS NULL OR valid_from <= ?2) AND (valid_to IS NULL OR valid_to >= ?2))))",
 				   &c->admin, err);
@@ -973,7 +1008,8 @@ static td_status prepare(checker *c, td_error *err)
 
 static void finalize(checker *c)
 {
-	sqlite3_stmt *all[] = {c->load, c->boundary, c->reg_keys, c->reg_rows, c->admin, c->scan, c->ins, c->ins_area};
+	sqlite3_stmt *all[] = {c->load, c->boundary, c->reg_keys, c->reg_rows, c->admin, c->scan, c->ins, c->ins_area,
+			       c->map_landuse};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		sqlite3_finalize(all[i]);
 	free(c->landuse);
@@ -1051,6 +1087,8 @@ static td_status run_communes(checker *c, const td_check_options *opts, td_progr
 			rc = check_keys(c, j, err);
 		if (rc == TD_OK)
 			rc = check_rows(c, j, err);
+		if (rc == TD_OK)
+			rc = check_map_landuse(c, j, err);
 		next_write++;
 		if (rc == TD_OK && progress && !progress(0.95 * (double)next_write / (double)ncommunes, "check", arg))
 			rc = td_error_set(err, TD_ERR_CANCELLED, "cancelled");

@@ -7,8 +7,10 @@
 #include "ini.h"
 #include "scans.h"
 #include "source.h"
+#include "sources.h"
 #include "strbuf.h"
 #include "text.h"
+#include "xls.h"
 
 #include <cpl_error.h>
 #include <gdal.h>
@@ -46,15 +48,6 @@ enum role {
 static const char *const role_label[R_COUNT] = {"commune code", "sheet number", "parcel number", "area",
 						"land-use code", "owner name", "CCCD", "birth year", "gender"};
 
-/* Map attribute names (compared as td_text_key: case-folded). */
-static const char *const map_names[R_COUNT][4] = {
-	[R_COMMUNE] = {"maxa", "ma_xa"},
-	[R_SHEET] = {"soto", "so_to", "sohieutobando"},
-	[R_PARCEL] = {"sothua", "so_thua", "sothututhua"},
-	[R_AREA] = {"dientich", "dien_tich"},
-	[R_LANDUSE] = {"loaidat", "loai_dat", "mdsd"},
-};
-
 /* Register columns: their key in a register profile (schemas/register/). */
 static const char *const column_keys[R_COUNT] = {
 	[R_COMMUNE] = "commune",	 [R_SHEET] = "sheet",	    [R_PARCEL] = "parcel",
@@ -69,10 +62,14 @@ static const char *const column_keys[R_COUNT] = {
 /* The header names of each register column, as written and as td_text_fold keys. */
 struct columns {
 	const char *path;
+	int map;                   /* a map's profile: only map columns, and its [dgn] section is not ours */
 	char names[R_COUNT][COLUMN_NAMES][64];
 	char keys[R_COUNT][COLUMN_NAMES][64];
 	int n[R_COUNT];
 };
+
+static td_status on_column(const char *section, const char *key, const char *value, int line, void *arg,
+			   td_error *err);
 
 /* Commune boundary attributes. */
 static const char *const boundary_names[R_COUNT][4] = {
@@ -106,6 +103,23 @@ static void find_fields(OGRFeatureDefnH defn, const char *const names[R_COUNT][4
 		for (int r = 0; r < R_COUNT; r++)
 			for (int k = 0; k < 4 && names[r][k]; k++)
 				if (idx[r] < 0 && strcmp(key, names[r][k]) == 0)
+					idx[r] = i;
+	}
+}
+
+/* Field index per role from a column profile's folded names; -1 where absent. */
+static void find_columns(OGRFeatureDefnH defn, const struct columns *c, int idx[R_COUNT])
+{
+	char key[256];
+
+	for (int r = 0; r < R_COUNT; r++)
+		idx[r] = -1;
+	for (int i = 0; i < OGR_FD_GetFieldCount(defn); i++) {
+		if (!td_text_fold(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), key, sizeof(key)))
+			continue;
+		for (int r = 0; r < R_COUNT; r++)
+			for (int k = 0; k < c->n[r]; k++)
+				if (idx[r] < 0 && strcmp(key, c->keys[r][k]) == 0)
 					idx[r] = i;
 	}
 }
@@ -167,48 +181,81 @@ static void commune_code(const char *s, char *buf, size_t size)
 }
 
 /*
- * Register (or find) the source row for a dataset. Sets *skip when the same
- * bytes were ingested before; deletes the old rows when the file changed.
+ * Register (or find) the source row for a dataset. A source is its content
+ * and the options it is read with, not its path:
+ *   - the same kind, checksum and size read with the same options (from
+ *     any path: a moved or renamed copy) is the same source: *skip;
+ *   - the same content with other options (a corrected --source-crs or
+ *     --encoding) is read again, replacing that source's rows;
+ *   - other content at a path read before is a newer version: replaces it;
+ *   - else a new source (supersede() then looks for the one it replaces).
+ * A scan folder is known by its path (its checksum covers the file names).
  */
-static td_status source_row(td_ws *ws, const char *path, const char *kind, const char *table, const char *reader,
-			    const char *crs, int64_t size, td_ingest_file *file, int64_t *source_id, int *skip,
+static td_status source_row(td_ws *ws, const char *path, const char *kind, const char *reader, const char *crs,
+			    const char *options, int64_t size, td_ingest_file *file, int64_t *source_id, int *skip,
 			    td_error *err)
 {
-	char real[PATH_MAX], sql[256];
+	char real[PATH_MAX], old_kind[16];
 	const char *id_path = realpath(path, real) ? real : path;
+	int scans = strcmp(kind, "scans") == 0;
 	sqlite3_stmt *st = NULL;
 	td_status rc;
 
 	*skip = 0;
 	*source_id = 0;
-	rc = td_ws_prepare(ws, "SELECT id, checksum, size FROM sources WHERE path = ?", &st, err);
+	rc = td_ws_prepare(ws,
+			   "SELECT id, coalesce(options, ''), path FROM sources WHERE kind = ?1 AND checksum = ?2 AND "
+			   "size = ?3 AND (?4 = 0 OR path = ?5) ORDER BY coalesce(options, '') = ?6 DESC, path = ?5 DESC, id",
+			   &st, err);
 	if (rc != TD_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, id_path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, file->checksum, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, size);
+	sqlite3_bind_int(st, 4, scans);
+	sqlite3_bind_text(st, 5, id_path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, options, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*source_id = sqlite3_column_int64(st, 0);
-		*skip = strcmp((const char *)sqlite3_column_text(st, 1), file->checksum) == 0 &&
-			sqlite3_column_int64(st, 2) == size;
+		*skip = strcmp((const char *)sqlite3_column_text(st, 1), options) == 0;
+		file->reread = !*skip;
+		if (strcmp((const char *)sqlite3_column_text(st, 2), id_path) != 0)
+			snprintf(file->known_path, sizeof(file->known_path), "%s", (const char *)sqlite3_column_text(st, 2));
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	file->source_id = *source_id;
 	if (*skip) {
 		file->unchanged = 1;
 		return TD_OK;
 	}
-	if (*source_id) {
-		file->replaced = 1;
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE source_id = %lld", table, (long long)*source_id);
-		rc = td_ws_exec(ws, sql, err);
+	snprintf(old_kind, sizeof(old_kind), "%s", kind);
+	if (!*source_id) {
+		rc = td_ws_prepare(ws, "SELECT id, kind FROM sources WHERE path = ?", &st, err);
 		if (rc != TD_OK)
 			return rc;
+		sqlite3_bind_text(st, 1, id_path, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			*source_id = sqlite3_column_int64(st, 0);
+			snprintf(old_kind, sizeof(old_kind), "%s", (const char *)sqlite3_column_text(st, 1));
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		file->replaced = *source_id != 0;
 	}
-	rc = td_ws_prepare(ws,
-			   "INSERT INTO sources (id, path, kind, reader, crs, checksum, size, records, run_id) "
-			   "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT(path) DO UPDATE SET "
-			   "reader = excluded.reader, crs = excluded.crs, checksum = excluded.checksum, "
-			   "size = excluded.size, run_id = excluded.run_id",
-			   &st, err);
+	if (*source_id && (rc = td_sources_clear(ws, *source_id, old_kind, err)) != TD_OK)
+		return rc;
+	if (*source_id)
+		rc = td_ws_prepare(ws,
+				   "UPDATE sources SET path = CASE WHEN EXISTS (SELECT 1 FROM sources WHERE path = ?2 "
+				   "AND id <> ?1) THEN path ELSE ?2 END, kind = ?3, reader = ?4, crs = ?5, checksum = ?6, "
+				   "size = ?7, run_id = ?8, options = ?9, records = 0, encoding = NULL WHERE id = ?1",
+				   &st, err);
+	else
+		rc = td_ws_prepare(ws,
+				   "INSERT INTO sources (id, path, kind, reader, crs, checksum, size, records, run_id, options) "
+				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9)",
+				   &st, err);
 	if (rc != TD_OK)
 		return rc;
 	if (*source_id)
@@ -221,25 +268,183 @@ static td_status source_row(td_ws *ws, const char *path, const char *kind, const
 	sqlite3_bind_text(st, 6, file->checksum, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, size);
 	sqlite3_bind_int64(st, 8, ws->run_id);
+	if (*options)
+		sqlite3_bind_text(st, 9, options, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = td_ws_sqlerr(ws, "record source", err);
 	else if (!*source_id)
 		*source_id = sqlite3_last_insert_rowid(ws->db);
 	sqlite3_finalize(st);
+	file->source_id = *source_id;
+	return rc;
+}
+
+/*
+ * What a source covers: its distinct "commune/sheet" keys, sorted, one per
+ * line, in *out (caller frees; NULL when it holds no row).
+ */
+static td_status coverage(td_ws *ws, const char *table, long long id, char **out, td_error *err)
+{
+	char sql[512];
+	sqlite3_stmt *st = NULL;
+	const unsigned char *v;
+	td_status rc;
+
+	*out = NULL;
+	snprintf(sql, sizeof(sql),
+		 "SELECT group_concat(k, char(10)) FROM (SELECT DISTINCT commune || '/' || sheet AS k FROM %s "
+		 "WHERE source_id = %lld ORDER BY k)",
+		 table, id);
+	if ((rc = td_ws_prepare(ws, sql, &st, err)) != TD_OK)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW && (v = sqlite3_column_text(st, 0)) != NULL &&
+	    (*out = strdup((const char *)v)) == NULL)
+		rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The first parcel key ("commune/sheet/parcel") sources a and b both hold, into key; 0 if none. */
+static td_status shared_parcel(td_ws *ws, const char *table, long long a, long long b, char *key, size_t size,
+			       td_error *err)
+{
+	char sql[512];
+	sqlite3_stmt *st = NULL;
+	td_status rc;
+
+	key[0] = '\0';
+	snprintf(sql, sizeof(sql),
+		 "SELECT x.commune || '/' || x.sheet || '/' || x.parcel FROM %s x WHERE x.source_id = %lld AND "
+		 "EXISTS (SELECT 1 FROM %s y WHERE y.commune = x.commune AND y.sheet = x.sheet AND "
+		 "y.parcel = x.parcel AND y.source_id = %lld) ORDER BY x.commune, x.sheet, x.parcel LIMIT 1",
+		 table, a, table, b);
+	if ((rc = td_ws_prepare(ws, sql, &st, err)) != TD_OK)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(key, size, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return TD_OK;
+}
+
+/*
+ * After a new or changed source's rows are in: nothing may be doubled. With
+ * --replace ID that source goes. Otherwise, among the sources of the same
+ * kind sharing a sheet with this one: one covering exactly the same
+ * communes and sheets (a newer export of the same register or map) is
+ * replaced by this one; one holding a parcel this one holds too, but not
+ * the same sheets, is a conflict the user settles with --replace or
+ * 'thuadat sources --remove' (TD_ERR_USAGE naming both); one that only
+ * shares a sheet (other parcels of it) stays. Boundary files are only
+ * replaced with --replace: a code may have an old and a new polygon.
+ */
+static td_status supersede(td_ws *ws, const char *kind, const char *path, int64_t source_id, long long replace,
+			   td_ingest_file *file, td_error *err)
+{
+	const char *table = strcmp(kind, "map") == 0 ? "parcels" : "register_rows";
+	char *mine = NULL, *theirs = NULL, key[96], sql[512];
+	sqlite3_stmt *st = NULL;
+	td_status rc = TD_OK;
+
+	if (replace) {
+		rc = td_ws_prepare(ws, "SELECT path FROM sources WHERE id = ?1 AND kind = ?2 AND id <> ?3", &st, err);
+		if (rc != TD_OK)
+			return rc;
+		sqlite3_bind_int64(st, 1, replace);
+		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, source_id);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			file->superseded = replace;
+			snprintf(file->superseded_path, sizeof(file->superseded_path), "%s",
+				 (const char *)sqlite3_column_text(st, 0));
+		}
+		sqlite3_finalize(st);
+		if (!file->superseded)
+			return td_error_set(err, TD_ERR_USAGE,
+					    "--replace %lld: the workspace has no other %s source %lld (see 'thuadat sources')",
+					    replace, kind, replace);
+		goto drop;
+	}
+	if (strcmp(kind, "map") != 0 && strcmp(kind, "register") != 0)
+		return TD_OK;
+	if ((rc = coverage(ws, table, source_id, &mine, err)) != TD_OK || !mine)
+		goto done;
+	/* Only sources sharing a sheet matter: found through the key index, not by visiting every source. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT s.id, s.path FROM sources s WHERE s.id IN (SELECT DISTINCT x.source_id FROM %s x "
+		 "JOIN (SELECT DISTINCT commune, sheet FROM %s WHERE source_id = ?1) k ON x.commune = k.commune "
+		 "AND x.sheet = k.sheet WHERE x.source_id <> ?1) ORDER BY s.id",
+		 table, table);
+	rc = td_ws_prepare(ws, sql, &st, err);
+	if (rc != TD_OK)
+		goto done;
+	sqlite3_bind_int64(st, 1, source_id);
+	while (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW) {
+		long long other = sqlite3_column_int64(st, 0);
+		free(theirs);
+		if ((rc = coverage(ws, table, other, &theirs, err)) != TD_OK || !theirs)
+			continue;
+		if (strcmp(mine, theirs) == 0 && !file->superseded) {
+			file->superseded = other;
+			snprintf(file->superseded_path, sizeof(file->superseded_path), "%s",
+				 (const char *)sqlite3_column_text(st, 1));
+		} else if ((rc = shared_parcel(ws, table, source_id, other, key, sizeof(key), err)) == TD_OK && key[0]) {
+			rc = td_error_set(err, TD_ERR_USAGE,
+					  "%s '%s' and source %lld '%s' both hold parcel %s, but do not cover the same "
+					  "communes and sheets; give --replace %lld to put this one in its place, or "
+					  "remove one with 'thuadat sources WS --remove ID'",
+					  kind, path, other, (const char *)sqlite3_column_text(st, 1), key, other);
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != TD_OK || !file->superseded)
+		goto done;
+drop:
+	rc = td_sources_clear(ws, file->superseded, kind, err);
+	snprintf(sql, sizeof(sql), "DELETE FROM sources WHERE id = %lld", file->superseded);
+	if (rc == TD_OK)
+		rc = td_ws_exec(ws, sql, err);
+done:
+	free(mine);
+	free(theirs);
 	return rc;
 }
 
 /* source_row() for a GDAL dataset: the fingerprint covers every file it is made of. */
-static td_status dataset_source(td_ws *ws, GDALDatasetH ds, const char *path, const char *kind, const char *table,
-				const char *crs, td_ingest_file *file, int64_t *source_id, int *skip, td_error *err)
+static td_status dataset_source(td_ws *ws, GDALDatasetH ds, const char *path, const char *kind, const char *crs,
+				const char *options, td_ingest_file *file, int64_t *source_id, int *skip, td_error *err)
 {
 	int64_t size;
 	td_status rc = td_source_checksum(ds, file->checksum, &size, err);
 
 	if (rc != TD_OK)
 		return rc;
-	return source_row(ws, path, kind, table, GDALGetDriverShortName(GDALGetDatasetDriver(ds)), crs, size, file,
+	return source_row(ws, path, kind, GDALGetDriverShortName(GDALGetDatasetDriver(ds)), crs, options, size, file,
 			  source_id, skip, err);
+}
+
+/* Append "name=value;" to the options text of a source when value is given. */
+static void add_option(char *buf, size_t size, const char *name, const char *value)
+{
+	size_t n = strlen(buf);
+
+	if (value && n < size)
+		snprintf(buf + n, size - n, "%s%s=%s", n ? ";" : "", name, value);
+}
+
+/* A profile as an option: its file name and CRC-32, so an edited profile reads the source again. */
+static td_status add_profile(char *buf, size_t size, const char *name, const char *path, td_error *err)
+{
+	char crc[9], tag[300];
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	int64_t bytes;
+	td_status rc = td_source_file_checksum(path, crc, &bytes, err);
+
+	if (rc == TD_OK) {
+		snprintf(tag, sizeof(tag), "%s@%s", base, crc);
+		add_option(buf, size, name, tag);
+	}
+	return rc;
 }
 
 static td_status set_records(td_ws *ws, int64_t source_id, long n, td_error *err)
@@ -339,7 +544,8 @@ struct target {
 	const char *kind;  /* sources.kind, and the word used in messages */
 	const char *path;
 	const char *table;
-	const char *const (*names)[4];
+	const char *const (*names)[4]; /* field names when cols is NULL (boundaries) */
+	const struct columns *cols;    /* a map: the field names of its column profile */
 	const char *insert;
 	td_status (*bind)(const struct target *t, OGRFeatureH f, const int idx[R_COUNT],
 			  const td_ingest_options *opts, const char *where, sqlite3_stmt *ins, td_error *err);
@@ -513,8 +719,8 @@ static td_status bind_parcel(const struct target *t, OGRFeatureH f, const int id
 	if (rc != TD_OK)
 		return rc;
 	if ((s = field_str(f, idx[R_AREA])) != NULL && *skip_space(s)) {
-		if (!td_text_parse_decimal(s, &area))
-			return td_error_set(err, TD_ERR_INPUT, "%s: area '%s' is not a number", where, s);
+		if (!td_text_parse_decimal(s, &area) || area < 0)
+			return td_error_set(err, TD_ERR_INPUT, "%s: area '%s' is not an area in m²", where, s);
 		sqlite3_bind_double(ins, 9, area);
 	}
 	if ((rc = map_attrs(f, idx, where, &attrs, err)) == TD_OK && attrs)
@@ -545,11 +751,15 @@ static td_status missing_field(const struct target *t, OGRLayerH layer, enum rol
 	char names[256] = "";
 	size_t n = 0;
 
-	for (int k = 0; k < 4 && t->names[r][k]; k++)
-		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", k ? ", " : "", t->names[r][k]);
-	return td_error_set(err, TD_ERR_INPUT, "%s '%s' layer '%s' has no %s field (expected one of %s)%s", t->kind,
-			    t->path, OGR_L_GetName(layer), role_label[r], names,
-			    r == R_COMMUNE && t->bind == bind_parcel ? "; or give --commune" : "");
+	if (t->cols)
+		for (int k = 0; k < t->cols->n[r] && n < sizeof(names); k++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", k ? ", " : "", t->cols->names[r][k]);
+	else
+		for (int k = 0; k < 4 && t->names[r][k] && n < sizeof(names); k++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", k ? ", " : "", t->names[r][k]);
+	return td_error_set(err, TD_ERR_INPUT, "%s '%s' layer '%s' has no %s field (expected one of %s%s%s)%s",
+			    t->kind, t->path, OGR_L_GetName(layer), role_label[r], names, t->cols ? " in " : "",
+			    t->cols ? t->cols->path : "", r == R_COMMUNE && t->bind == bind_parcel ? "; or give --commune" : "");
 }
 
 /*
@@ -616,6 +826,22 @@ static td_status index_row(td_ws *ws, sqlite3_stmt *rtree, const OGREnvelope *e,
 	return sqlite3_step(rtree) == SQLITE_DONE ? TD_OK : td_ws_sqlerr(ws, where, err);
 }
 
+/* The error GDAL reported while reading feature f, or (f NULL) the one after feature last. */
+static td_status read_failure(const struct target *t, OGRLayerH layer, OGRFeatureH f, long long last, td_error *err)
+{
+	char feature[64];
+
+	if (f)
+		snprintf(feature, sizeof(feature), "feature %lld", (long long)OGR_F_GetFID(f));
+	else if (last >= 0)
+		snprintf(feature, sizeof(feature), "after feature %lld", last);
+	else
+		snprintf(feature, sizeof(feature), "first feature");
+	return td_error_set(err, TD_ERR_INPUT, "%s '%s' layer '%s' %s: %s (the file is damaged or truncated)",
+			    t->kind, t->path, OGR_L_GetName(layer), feature,
+			    td_source_gdal_reason("the driver could not read it"));
+}
+
 static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer, const td_ingest_options *opts,
 			      td_encoding enc, int64_t source_id, sqlite3_stmt *ins, sqlite3_stmt *rtree, td_progress_fn progress, void *arg,
 			      td_ingest_summary *sum, td_error *err)
@@ -627,18 +853,37 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 	size_t wkb_cap = 0;
 	int idx[R_COUNT];
 	GIntBig total = OGR_L_GetFeatureCount(layer, FALSE);
+	long long last = -1;
 	char where[4400];
 	td_status rc;
 
-	find_fields(OGR_L_GetLayerDefn(layer), t->names, idx);
+	if (t->cols)
+		find_columns(OGR_L_GetLayerDefn(layer), t->cols, idx);
+	else
+		find_fields(OGR_L_GetLayerDefn(layer), t->names, idx);
 	for (int i = 0; i < 3 && t->required[i] != R_COUNT; i++)
 		if (idx[t->required[i]] < 0 && !(t->required[i] == R_COMMUNE && opts->commune && t->bind == bind_parcel))
 			return missing_field(t, layer, t->required[i], err);
 	rc = source_transform(ws, OGR_L_GetSpatialRef(layer), NULL, opts, t, sum, &ct, err);
 	OGR_L_ResetReading(layer);
-	while (rc == TD_OK && (f = OGR_L_GetNextFeature(layer)) != NULL) {
-		OGRGeometryH g = OGR_F_GetGeometryRef(f);
+	while (rc == TD_OK) {
+		OGRGeometryH g;
 
+		/*
+		 * A driver that meets a truncated .shp or a .shx pointing past the
+		 * end says so only through CPLError, and still hands out the
+		 * feature, with no geometry: such a feature is a broken file.
+		 */
+		CPLErrorReset();
+		f = OGR_L_GetNextFeature(layer);
+		if (CPLGetLastErrorType() >= CE_Failure) {
+			rc = read_failure(t, layer, f, last, err);
+			break;
+		}
+		if (!f)
+			break;
+		last = (long long)OGR_F_GetFID(f);
+		g = OGR_F_GetGeometryRef(f);
 		snprintf(where, sizeof(where), "%s '%s' layer '%s' feature %lld", t->kind, t->path,
 			 OGR_L_GetName(layer), (long long)OGR_F_GetFID(f));
 		sqlite3_reset(ins);
@@ -708,6 +953,24 @@ static int is_dgn(const char *name)
 static int dgn_entry(const struct dirent *d)
 {
 	return is_dgn(d->d_name);
+}
+
+/* A DGN sheet, or a folder holding at least one. */
+static int map_is_dgn(const char *path)
+{
+	struct dirent **names = NULL;
+	struct stat sb;
+	int n;
+
+	if (is_dgn(path))
+		return 1;
+	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return 0;
+	n = scandir(path, &names, dgn_entry, alphasort);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return n > 0;
 }
 
 /*
@@ -785,11 +1048,46 @@ static td_status dgn_problems(td_ws *ws, const td_dgn_result *r, int64_t source_
 	return TD_OK;
 }
 
+/*
+ * A sheet that gives no parcel at all is read with the wrong profile (other
+ * levels) or is not a cadastral sheet: refused, not stored as an empty
+ * sheet that every later stage would count as done.
+ */
+static td_status dgn_has_parcels(const char *path, const td_map_profile *mp, const td_dgn_result *r, td_error *err)
+{
+	char levels[64] = "";
+	size_t n = 0, faces = 0;
+
+	for (size_t i = 0; i < r->nparcels; i++) {
+		if (r->parcels[i].parcel > 0)
+			return TD_OK;
+		faces++;
+	}
+	for (int i = 0; i < mp->dgn.nboundary; i++)
+		n += (size_t)snprintf(levels + n, sizeof(levels) - n, "%s%d", i ? "," : "", mp->dgn.boundary_levels[i]);
+	if (faces == 0)
+		return td_error_set(err, TD_ERR_INPUT,
+				    "map '%s': no parcel: the boundary lines on level %s close no face "
+				    "(profile '%s'; is it the right --map-profile?)",
+				    path, levels, mp->path);
+	return td_error_set(err, TD_ERR_INPUT,
+			    "map '%s': no parcel: %zu faces on level %s, none with a parcel number on level %d "
+			    "(profile '%s'; is it the right --map-profile?)",
+			    path, faces, levels, mp->dgn.parcel_label_level, mp->path);
+}
+
 /* Fold one DGN sheet's outcome into the map's. */
 static void add_sheet(td_ingest_file *map, const td_ingest_file *sheet)
 {
 	map->unchanged = map->unchanged && sheet->unchanged;
 	map->replaced |= sheet->replaced;
+	map->reread |= sheet->reread;
+	map->source_id = sheet->source_id;
+	memcpy(map->known_path, sheet->known_path, sizeof(map->known_path));
+	if (sheet->superseded) {
+		map->superseded = sheet->superseded;
+		memcpy(map->superseded_path, sheet->superseded_path, sizeof(map->superseded_path));
+	}
 	map->records += sheet->records;
 	memcpy(map->checksum, sheet->checksum, sizeof(map->checksum));
 	if (!map->crs[0])
@@ -798,7 +1096,7 @@ static void add_sheet(td_ingest_file *map, const td_ingest_file *sheet)
 
 /* One DGN sheet into parcels (faces with a parcel number) and map_problems. */
 static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path, const td_map_profile *mp,
-			    const td_ingest_options *opts, sqlite3_stmt *ins, sqlite3_stmt *rtree, sqlite3_stmt *prob,
+			    const td_ingest_options *opts, const char *options, sqlite3_stmt *ins, sqlite3_stmt *rtree, sqlite3_stmt *prob,
 			    td_ingest_summary *sum, td_dgn_result *r, td_error *err)
 {
 	td_ingest_file file = {0};
@@ -806,7 +1104,7 @@ static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path,
 	OGRCoordinateTransformationH ct = NULL;
 	unsigned char *wkb = NULL;
 	size_t wkb_cap = 0;
-	char commune[16], where[4400], sql[128];
+	char commune[16], where[4400];
 	int64_t source_id, size;
 	long sheet = 0;
 	int skip;
@@ -817,15 +1115,14 @@ static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path,
 	/* The DGN reader opens the file itself: no GDAL open just for the checksum. */
 	rc = td_source_file_checksum(path, file.checksum, &size, err);
 	if (rc == TD_OK)
-		rc = source_row(ws, path, "map", "parcels", "DGN", NULL, size, &file, &source_id, &skip, err);
+		rc = source_row(ws, path, "map", "DGN", NULL, options, size, &file, &source_id, &skip, err);
 	if (rc != TD_OK || skip)
-		goto done;
-	snprintf(sql, sizeof(sql), "DELETE FROM map_problems WHERE source_id = %lld", (long long)source_id);
-	if ((rc = td_ws_exec(ws, sql, err)) != TD_OK)
 		goto done;
 	if ((rc = td_dgn_read(ws->ctx->geos, path, &mp->dgn, r, err)) != TD_OK)
 		goto done;
 	if ((rc = dgn_keys(path, mp, opts, r, commune, &sheet, err)) != TD_OK)
+		goto done;
+	if ((rc = dgn_has_parcels(path, mp, r, err)) != TD_OK)
 		goto done;
 	if ((rc = source_transform(ws, NULL, mp->crs, opts, &sheet_target, sum, &ct, err)) != TD_OK)
 		goto done;
@@ -866,6 +1163,8 @@ static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path,
 		rc = dgn_problems(ws, r, source_id, commune, sheet, ct, path, prob, err);
 	if (rc == TD_OK)
 		rc = set_records(ws, source_id, file.records, err);
+	if (rc == TD_OK)
+		rc = supersede(ws, "map", path, source_id, opts->replace, &file, err);
 	if (rc == TD_OK && r->nproblems)
 		warn(sum, "map '%s': %zu labels or lines could not be attached (see MAP_* findings after check)",
 		     path, r->nproblems);
@@ -892,7 +1191,7 @@ static td_status ingest_dgn_map(td_ws *ws, const struct target *t, const td_inge
 	td_map_profile mp;
 	td_dgn_result r;
 	sqlite3_stmt *ins = NULL, *prob = NULL, *rtree = NULL;
-	char path[TD_PATH_MAX];
+	char path[TD_PATH_MAX], options[1024] = "";
 	int bulk = 0;
 	td_status rc = TD_OK;
 
@@ -911,6 +1210,11 @@ static td_status ingest_dgn_map(td_ws *ws, const struct target *t, const td_inge
 	t->file->given = 1;
 	t->file->unchanged = 1;
 	rc = load_map_profile(ws, opts, &mp, err);
+	add_option(options, sizeof(options), "source-crs", opts->source_crs);
+	add_option(options, sizeof(options), "source-province", opts->source_province);
+	add_option(options, sizeof(options), "commune", opts->commune);
+	if (rc == TD_OK)
+		rc = add_profile(options, sizeof(options), "map-profile", mp.path, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws, t->insert, &ins, err);
 	if (rc == TD_OK)
@@ -926,7 +1230,7 @@ static td_status ingest_dgn_map(td_ws *ws, const struct target *t, const td_inge
 			snprintf(path, sizeof(path), "%s/%s", t->path, names[i]->d_name);
 		else
 			snprintf(path, sizeof(path), "%s", t->path);
-		rc = ingest_dgn(ws, t, path, &mp, opts, ins, rtree, prob, sum, &r, err);
+		rc = ingest_dgn(ws, t, path, &mp, opts, options, ins, rtree, prob, sum, &r, err);
 		if (rc == TD_OK && progress && !progress(0.5 * (i + 1) / (names ? n : 1), "ingest map", arg))
 			rc = td_error_set(err, TD_ERR_CANCELLED, "cancelled");
 	}
@@ -978,24 +1282,136 @@ static td_status source_encoding(GDALDatasetH *ds, const struct target *t, const
 	return rc;
 }
 
-static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ingest_options *opts,
+/*
+ * Which layers of a multi-layer source are read: the one --layer names (a
+ * map only), else every polygon layer with the key fields (a parcel layer
+ * has sheet and parcel numbers, a boundary layer commune codes); other
+ * layers (buildings 'NhaO', roads, ...) are skipped with a warning.
+ * 1: named by --layer; 0: to be judged; -1: not this one.
+ */
+static int layer_named(const struct target *t, const td_ingest_options *opts, OGRLayerH layer)
+{
+	if (!t->cols || !opts->layer)
+		return 0;
+	return strcmp(OGR_L_GetName(layer), opts->layer) == 0 ? 1 : -1;
+}
+
+/*
+ * A polygon layer, or a layer of generic geometry type (what ogr2ogr makes
+ * from CSV or WKT) whose features are all polygons or empty.
+ */
+static int polygon_layer(OGRLayerH layer)
+{
+	OGRwkbGeometryType type = wkbFlatten(OGR_L_GetGeomType(layer));
+	OGRFeatureH f;
+	long polygons = 0, others = 0;
+
+	if (is_polygonal(type))
+		return 1;
+	if (type != wkbUnknown)
+		return 0;
+	OGR_L_ResetReading(layer);
+	while (!others && (f = OGR_L_GetNextFeature(layer)) != NULL) {
+		OGRGeometryH g = OGR_F_GetGeometryRef(f);
+		if (g && !OGR_G_IsEmpty(g)) {
+			if (is_polygonal(OGR_G_GetGeometryType(g)))
+				polygons++;
+			else
+				others++;
+		}
+		OGR_F_Destroy(f);
+	}
+	OGR_L_ResetReading(layer);
+	return polygons > 0 && others == 0;
+}
+
+static int has_keys(const struct target *t, const td_ingest_options *opts, OGRLayerH layer)
+{
+	int idx[R_COUNT];
+
+	if (t->cols)
+		find_columns(OGR_L_GetLayerDefn(layer), t->cols, idx);
+	else
+		find_fields(OGR_L_GetLayerDefn(layer), t->names, idx);
+	for (int i = 0; i < 3 && t->required[i] != R_COUNT; i++)
+		if (idx[t->required[i]] < 0 && !(t->required[i] == R_COMMUNE && opts->commune && t->bind == bind_parcel))
+			return 0;
+	return 1;
+}
+
+/* Nothing read: name the layers there are, so the user can pick one. */
+static td_status no_layer(const struct target *t, const td_ingest_options *opts, GDALDatasetH ds, td_error *err)
+{
+	char names[512] = "";
+	size_t n = 0;
+
+	for (int i = 0; i < GDALDatasetGetLayerCount(ds) && n < sizeof(names); i++)
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s'%s'", i ? ", " : "",
+				      OGR_L_GetName(GDALDatasetGetLayer(ds, i)));
+	if (t->cols && opts->layer)
+		return td_error_set(err, TD_ERR_USAGE, "%s '%s' has no layer '%s' (its layers: %s)", t->kind, t->path,
+				    opts->layer, names[0] ? names : "none");
+	if (t->cols)
+		return td_error_set(err, TD_ERR_INPUT,
+				    "%s '%s' has no polygon layer with sheet and parcel fields named in '%s' (its "
+				    "layers: %s); name one with --layer, or give a --map-profile with its field names",
+				    t->kind, t->path, t->cols->path, names[0] ? names : "none");
+	return td_error_set(err, TD_ERR_INPUT, "%s '%s' has no polygon layer with a commune code field (its layers: %s)",
+			    t->kind, t->path, names[0] ? names : "none");
+}
+
+/* The map column profile: --map-profile (NAME in schemas/maps/ or a path), else schemas/maps/default.ini. */
+static td_status load_map_columns(td_ws *ws, const td_ingest_options *opts, struct columns *c, char *path,
+				  size_t size, td_error *err)
+{
+	td_status rc = td_ctx_named_file(ws->ctx, "maps", opts->map_profile ? opts->map_profile : "default", ".ini",
+					 path, size, err);
+
+	memset(c->n, 0, sizeof(c->n));
+	c->path = path;
+	c->map = 1;
+	if (rc == TD_OK)
+		rc = td_ini_parse(path, on_column, c, err);
+	if (rc == TD_OK && (!c->n[R_SHEET] || !c->n[R_PARCEL]))
+		rc = td_error_set(err, TD_ERR_USAGE, "'%s': no [columns] names for the map's sheet and parcel fields", path);
+	return profile_error(rc, err);
+}
+
+static td_status ingest_polygons(td_ws *ws, const struct target *target, const td_ingest_options *opts,
 				 td_progress_fn progress, void *arg, td_ingest_summary *sum, td_error *err)
 {
+	struct target map = *target;
+	const struct target *t = &map;
+	struct columns cols;
+	char profile[4200];
 	GDALDatasetH ds = NULL;
 	sqlite3_stmt *ins = NULL, *rtree = NULL;
 	int64_t source_id;
 	int skip, layers = 0, dgn = 0, bulk = 0;
+	char options[1024] = "";
 	td_encoding enc = TD_ENC_UTF8;
 	td_status rc;
 
 	if (t->file == &sum->map && ((rc = ingest_dgn_map(ws, t, opts, progress, arg, sum, &dgn, err)) != TD_OK || dgn))
 		return rc;
+	if (t->file == &sum->map) {
+		if ((rc = load_map_columns(ws, opts, &cols, profile, sizeof(profile), err)) != TD_OK)
+			return rc;
+		map.cols = &cols;
+		add_option(options, sizeof(options), "layer", opts->layer);
+		add_option(options, sizeof(options), "commune", opts->commune);
+		if ((rc = add_profile(options, sizeof(options), "map-profile", profile, err)) != TD_OK)
+			return rc;
+	}
 	ds = td_source_open_vector(t->path, 0, err);
 	if (!ds)
 		return err->code;
 	t->file->given = 1;
 	CPLPushErrorHandler(CPLQuietErrorHandler);
-	rc = dataset_source(ws, ds, t->path, t->kind, t->table, opts->source_crs, t->file, &source_id, &skip, err);
+	add_option(options, sizeof(options), "source-crs", opts->source_crs);
+	add_option(options, sizeof(options), "source-province", opts->source_province);
+	add_option(options, sizeof(options), "encoding", opts->encoding);
+	rc = dataset_source(ws, ds, t->path, t->kind, opts->source_crs, options, t->file, &source_id, &skip, err);
 	if (rc != TD_OK || skip)
 		goto done;
 	rc = source_encoding(&ds, t, opts, sum, &enc, err);
@@ -1007,20 +1423,35 @@ static td_status ingest_polygons(td_ws *ws, const struct target *t, const td_ing
 		bulk = 1;
 	for (int i = 0; rc == TD_OK && i < GDALDatasetGetLayerCount(ds); i++) {
 		OGRLayerH layer = GDALDatasetGetLayer(ds, i);
-		if (!is_polygonal(OGR_L_GetGeomType(layer))) {
-			warn(sum, "%s '%s': layer '%s' skipped: it holds no polygons", t->kind, t->path,
-			     OGR_L_GetName(layer));
+		int named = layer_named(t, opts, layer);
+		if (named < 0)
+			continue;
+		if (!polygon_layer(layer)) {
+			if (named)
+				rc = td_error_set(err, TD_ERR_INPUT, "%s '%s': layer '%s' holds no polygons", t->kind,
+						  t->path, OGR_L_GetName(layer));
+			else
+				warn(sum, "%s '%s': layer '%s' skipped: it holds no polygons", t->kind, t->path,
+				     OGR_L_GetName(layer));
+			continue;
+		}
+		if (!named && !has_keys(t, opts, layer)) {
+			warn(sum, "%s '%s': layer '%s' skipped: it has no %s fields, so it is not the %s layer "
+			     "(--layer reads it)", t->kind, t->path, OGR_L_GetName(layer),
+			     t->cols ? "sheet and parcel" : "commune code", t->cols ? "parcel" : "boundary");
 			continue;
 		}
 		layers++;
 		rc = ingest_layer(ws, t, layer, opts, enc, source_id, ins, rtree, progress, arg, sum, err);
 	}
 	if (rc == TD_OK && layers == 0)
-		rc = td_error_set(err, TD_ERR_INPUT, "%s '%s' has no polygon layer", t->kind, t->path);
+		rc = no_layer(t, opts, ds, err);
 	if (rc == TD_OK)
 		rc = set_records(ws, source_id, t->file->records, err);
 	if (bulk)
 		rc = bulk_end(ws, t->table, rtree, rc, err);
+	if (rc == TD_OK)
+		rc = supersede(ws, t->kind, t->path, source_id, opts->replace, t->file, err);
 done:
 	sqlite3_finalize(ins);
 	CPLPopErrorHandler();
@@ -1028,15 +1459,33 @@ done:
 	return rc;
 }
 
+/* The UTF-16 code units of valid UTF-8 s: what Excel counts in a cell. */
+static size_t utf16_units(const char *s)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p & 0xC0) != 0x80 ? 1 + (*p >= 0xF0) : 0;
+	return n;
+}
+
 static td_status bind_text_nfc(sqlite3_stmt *st, int col, const char *s, const char *where, const char *column,
 			       td_error *err)
 {
 	char *nfc = NULL;
+	size_t units;
 
 	if (!s || !*skip_space(s))
 		return TD_OK;
 	if (td_text_nfc(skip_space(s), &nfc, NULL) != TD_OK)
 		return td_error_set(err, TD_ERR_INPUT, "%s, column '%s': text is not valid UTF-8", where, column);
+	if ((units = utf16_units(nfc)) > TD_XLS_MAX_CHARS) {
+		free(nfc);
+		return td_error_set(err, TD_ERR_INPUT,
+				    "%s, column '%s': %zu characters, but a spreadsheet cell holds at most %d "
+				    "(the export could not write it)",
+				    where, column, units, TD_XLS_MAX_CHARS);
+	}
 	sqlite3_bind_text(st, col, nfc, -1, free);
 	return TD_OK;
 }
@@ -1122,6 +1571,8 @@ static td_status on_column(const char *section, const char *key, const char *val
 	char *save = NULL;
 	int r = 0;
 
+	if (c->map && strcmp(section, "dgn") == 0)
+		return TD_OK; /* a DGN level profile's part (mapprofile.c) */
 	if (strcmp(section, "columns") != 0)
 		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown section [%s] (expected [columns])", c->path,
 				    line, section);
@@ -1129,6 +1580,10 @@ static td_status on_column(const char *section, const char *key, const char *val
 		return TD_OK;
 	while (r < R_COUNT && !(column_keys[r] && strcmp(column_keys[r], key) == 0))
 		r++;
+	if (c->map && r > R_LANDUSE)
+		return td_error_set(err, TD_ERR_USAGE,
+				    "'%s' line %d: unknown map column '%s' (expected commune, sheet, parcel, area or landuse)",
+				    c->path, line, key);
 	if (r == R_COUNT)
 		return td_error_set(err, TD_ERR_USAGE,
 				    "'%s' line %d: unknown column '%s' (expected commune, sheet, parcel, area, landuse, "
@@ -1163,6 +1618,7 @@ static td_status load_columns(td_ws *ws, const td_ingest_options *opts, struct c
 
 	memset(c->n, 0, sizeof(c->n));
 	c->path = path;
+	c->map = 0;
 	if (rc == TD_OK)
 		rc = td_ini_parse(path, on_column, c, err);
 	if (rc == TD_OK && (!c->n[R_SHEET] || !c->n[R_PARCEL]))
@@ -1270,7 +1726,7 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 	GIntBig total;
 	int idx[R_COUNT], skip;
 	char headers[R_COUNT][128] = {{0}};
-	char where[TD_PATH_MAX], profile[TD_PATH_MAX];
+	char where[TD_PATH_MAX], profile[TD_PATH_MAX], options[1024] = "";
 	struct columns columns;
 	long header_row = 0;
 	td_encoding enc = TD_ENC_UTF8;
@@ -1321,8 +1777,12 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 				  columns.n[R_COMMUNE] ? columns.names[R_COMMUNE][0] : "commune", header_row);
 		goto done;
 	}
-	rc = dataset_source(ws, ds, opts->register_path, "register", "register_rows", NULL, &sum->reg, &source_id,
-			    &skip, err);
+	add_option(options, sizeof(options), "encoding", opts->encoding);
+	add_option(options, sizeof(options), "commune", opts->commune);
+	rc = add_profile(options, sizeof(options), "register-profile", profile, err);
+	if (rc == TD_OK)
+		rc = dataset_source(ws, ds, opts->register_path, "register", NULL, options, &sum->reg, &source_id,
+				    &skip, err);
 	if (rc != TD_OK || skip)
 		goto done;
 	rc = td_ws_prepare(ws,
@@ -1366,6 +1826,8 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 		rc = set_encoding(ws, source_id, sum->reg.encoding, err);
 	if (rc == TD_OK)
 		rc = link_owners(ws, source_id, err);
+	if (rc == TD_OK)
+		rc = supersede(ws, "register", opts->register_path, source_id, opts->replace, &sum->reg, err);
 done:
 	OGR_F_Destroy(f);
 	sqlite3_finalize(ins);
@@ -1387,7 +1849,9 @@ static td_status ingest_scans(td_ws *ws, const td_ingest_options *opts, td_inges
 	rc = td_scans_read(opts->scans, opts->scan_pattern, &list, err);
 	if (rc == TD_OK) {
 		snprintf(sum->scans.checksum, sizeof(sum->scans.checksum), "%s", list.checksum);
-		rc = source_row(ws, opts->scans, "scans", "scans", "folder", NULL, list.size, &sum->scans, &source_id,
+		char options[300] = "";
+		add_option(options, sizeof(options), "scan-pattern", opts->scan_pattern);
+		rc = source_row(ws, opts->scans, "scans", "folder", NULL, options, list.size, &sum->scans, &source_id,
 				&skip, err);
 	}
 	if (rc != TD_OK || skip)
@@ -1434,6 +1898,56 @@ done:
 	return rc;
 }
 
+/*
+ * Every option is checked before any file is read, so a wrong value fails
+ * the same way whether or not the files were ingested before.
+ */
+static td_status check_options(td_ws *ws, const td_ingest_options *o, td_error *err)
+{
+	const char *const given[][2] = {
+		{"--map", o->map}, {"--layer", o->layer}, {"--map-profile", o->map_profile}, {"--register", o->register_path},
+		{"--register-profile", o->register_profile}, {"--source-crs", o->source_crs},
+		{"--source-province", o->source_province}, {"--commune", o->commune}, {"--boundaries", o->boundaries},
+		{"--encoding", o->encoding}, {"--scans", o->scans}, {"--scan-pattern", o->scan_pattern}};
+	OGRSpatialReferenceH srs = NULL;
+	struct columns columns;
+	td_map_profile mp;
+	td_encoding enc;
+	char path[4200], spec[64];
+	struct stat st;
+	td_status rc = TD_OK;
+
+	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
+		if (given[i][1] && !*skip_space(given[i][1]))
+			return td_error_set(err, TD_ERR_USAGE, "%s is empty", given[i][0]);
+	if (o->encoding && td_encoding_parse(o->encoding, &enc, err) != TD_OK)
+		return TD_ERR_USAGE;
+	if (o->source_crs)
+		rc = given_srs(ws, o->source_crs, "--source-crs", &srs, err);
+	if (rc == TD_OK && o->source_province) {
+		snprintf(spec, sizeof(spec), "province:%.40s", o->source_province);
+		rc = given_srs(ws, spec, "--source-province", &srs, err);
+	}
+	OSRDestroySpatialReference(srs);
+	if (rc != TD_OK)
+		return err->code = TD_ERR_USAGE;
+	if (o->commune && (strlen(o->commune) > 5 || strspn(o->commune, "0123456789") != strlen(o->commune)))
+		return td_error_set(err, TD_ERR_USAGE, "--commune '%s' is not a commune code (1 to 5 digits)", o->commune);
+	if (o->replace < 0 || (o->replace && (!!o->map + !!o->register_path + !!o->boundaries != 1 || o->scans)))
+		return td_error_set(err, TD_ERR_USAGE, "--replace ID goes with one map, register or boundaries file");
+	if (o->replace && o->map && stat(o->map, &st) == 0 && S_ISDIR(st.st_mode))
+		return td_error_set(err, TD_ERR_USAGE, "--replace ID goes with one file, not the folder '%s'", o->map);
+	if (o->map && map_is_dgn(o->map) && (rc = load_map_profile(ws, o, &mp, err)) != TD_OK)
+		return rc;
+	if (o->map && !map_is_dgn(o->map) && (rc = load_map_columns(ws, o, &columns, path, sizeof(path), err)) != TD_OK)
+		return rc;
+	if (o->layer && !o->map)
+		return td_error_set(err, TD_ERR_USAGE, "--layer names a layer of the --map");
+	if (o->register_path && (rc = load_columns(ws, o, &columns, path, sizeof(path), err)) != TD_OK)
+		return rc;
+	return TD_OK;
+}
+
 static int changed(const td_ingest_file *f)
 {
 	return f->given && !f->unchanged;
@@ -1460,12 +1974,12 @@ td_status td_ingest_run(td_ws *ws, const td_ingest_options *opts, td_progress_fn
 			td_ingest_summary *sum, td_error *err)
 {
 	const struct target map = {
-		"map", opts->map, "parcels", map_names,
+		"map", opts->map, "parcels", NULL, NULL,
 		"INSERT INTO parcels (geom, source_id, source_feature, commune, sheet, parcel, landuse, map_area, attrs) "
 		"VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 		bind_parcel, {R_COMMUNE, R_SHEET, R_PARCEL}, &sum->map};
 	const struct target boundaries = {
-		"boundaries", opts->boundaries, "communes", boundary_names,
+		"boundaries", opts->boundaries, "communes", boundary_names, NULL,
 		"INSERT INTO communes (geom, source_id, code, name) VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?5, ?6)",
 		bind_commune, {R_COMMUNE, R_COUNT, R_COUNT}, &sum->boundaries};
 	td_status rc;
@@ -1473,6 +1987,8 @@ td_status td_ingest_run(td_ws *ws, const td_ingest_options *opts, td_progress_fn
 	memset(sum, 0, sizeof(*sum));
 	if (!opts->map && !opts->register_path && !opts->boundaries && !opts->scans)
 		return td_error_set(err, TD_ERR_USAGE, "nothing to ingest: give a map, a register, boundaries or scans");
+	if ((rc = check_options(ws, opts, err)) != TD_OK)
+		return rc;
 	rc = td_ws_begin(ws, "ingest", err);
 	if (rc == TD_OK && opts->map)
 		rc = ingest_polygons(ws, &map, opts, progress, arg, sum, err);

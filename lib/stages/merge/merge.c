@@ -535,10 +535,10 @@ static td_status copy_sources(struct merge *m, td_error *err)
 		if (rc == TD_OK)
 			rc = execf(
 				m, err,
-				"INSERT INTO main.sources (id, path, kind, reader, encoding, crs, checksum, size, "
+				"INSERT INTO main.sources (id, path, kind, reader, encoding, crs, options, checksum, size, "
 				"records, run_id) SELECT id + %lld, "
 				"(SELECT path FROM main.merge_inputs WHERE input = %d) "
-				"|| '::' || path, kind, reader, encoding, crs, checksum, size, records, run_id + %lld "
+				"|| '::' || path, kind, reader, encoding, crs, options, checksum, size, records, run_id + %lld "
 				"FROM %s.sources ORDER BY id",
 				in->src_off, k + 1, in->run_off, in->alias);
 	}

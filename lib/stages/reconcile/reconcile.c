@@ -645,9 +645,10 @@ static td_status read_reply(reconciler *c, const char *path, int index, td_progr
 
 	td_error_init(&why);
 	ds = td_source_open_table(path, &why);
-	if (!ds)
+	if (!ds) /* why: "cannot read 'PATH' as FORMAT: REASON", or a damaged workbook's own message */
 		return td_error_set(err, TD_ERR_INPUT, "cannot read reply '%s' (CSV, XLSX or XLS by its extension): %s",
-				    path, td_source_gdal_reason("no such file, or not that format"));
+				    path, strncmp(why.msg, "cannot read '", 13) == 0 && strstr(why.msg, ": ")
+						  ? strstr(why.msg, ": ") + 2 : why.msg);
 	CPLPushErrorHandler(CPLQuietErrorHandler);
 	csv = strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") == 0;
 	rc = td_source_checksum(ds, hex, &size, err);
