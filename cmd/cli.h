@@ -128,5 +128,7 @@ int cmd_report(int argc, char **argv, td_cli *cli);
 int cmd_merge(int argc, char **argv, td_cli *cli);
 int cmd_reconcile(int argc, char **argv, td_cli *cli);
 int cmd_audit(int argc, char **argv, td_cli *cli);
+int cmd_fix(int argc, char **argv, td_cli *cli);
+int cmd_exception(int argc, char **argv, td_cli *cli);
 
 #endif

@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	{"accept", cmd_accept, "acceptance gate for a delivery: check, classify, compare with thresholds"},
 	{"merge", cmd_merge, "merge former provinces' workspaces under the new commune codes, in one CRS"},
 	{"reconcile", cmd_reconcile, "apply C06's replies: verification, corrected details, groups, rates"},
+	{"fix", cmd_fix, "propose fixes for what the data can settle; apply reviewed or automatic ones; undo"},
+	{"exception", cmd_exception, "accept a finding on a parcel as it is (ngoại lệ); list or remove exceptions"},
 	{"audit", cmd_audit, "verify the workspace's audit trail, or print it"},
 	{"run", cmd_run, "run the stages listed in a job file (what cron calls)"},
 };

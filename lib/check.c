@@ -1,5 +1,6 @@
 #include "check.h"
 #include "encoding.h"
+#include "exception.h"
 #include "identity.h"
 #include "text.h"
 #include "topology.h"
@@ -1047,9 +1048,10 @@ static void summary_json(td_check_summary *sum)
 {
 	size_t n = (size_t)snprintf(sum->json, sizeof(sum->json),
 				    "{\"command\":\"check\",\"today\":\"%s\",\"communes\":%ld,\"parcels\":%ld,"
-				    "\"register_keys\":%ld,\"errors\":%ld,\"warnings\":%ld,\"by_rule\":{",
+				    "\"register_keys\":%ld,\"errors\":%ld,\"warnings\":%ld,\"accepted\":%ld,"
+				    "\"by_rule\":{",
 				    sum->today, sum->communes, sum->parcels, sum->register_keys, sum->errors,
-				    sum->warnings);
+				    sum->warnings, sum->accepted);
 	for (int i = 0, first = 1; i < TD_RULE_COUNT && n < sizeof(sum->json); i++)
 		if (sum->by_rule[i]) {
 			n += (size_t)snprintf(sum->json + n, sizeof(sum->json) - n, "%s\"%s\":%ld", first ? "" : ",",
@@ -1127,6 +1129,18 @@ static td_status run_communes(checker *c, const td_check_options *opts, td_progr
 	return rc;
 }
 
+/* Findings covered by an accepted exception (exception.h) are counted apart, not as errors or warnings. */
+static td_status accepted_exceptions(td_ws *ws, td_check_summary *sum, td_error *err)
+{
+	long errors, warnings;
+	td_status rc = td_exception_mark(ws, &errors, &warnings, err);
+
+	sum->accepted = errors + warnings;
+	sum->errors -= errors;
+	sum->warnings -= warnings;
+	return rc;
+}
+
 td_status td_check_run(td_ws *ws, const td_check_options *opts, td_progress_fn progress, void *arg,
 		       td_check_summary *sum, td_error *err)
 {
@@ -1163,6 +1177,8 @@ td_status td_check_run(td_ws *ws, const td_check_options *opts, td_progress_fn p
 		rc = check_map_problems(&c, err);
 	if (rc == TD_OK)
 		rc = td_check_identity(ws, &opts->rules, sum, err);
+	if (rc == TD_OK)
+		rc = accepted_exceptions(ws, sum, err);
 	finalize(&c);
 	summary_json(sum);
 	if (rc == TD_OK)

@@ -1,20 +1,27 @@
 #include "classify.h"
+#include "exception.h"
 #include "rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Findings are stale when an ingest (or the merge that made the workspace) committed after the last check. */
+/*
+ * Findings are stale when an ingest (or the merge that made the workspace),
+ * an applied or undone fix committed after the last check.
+ */
 td_status td_findings_state_get(td_ws *ws, td_findings_state *state, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	td_status rc = td_ws_prepare(ws,
 				     "SELECT (SELECT MAX(id) FROM runs WHERE command = 'check'), "
-				     "(SELECT MAX(id) FROM runs WHERE command IN ('ingest', 'merge'))",
+				     "(SELECT MAX(id) FROM runs WHERE command IN ('ingest', 'merge', 'fix-apply', 'fix-undo') "
+				     " AND id <> ?1)", /* not the stage asking, which may be a fix about to apply */
 				     &st, err);
 
 	*state = TD_FINDINGS_NONE;
+	if (rc == TD_OK)
+		sqlite3_bind_int64(st, 1, ws->run_id);
 	if (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		*state = sqlite3_column_int64(st, 1) > sqlite3_column_int64(st, 0) ? TD_FINDINGS_STALE : TD_FINDINGS_FRESH;
 	sqlite3_finalize(st);
@@ -67,8 +74,10 @@ static const char grade_sql[] =
 	"DROP TABLE IF EXISTS temp.hits;"
 	"CREATE TEMP TABLE hits AS "
 	" SELECT commune, sheet, parcel, rule_id, criterion FROM findings WHERE severity = 'error' "
+	"  AND fid NOT IN (SELECT fid FROM finding_exceptions) " /* accepted exceptions do not count */
 	" UNION SELECT other_commune, other_sheet, other_parcel, rule_id, criterion FROM findings "
-	" WHERE severity = 'error' AND other_commune IS NOT NULL;"
+	" WHERE severity = 'error' AND other_commune IS NOT NULL "
+	"  AND fid NOT IN (SELECT fid FROM finding_exceptions);"
 	"CREATE INDEX temp.hits_key ON hits (commune, sheet, parcel);"
 	"INSERT INTO parcel_grade (commune, sheet, parcel, grp, failed_criteria, rule_ids) "
 	"SELECT k.commune, k.sheet, k.parcel, "
@@ -115,7 +124,10 @@ static td_status count_groups(td_ws *ws, td_classify_summary *sum, td_error *err
 
 td_status td_classify_grade(td_ws *ws, const td_rule_settings *rules, td_error *err)
 {
-	td_status rc = rule_groups(ws, rules, err);
+	td_status rc = td_exception_schema(ws, err); /* finding_exceptions, read by grade_sql */
+
+	if (rc == TD_OK)
+		rc = rule_groups(ws, rules, err);
 
 	if (rc == TD_OK)
 		rc = td_ws_exec(ws, "DELETE FROM parcel_grade", err);
