@@ -42,6 +42,9 @@ int stage_check(td_cli *cli, const char *path, const td_check_options *opts, con
 	} else if (!cli->quiet) {
 		printf("checked %ld map parcels and %ld register parcels in %ld communes: %ld errors, %ld warnings\n",
 		       sum.parcels, sum.register_keys, sum.communes, sum.errors, sum.warnings);
+		if (sum.accepted)
+			printf("  %ld findings accepted by exceptions (not counted; 'thuadat exception list')\n",
+			       sum.accepted);
 		for (int i = 0; i < TD_RULE_COUNT; i++)
 			if (sum.by_rule[i] || cli->verbose)
 				printf("  %-22s %ld\n", td_rule_get((td_rule_id)i)->code, sum.by_rule[i]);

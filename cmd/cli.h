@@ -107,6 +107,9 @@ int stage_classify(td_cli *cli, const char *ws, const td_rule_settings *rules, c
 int stage_export(td_cli *cli, const char *ws, const td_export_options *opts, int c06);
 int stage_assign_id(td_cli *cli, const char *ws, const td_id_settings *ids);
 int stage_report(td_cli *cli, const char *ws, const td_report_options *opts);
+typedef struct td_fix_options td_fix_options;
+/* fix: profile names the rule profile and its [fix] section (loaded into opts); out: review workbooks, or NULL. */
+int stage_fix(td_cli *cli, const char *ws, const char *profile, td_fix_options *opts, const char *out);
 /*
  * Apply a profile to report options: its change_deadline_days, and its
  * today (copied into today, which opts then points to) when opts has no

@@ -52,6 +52,33 @@ static void print_summary(const td_fix_options *o, const td_fix_summary *s, cons
 		printf("%d review workbook%s written to %s\n", workbooks, workbooks == 1 ? "" : "s", out);
 }
 
+int stage_fix(td_cli *cli, const char *path, const char *profile, td_fix_options *o, const char *out)
+{
+	td_fix_summary sum;
+	td_error err;
+	td_ws *ws = NULL;
+	int rc = cli_load_profile(cli, profile, NULL, &o->rules), workbooks = 0;
+
+	if (rc == EXIT_GOOD)
+		rc = load_fix_profile(cli, profile, &o->fix);
+	if (rc == EXIT_GOOD)
+		rc = cli_open(cli, path, TD_WS_WRITE, &ws);
+	if (rc != EXIT_GOOD)
+		return rc;
+	td_error_init(&err);
+	if (td_fix_run(ws, o, cli_progress, cli, &sum, &err) != TD_OK ||
+	    (out && td_fix_write_workbooks(ws, out, &workbooks, &err) != TD_OK)) {
+		td_ws_close(ws);
+		return cli_fail(cli, &err);
+	}
+	td_ws_close(ws);
+	if (cli->json)
+		printf("%s\n", sum.json);
+	else if (!cli->quiet)
+		print_summary(o, &sum, out, workbooks);
+	return sum.skipped ? EXIT_WARNINGS : EXIT_GOOD;
+}
+
 int cmd_fix(int argc, char **argv, td_cli *cli)
 {
 	static const struct option longopts[] = {
@@ -63,12 +90,9 @@ int cmd_fix(int argc, char **argv, td_cli *cli)
 		CLI_GLOBAL_LONGOPTS,
 		{NULL, 0, NULL, 0}};
 	td_fix_options o;
-	td_fix_summary sum;
-	td_error err;
-	td_ws *ws = NULL;
 	const char *profile = NULL, *out = NULL;
 	char *end;
-	int c, rc, workbooks = 0, modes = 0;
+	int c, modes = 0;
 
 	td_fix_options_init(&o);
 	optind = 1;
@@ -104,23 +128,5 @@ int cmd_fix(int argc, char **argv, td_cli *cli)
 		return cli_usage(usage, "expected one workspace path");
 	if (modes > 1)
 		return cli_usage(usage, "--apply-auto, --apply and --undo exclude each other");
-	rc = cli_load_profile(cli, profile, NULL, &o.rules);
-	if (rc == EXIT_GOOD)
-		rc = load_fix_profile(cli, profile, &o.fix);
-	if (rc == EXIT_GOOD)
-		rc = cli_open(cli, argv[optind], TD_WS_WRITE, &ws);
-	if (rc != EXIT_GOOD)
-		return rc;
-	td_error_init(&err);
-	if (td_fix_run(ws, &o, cli_progress, cli, &sum, &err) != TD_OK ||
-	    (out && td_fix_write_workbooks(ws, out, &workbooks, &err) != TD_OK)) {
-		td_ws_close(ws);
-		return cli_fail(cli, &err);
-	}
-	td_ws_close(ws);
-	if (cli->json)
-		printf("%s\n", sum.json);
-	else if (!cli->quiet)
-		print_summary(&o, &sum, out, workbooks);
-	return sum.skipped ? EXIT_WARNINGS : EXIT_GOOD;
+	return stage_fix(cli, argv[optind], profile, &o, out);
 }

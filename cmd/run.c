@@ -11,6 +11,9 @@
  *     map = maps/11311.gpkg
  *     register = so-dia-chinh.csv
  *     [check]
+ *     [fix]                        ; apply_auto = yes: the automatic fixes, then check again
+ *     apply_auto = yes
+ *     [check]
  *     findings_csv = out/findings.csv
  *     [classify]
  *     [assign-id]                  ; profile = NAME for its [id] section
@@ -22,6 +25,7 @@
 #include "check.h"
 #include "cli.h"
 #include "export.h"
+#include "fix.h"
 #include "ingest.h"
 #include "ini.h"
 #include "report.h"
@@ -37,9 +41,10 @@ static const char usage[] = "thuadat run JOB.ini";
 #define MAX_STRINGS 256
 #define MAX_KEYS 12
 
-enum stage_kind { S_INIT, S_INGEST, S_CHECK, S_CLASSIFY, S_EXPORT, S_REPORT, S_ASSIGN_ID };
+enum stage_kind { S_INIT, S_INGEST, S_CHECK, S_CLASSIFY, S_EXPORT, S_REPORT, S_ASSIGN_ID, S_FIX };
 
-static const char *const stage_names[] = {"init", "ingest", "check", "classify", "export", "report", "assign-id"};
+static const char *const stage_names[] = {"init",   "ingest",    "check", "classify", "export",
+					  "report", "assign-id", "fix"};
 
 /* The keys each section accepts; keys ending in '/' are paths. */
 static const char *const stage_keys[][MAX_KEYS] = {
@@ -51,6 +56,7 @@ static const char *const stage_keys[][MAX_KEYS] = {
 	{"out/", "c06"},
 	{"out/", "week", "date", "profile", "target"},
 	{"profile"},
+	{"profile", "apply_auto", "out/"},
 };
 
 struct stage {
@@ -114,7 +120,7 @@ static td_status on_key(const char *section, const char *key, const char *value,
 				return TD_OK;
 			}
 		return td_error_set(err, TD_ERR_USAGE,
-				    "'%s' line %d: unknown stage [%s] (expected init, ingest, check, classify, assign-id, export or report)",
+				    "'%s' line %d: unknown stage [%s] (expected init, ingest, check, classify, fix, assign-id, export or report)",
 				    job->path, line, section);
 	}
 	st = &job->stages[job->n - 1];
@@ -224,6 +230,17 @@ static int run_stage(td_cli *cli, const struct job *job, const struct stage *st)
 		td_id_settings ids;
 		int rc = cli_load_id_profile(cli, st->v[0], &ids);
 		return rc != EXIT_GOOD ? rc : stage_assign_id(cli, job->workspace, &ids);
+	}
+	case S_FIX: {
+		td_fix_options o;
+		td_fix_options_init(&o);
+		if (st->v[1] && strcmp(st->v[1], "yes") != 0 && strcmp(st->v[1], "no") != 0) {
+			fprintf(stderr, "thuadat: error: '%s': [fix] apply_auto = '%s': expected yes or no\n", job->path,
+				st->v[1]);
+			return EXIT_USAGE;
+		}
+		o.apply_auto = st->v[1] && strcmp(st->v[1], "yes") == 0;
+		return stage_fix(cli, job->workspace, st->v[0], &o, st->v[2]);
 	}
 	}
 	return EXIT_FAILURE_IO;
