@@ -30,9 +30,10 @@ static int print_one(const td_exception *e, void *arg)
 		cli_json_str(stdout, e->os_user);
 		printf("}\n");
 	} else {
-		printf("%-5lld %-22s %s/%ld/%ld  %-7s %3ld  %s  %s\n", e->id, e->rule_id, e->commune, e->sheet, e->parcel,
-		       e->active ? "active" : "lapsed", e->findings, e->created_at,
-		       cli_mask(e->reason, masked, sizeof(masked)));
+		char key[64];
+		snprintf(key, sizeof(key), "%s/%ld/%ld", e->commune, e->sheet, e->parcel);
+		printf("%-5lld %-22s %-16s %-7s %3ld  %-24s  %s\n", e->id, e->rule_id, key, e->active ? "active" : "lapsed",
+		       e->findings, e->created_at, cli_mask(e->reason, masked, sizeof(masked)));
 	}
 	return 1;
 }

@@ -63,6 +63,13 @@ static void sql_state_hash(sqlite3_context *cx, int argc, sqlite3_value **argv)
 
 static td_status register_fn(td_ws *ws, td_error *err)
 {
+	sqlite3_stmt *st = NULL;
+
+	/* Once per connection: SQLite refuses to replace a function while statements run. */
+	if (sqlite3_prepare_v2(ws->db, "SELECT td_state_hash('')", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_finalize(st);
+		return TD_OK;
+	}
 	if (sqlite3_create_function(ws->db, "td_state_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 				    sql_state_hash, NULL, NULL) != SQLITE_OK)
 		return td_ws_sqlerr(ws, "register td_state_hash", err);

@@ -2079,6 +2079,11 @@ static td_status undo(td_ws *ws, long long run, td_fix_summary *sum, td_error *e
 		rc = exec_bound(ws,
 				"UPDATE fix_proposals SET status = 'undone', undone_run = ?2 WHERE applied_run = ?1", run,
 				ws->run_id, NULL, err);
+	/* Exceptions the reviewed workbook added in that run go too. */
+	if (rc == TD_OK)
+		rc = exec_bound(ws, "DELETE FROM exceptions WHERE created_run = ?1 AND ?2 = ?2", run, 0, NULL, err);
+	if (rc == TD_OK)
+		rc = td_exception_mark(ws, NULL, NULL, err);
 	return rc;
 }
 

@@ -86,7 +86,8 @@ typedef struct td_fix_summary {
 
 /*
  * One fix stage in one transaction:
- * - undo_run > 0: restore every value that run changed (TD_ERR_INPUT if it
+ * - undo_run > 0: restore every value that run changed and drop the
+ *   exceptions it added (TD_ERR_INPUT if it
  *   is not an applied fix run, was undone already, or a value changed since);
  * - apply_path: apply its rows marked accepted (columns "Mã đề xuất" and
  *   "Trạng thái", headers matched without case or marks; a row whose
