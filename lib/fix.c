@@ -1503,11 +1503,11 @@ static td_status register_proposals(fixer *x, td_error *err)
 	td_status rc = td_ws_prepare(x->ws,
 				     "SELECT r.id, r.commune, r.sheet, r.parcel, r.source_row, r.owner_name, r.cccd, "
 				     " r.birth_year, r.gender, r.area IS NULL, "
-				     " (SELECT printf('%.1f', ST_Area(GeomFromGPB(p.geom))) FROM parcels p "
-				     "  WHERE p.commune = r.commune AND p.sheet = r.sheet AND p.parcel = r.parcel "
-				     "  AND r.area IS NULL AND ST_IsValid(GeomFromGPB(p.geom)) "
+				     " CASE WHEN r.area IS NULL THEN (SELECT printf('%.1f', ST_Area(GeomFromGPB(p.geom))) "
+				     "  FROM parcels p WHERE p.commune = r.commune AND p.sheet = r.sheet AND p.parcel = r.parcel "
+				     "  AND ST_IsValid(GeomFromGPB(p.geom)) "
 				     "  AND (SELECT COUNT(*) FROM parcels q WHERE q.commune = p.commune AND q.sheet = p.sheet "
-				     "   AND q.parcel = p.parcel) = 1) "
+				     "   AND q.parcel = p.parcel) = 1) END "
 				     "FROM register_rows r ORDER BY r.commune, r.sheet, r.parcel, r.id",
 				     &st, err);
 	char why[300], padded[16];

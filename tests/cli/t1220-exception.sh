@@ -42,6 +42,11 @@ contains out.txt "\"accepted\":1,"
 eq 1 "$(q ws.gpkg "SELECT COUNT(*) FROM findings WHERE rule_id = 'AREA_MISMATCH' AND commune = '$C' AND sheet = $S AND parcel = $P")" "finding kept"
 run 2 accept ws.gpkg --today 2026-11-01 --json
 contains out.txt "\"errors\":$((errors - 1))"
+# The commune's workbook lists it last among the findings, marked as accepted.
+run 2 classify ws.gpkg
+"$THUADAT" -q export ws.gpkg --out xlsx
+OGR_XLSX_HEADERS=FORCE ogr2ogr -f CSV findings.csv xlsx/thuadat-$C.xlsx "Lỗi" || fail "read the findings sheet"
+eq "AREA_MISMATCH,Ngoại lệ (đã chấp nhận),$S,$P" "$(tail -n 1 findings.csv | cut -d, -f1,2,4,5 | tr -d '"')" "accepted finding in the workbook"
 
 # Re-ingesting the same files changes nothing; the exception holds.
 run 0 ingest ws.gpkg --map data/map.gpkg --register register.csv
