@@ -523,7 +523,7 @@ static int put(struct buf *w, const void *p, size_t n)
 	return 1;
 }
 
-/* Little-endian on every platform thuadat builds for (checked in main's tests); written byte by byte anyway. */
+/* Written byte by byte: the WKB is little-endian whatever the machine's byte order. */
 static int put_u32(struct buf *w, uint32_t v)
 {
 	unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
@@ -1634,6 +1634,7 @@ static td_status history(applier *a, long long proposal, const char *target, lon
 	return TD_OK;
 }
 
+/* Run one statement with ?1 = p1 and, when it has a ?2, ?2 = p2; *changed (may be NULL) the rows it changed. */
 static td_status exec_bound(td_ws *ws, const char *sql, long long p1, long long p2, int *changed, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -1641,7 +1642,8 @@ static td_status exec_bound(td_ws *ws, const char *sql, long long p1, long long 
 
 	if (rc == TD_OK) {
 		sqlite3_bind_int64(st, 1, p1);
-		sqlite3_bind_int64(st, 2, p2);
+		if (sqlite3_bind_parameter_count(st) >= 2)
+			sqlite3_bind_int64(st, 2, p2);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = td_ws_sqlerr(ws, "apply fix", err);
 		else if (changed)
@@ -1709,7 +1711,7 @@ static td_status apply_one(applier *a, long long id, td_error *err)
 			if (rc == TD_OK)
 				rc = exec_bound(a->ws, sql, a->ws->run_id, id, NULL, err);
 			if (rc == TD_OK)
-				rc = exec_bound(a->ws, "DELETE FROM parcels WHERE fid = ?1 AND ?2 = ?2", other_row, 0, NULL,
+				rc = exec_bound(a->ws, "DELETE FROM parcels WHERE fid = ?1", other_row, 0, NULL,
 						err);
 		}
 	} else {
@@ -1924,8 +1926,7 @@ static td_status review_row(applier *a, const char *where, const char *id_text, 
 	if (verdict == 1)
 		rc = apply_one(a, id, err);
 	else if (verdict == 0 && strcmp(status, "rejected") != 0) {
-		rc = exec_bound(a->ws, "UPDATE fix_proposals SET status = 'rejected' WHERE fid = ?1 AND status = 'proposed' "
-				       "AND ?2 = ?2", id, 0, NULL, err);
+		rc = exec_bound(a->ws, "UPDATE fix_proposals SET status = 'rejected' WHERE fid = ?1 AND status = 'proposed'", id, 0, NULL, err);
 		a->sum->rejected++;
 	}
 	if (rc == TD_OK && exception && exception[strspn(exception, " ")]) {
@@ -2081,7 +2082,7 @@ static td_status undo(td_ws *ws, long long run, td_fix_summary *sum, td_error *e
 				ws->run_id, NULL, err);
 	/* Exceptions the reviewed workbook added in that run go too. */
 	if (rc == TD_OK)
-		rc = exec_bound(ws, "DELETE FROM exceptions WHERE created_run = ?1 AND ?2 = ?2", run, 0, NULL, err);
+		rc = exec_bound(ws, "DELETE FROM exceptions WHERE created_run = ?1", run, 0, NULL, err);
 	if (rc == TD_OK)
 		rc = td_exception_mark(ws, NULL, NULL, err);
 	return rc;
