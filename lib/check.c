@@ -1048,10 +1048,9 @@ static void summary_json(td_check_summary *sum)
 {
 	size_t n = (size_t)snprintf(sum->json, sizeof(sum->json),
 				    "{\"command\":\"check\",\"today\":\"%s\",\"communes\":%ld,\"parcels\":%ld,"
-				    "\"register_keys\":%ld,\"errors\":%ld,\"warnings\":%ld,\"accepted\":%ld,"
-				    "\"by_rule\":{",
+				    "\"register_keys\":%ld,\"errors\":%ld,\"warnings\":%ld,\"by_rule\":{",
 				    sum->today, sum->communes, sum->parcels, sum->register_keys, sum->errors,
-				    sum->warnings, sum->accepted);
+				    sum->warnings);
 	for (int i = 0, first = 1; i < TD_RULE_COUNT && n < sizeof(sum->json); i++)
 		if (sum->by_rule[i]) {
 			n += (size_t)snprintf(sum->json + n, sizeof(sum->json) - n, "%s\"%s\":%ld", first ? "" : ",",
@@ -1059,7 +1058,7 @@ static void summary_json(td_check_summary *sum)
 			first = 0;
 		}
 	if (n < sizeof(sum->json))
-		snprintf(sum->json + n, sizeof(sum->json) - n, "}}");
+		snprintf(sum->json + n, sizeof(sum->json) - n, "},\"accepted\":%ld}", sum->accepted);
 }
 
 static int worker_count(const td_check_options *o)

@@ -168,6 +168,61 @@ static td_status register_layers(td_ws *ws, td_error *err)
 	return rc;
 }
 
+/*
+ * The layers' QGIS styles (schemas/qgis/<layer>.qml) as their defaults in
+ * layer_styles, the table QGIS reads styles from in a GeoPackage: the
+ * parcel after a fix green, before it a red outline.
+ */
+static td_status add_styles(td_ws *ws, td_error *err)
+{
+	static const char *const layers[] = {"fix_proposals", "fix_proposals_before"};
+	sqlite3_stmt *st = NULL;
+	char path[4096], name[64], *qml = NULL;
+	td_status rc = td_ws_exec(ws,
+				  "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+				  "f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), "
+				  "f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, "
+				  "useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), "
+				  "update_time DATETIME DEFAULT CURRENT_TIMESTAMP);"
+				  "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) "
+				  "VALUES ('layer_styles', 'attributes', 'layer_styles')",
+				  err);
+
+	if (rc == TD_OK)
+		rc = td_ws_prepare(ws,
+				   "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+				   "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner) "
+				   "VALUES ('', '', ?1, 'geom', ?1, ?2, '', 1, 'thuadat fix', '')",
+				   &st, err);
+	for (size_t i = 0; rc == TD_OK && i < sizeof(layers) / sizeof(layers[0]); i++) {
+		FILE *f;
+		size_t n;
+		snprintf(name, sizeof(name), "qgis/%s.qml", layers[i]);
+		rc = td_ctx_schema_file(ws->ctx, name, path, sizeof(path), err);
+		if (rc != TD_OK)
+			break;
+		f = fopen(path, "rb");
+		qml = f ? malloc(65536) : NULL;
+		n = qml ? fread(qml, 1, 65535, f) : 0;
+		if (!f || !qml || ferror(f) || !feof(f))
+			rc = td_error_set(err, TD_ERR_USAGE, "cannot read QGIS style '%s'", path);
+		if (f)
+			fclose(f);
+		if (rc == TD_OK) {
+			qml[n] = '\0';
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 1, layers[i], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, qml, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = td_ws_sqlerr(ws, "store QGIS style", err);
+		}
+		free(qml);
+		qml = NULL;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int table_exists(td_ws *ws, const char *name)
 {
 	sqlite3_stmt *st = NULL;
@@ -189,6 +244,8 @@ static td_status ensure_schema(td_ws *ws, td_error *err)
 		rc = td_ws_exec(ws, schema_sql, err);
 		if (rc == TD_OK)
 			rc = register_layers(ws, err);
+		if (rc == TD_OK)
+			rc = add_styles(ws, err);
 	}
 	if (rc == TD_OK)
 		rc = td_exception_schema(ws, err);

@@ -58,6 +58,11 @@ run 0 fix ws.gpkg --out review
 contains out.txt "fixes proposed"
 eq "$(q ws-before.gpkg "SELECT group_concat(hex(geom), '') FROM parcels")" "$(q ws.gpkg "SELECT group_concat(hex(geom), '') FROM parcels")" "fix alone changes no parcel"
 eq 600 "$(mode review/fix-$C.xlsx)" "review workbook mode"
+# Both layers open in GDAL (and QGIS, with their styles from layer_styles).
+ngeom=$(q ws.gpkg "SELECT COUNT(*) FROM fix_proposals WHERE field = 'geom'")
+eq "$ngeom" "$(ogrinfo -ro -so ws.gpkg fix_proposals_before | sed -n 's/Feature Count: //p')" "before layer"
+eq "$(q ws.gpkg "SELECT COUNT(*) FROM fix_proposals")" "$(ogrinfo -ro -so ws.gpkg fix_proposals | sed -n 's/Feature Count: //p')" "after layer"
+eq "fix_proposals|fix_proposals_before" "$(q ws.gpkg "SELECT group_concat(f_table_name, '|') FROM (SELECT f_table_name FROM layer_styles WHERE useAsDefault ORDER BY 1)")" "QGIS styles"
 q ws.gpkg "SELECT rule_id, sheet, parcel, auto FROM fix_proposals WHERE commune = '$C' AND sheet = 1 AND parcel IN ($P1, $P2, $P3, $P4, $P5, $P6) ORDER BY parcel, rule_id" >auto.txt
 cat >want-auto.txt <<EOW
 GEOM_SELF_INTERSECTION|1|$P1|1
@@ -129,4 +134,20 @@ contains err.txt "was undone already"
 run 3 fix ws.gpkg --apply-auto
 contains err.txt "thuadat check"
 run 0 audit verify ws.gpkg
+
+# The nightly chain from a job file gives the same groups.
+cp ws-before.gpkg night.gpkg
+cat >night.ini <<EOJ
+workspace = night.gpkg
+[check]
+today = 2026-11-01
+[fix]
+apply_auto = yes
+[check]
+today = 2026-11-01
+[classify]
+groups_csv = groups-night.csv
+EOJ
+run 2 run night.ini
+same groups-after.csv groups-night.csv
 done_testing

@@ -57,7 +57,7 @@ run 2 check ws.gpkg --today 2026-11-01 --json
 eq 0 "$(q ws.gpkg "SELECT COUNT(*) FROM findings WHERE rule_id = 'SLIVER'")" "no sliver left"
 # The register still lists the slivers' parcels: they are now REGISTER_NO_MAP (docs/fix.md).
 eq "$nsliver" "$(q ws.gpkg "SELECT COUNT(*) FROM findings f JOIN fix_proposals p ON p.rule_id = 'SLIVER' AND f.rule_id = 'REGISTER_NO_MAP' AND f.commune = p.commune AND f.sheet = p.other_sheet AND f.parcel = p.other_parcel")" "slivers' register rows"
-contains out.txt "\"accepted\":$noverlap,"
+contains out.txt "\"accepted\":$noverlap}"
 eq "$noverlap" "$(q ws.gpkg "SELECT COUNT(*) FROM finding_exceptions x JOIN findings f USING (fid) WHERE f.rule_id = 'OVERLAP'")" "overlaps accepted"
 
 # Undo: the parcels as before, the removed ones back with their fid, the exceptions gone.

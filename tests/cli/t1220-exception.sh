@@ -38,7 +38,7 @@ run 2 classify ws.gpkg --groups-csv g1.csv
 eq "$C,$S,$P,1" "$(grep "^$C,$S,$P," g1.csv | cut -d, -f1-4)" "group with the exception"
 run 2 check ws.gpkg --today 2026-11-01 --json
 contains out.txt "\"errors\":$((errors - 1)),"
-contains out.txt "\"accepted\":1,"
+contains out.txt "\"accepted\":1}"
 eq 1 "$(q ws.gpkg "SELECT COUNT(*) FROM findings WHERE rule_id = 'AREA_MISMATCH' AND commune = '$C' AND sheet = $S AND parcel = $P")" "finding kept"
 run 2 accept ws.gpkg --today 2026-11-01 --json
 contains out.txt "\"errors\":$((errors - 1))"
@@ -51,7 +51,7 @@ eq "AREA_MISMATCH,Ngoại lệ (đã chấp nhận),$S,$P" "$(tail -n 1 findings
 # Re-ingesting the same files changes nothing; the exception holds.
 run 0 ingest ws.gpkg --map data/map.gpkg --register register.csv
 run 2 check ws.gpkg --today 2026-11-01 --json
-contains out.txt "\"accepted\":1,"
+contains out.txt "\"accepted\":1}"
 
 # The register row changes (a new area, still wrong): the exception lapses.
 awk -F, -v OFS=, -v c="$C" -v s="$S" -v p="$P" '$1 == c && $2 == s && $3 == p { $4 = $4 + 1 } { print }' \
@@ -59,7 +59,7 @@ awk -F, -v OFS=, -v c="$C" -v s="$S" -v p="$P" '$1 == c && $2 == s && $3 == p { 
 run 0 ingest ws.gpkg --map data/map.gpkg --register register.csv
 run 2 check ws.gpkg --today 2026-11-01 --json
 contains out.txt "\"errors\":$errors,"
-contains out.txt "\"accepted\":0,"
+contains out.txt "\"accepted\":0}"
 run 2 classify ws.gpkg --groups-csv g2.csv
 eq "$C,$S,$P,2" "$(grep "^$C,$S,$P," g2.csv | cut -d, -f1-4)" "group after the parcel changed"
 run 0 exception list ws.gpkg --json
