@@ -5,8 +5,8 @@
  * `list` shows them (active, or lapsed because the parcel changed);
  * `remove` takes one back. Run check and classify again to see the groups.
  */
-#include "cli.h"
 #include "exception.h"
+#include "cli.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +32,9 @@ static int print_one(const td_exception *e, void *arg)
 	} else {
 		char key[64];
 		snprintf(key, sizeof(key), "%s/%ld/%ld", e->commune, e->sheet, e->parcel);
-		printf("%-5lld %-22s %-16s %-7s %3ld  %-24s  %s\n", e->id, e->rule_id, key, e->active ? "active" : "lapsed",
-		       e->findings, e->created_at, cli_mask(e->reason, masked, sizeof(masked)));
+		printf("%-5lld %-22s %-16s %-7s %3ld  %-24s  %s\n", e->id, e->rule_id, key,
+		       e->active ? "active" : "lapsed", e->findings, e->created_at,
+		       cli_mask(e->reason, masked, sizeof(masked)));
 	}
 	return 1;
 }
@@ -79,12 +80,11 @@ static int change(td_cli *cli, const char *path, const char *rule, const char *k
 
 int cmd_exception(int argc, char **argv, td_cli *cli)
 {
-	static const struct option longopts[] = {
-		{"parcel", required_argument, NULL, 'k'},
-		{"reason", required_argument, NULL, 'r'},
-		{"rule", required_argument, NULL, 'R'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"parcel", required_argument, NULL, 'k'},
+						 {"reason", required_argument, NULL, 'r'},
+						 {"rule", required_argument, NULL, 'R'},
+						 CLI_GLOBAL_LONGOPTS,
+						 {NULL, 0, NULL, 0}};
 	const char *rule = NULL, *key = NULL, *reason = NULL, *verb;
 	int c;
 
@@ -132,8 +132,8 @@ int cmd_exception(int argc, char **argv, td_cli *cli)
 			return rc;
 		td_error_init(&err);
 		if (!cli->json && !cli->quiet)
-			printf("%-5s %-22s %-16s %-7s %3s  %-24s  %s\n", "id", "rule", "parcel", "state", "n", "created",
-			       "reason");
+			printf("%-5s %-22s %-16s %-7s %3s  %-24s  %s\n", "id", "rule", "parcel", "state", "n",
+			       "created", "reason");
 		if (td_exception_each(ws, print_one, cli, &err) != TD_OK) {
 			td_ws_close(ws);
 			return cli_fail(cli, &err);

@@ -5,8 +5,8 @@
  * or undo an applied run (--undo). Exit 1 when accepted proposals had to be
  * skipped because their parcel changed since; 0 otherwise.
  */
-#include "cli.h"
 #include "fix.h"
+#include "cli.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +38,8 @@ static void print_summary(const td_fix_options *o, const td_fix_summary *s, cons
 		return;
 	}
 	if (!o->apply_path) {
-		printf("%ld fixes proposed (%ld automatic, %ld for review); %ld defects left for a person\n", s->proposed,
-		       s->automatic, s->proposed - s->automatic, s->not_proposed);
+		printf("%ld fixes proposed (%ld automatic, %ld for review); %ld defects left for a person\n",
+		       s->proposed, s->automatic, s->proposed - s->automatic, s->not_proposed);
 		for (int i = 0; i < TD_RULE_COUNT; i++)
 			if (s->by_rule[i])
 				printf("  %-22s %ld\n", td_rule_get((td_rule_id)i)->code, s->by_rule[i]);
@@ -81,14 +81,13 @@ int stage_fix(td_cli *cli, const char *path, const char *profile, td_fix_options
 
 int cmd_fix(int argc, char **argv, td_cli *cli)
 {
-	static const struct option longopts[] = {
-		{"apply", required_argument, NULL, 'a'},
-		{"apply-auto", no_argument, NULL, 'A'},
-		{"out", required_argument, NULL, 'o'},
-		{"profile", required_argument, NULL, 'p'},
-		{"undo", required_argument, NULL, 'u'},
-		CLI_GLOBAL_LONGOPTS,
-		{NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"apply", required_argument, NULL, 'a'},
+						 {"apply-auto", no_argument, NULL, 'A'},
+						 {"out", required_argument, NULL, 'o'},
+						 {"profile", required_argument, NULL, 'p'},
+						 {"undo", required_argument, NULL, 'u'},
+						 CLI_GLOBAL_LONGOPTS,
+						 {NULL, 0, NULL, 0}};
 	td_fix_options o;
 	const char *profile = NULL, *out = NULL;
 	char *end;
@@ -108,14 +107,18 @@ int cmd_fix(int argc, char **argv, td_cli *cli)
 		else if (c == 'u') {
 			o.undo_run = strtoll(optarg, &end, 10);
 			if (*end || o.undo_run <= 0)
-				return cli_usage(usage, "--undo '%s': expected a run number ('thuadat audit log' lists them)",
+				return cli_usage(usage,
+						 "--undo '%s': expected a run number ('thuadat audit log' lists them)",
 						 optarg);
 			modes++;
 		} else if (c == 'h') {
 			printf("usage: %s\n\n"
-			       "  (no option)        propose fixes from the last check's findings (fix_proposals layer)\n"
-			       "  --apply-auto       propose, then apply those within the profile's auto-accept limits\n"
-			       "  --apply FILE       apply the rows of a reviewed workbook (.xlsx/.xls/.csv) marked accepted\n"
+			       "  (no option)        propose fixes from the last check's findings (fix_proposals "
+			       "layer)\n"
+			       "  --apply-auto       propose, then apply those within the profile's auto-accept "
+			       "limits\n"
+			       "  --apply FILE       apply the rows of a reviewed workbook (.xlsx/.xls/.csv) marked "
+			       "accepted\n"
 			       "  --undo RUN         restore every value that fix run changed\n"
 			       "  --out DIR          write one review workbook per commune, fix-<commune>.xlsx\n"
 			       "  --profile P        rule profile: tolerances and the [fix] limits\n",

@@ -24,7 +24,8 @@ td_status td_accept_evaluate(td_ws *ws, const td_rule_settings *rules, td_accept
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws,
 				   "SELECT rule_id, COUNT(*) AS n FROM findings WHERE severity = 'error' "
-				   "AND fid NOT IN (SELECT fid FROM finding_exceptions) GROUP BY rule_id ORDER BY n DESC, rule_id LIMIT 10",
+				   "AND fid NOT IN (SELECT fid FROM finding_exceptions) "
+				   "GROUP BY rule_id ORDER BY n DESC, rule_id LIMIT 10",
 				   &st, err);
 	while (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW && res->ntop < TD_ACCEPT_TOP) {
 		snprintf(res->top[res->ntop].rule, sizeof(res->top[0].rule), "%s",

@@ -12,8 +12,8 @@ static const char schema_sql[] =
 	" id INTEGER PRIMARY KEY,"
 	" rule_id TEXT NOT NULL,"
 	" commune TEXT NOT NULL, sheet INTEGER NOT NULL, parcel INTEGER NOT NULL,"
-	" parcel_id TEXT,"              /* the parcel's ID when the exception was made, for reference */
-	" state_hash TEXT NOT NULL,"    /* td_state_hash of the parcel when the exception was made */
+	" parcel_id TEXT,"           /* the parcel's ID when the exception was made, for reference */
+	" state_hash TEXT NOT NULL," /* td_state_hash of the parcel when the exception was made */
 	" reason TEXT NOT NULL,"
 	" created_run INTEGER NOT NULL REFERENCES runs(id),"
 	" created_at TEXT NOT NULL,"
@@ -31,12 +31,12 @@ static const char schema_sql[] =
 #define STATE_TEXT(k)                                                                                                  \
 	"td_state_hash(coalesce((SELECT group_concat(s, ';') FROM (SELECT hex(p.geom) || '|' || "                      \
 	"coalesce(p.landuse, '') || '|' || coalesce(p.map_area, '') AS s FROM parcels p WHERE p.commune = " k          \
-	".commune AND p.sheet = " k ".sheet AND p.parcel = " k ".parcel ORDER BY p.fid)), '') || '#' || "               \
+	".commune AND p.sheet = " k ".sheet AND p.parcel = " k ".parcel ORDER BY p.fid)), '') || '#' || "              \
 	"coalesce((SELECT group_concat(s, ';') FROM (SELECT coalesce(r.area, '') || '|' || coalesce(r.landuse, '') "   \
-	"|| '|' || coalesce(r.owner_name, '') || '|' || coalesce(r.cccd, '') || '|' || coalesce(r.birth_year, '') "   \
-	"|| '|' || coalesce(r.gender, '') || '|' || coalesce(r.gcn_serial, '') || '|' || coalesce(r.gcn_date, '') "   \
-	"|| '|' || coalesce(r.last_change, '') || '|' || coalesce(r.pending_since, '') AS s FROM register_rows r "    \
-	"WHERE r.commune = " k ".commune AND r.sheet = " k ".sheet AND r.parcel = " k ".parcel "                     \
+	"|| '|' || coalesce(r.owner_name, '') || '|' || coalesce(r.cccd, '') || '|' || coalesce(r.birth_year, '') "    \
+	"|| '|' || coalesce(r.gender, '') || '|' || coalesce(r.gcn_serial, '') || '|' || coalesce(r.gcn_date, '') "    \
+	"|| '|' || coalesce(r.last_change, '') || '|' || coalesce(r.pending_since, '') AS s FROM register_rows r "     \
+	"WHERE r.commune = " k ".commune AND r.sheet = " k ".sheet AND r.parcel = " k ".parcel "                       \
 	"ORDER BY r.source_row, r.id)), ''))"
 
 /* td_state_hash(text): hex SHA-256 of the text. */
@@ -113,13 +113,14 @@ td_status td_exception_mark(td_ws *ws, long *errors, long *warnings, td_error *e
 	static const char sql[] =
 		"DELETE FROM finding_exceptions;"
 		"WITH live AS MATERIALIZED (SELECT e.id, e.rule_id, e.commune, e.sheet, e.parcel "
-		" FROM exceptions e WHERE " STATE_TEXT("e") " = e.state_hash) "
-		"INSERT OR IGNORE INTO finding_exceptions (fid, exception_id) "
-		" SELECT f.fid, l.id FROM live l JOIN findings f ON f.commune = l.commune "
-		"  AND f.sheet = l.sheet AND f.parcel = l.parcel AND f.rule_id = l.rule_id "
-		" UNION ALL SELECT f.fid, l.id FROM live l JOIN findings f ON f.other_commune = l.commune "
-		"  AND f.other_sheet = l.sheet AND f.other_parcel = l.parcel AND f.rule_id = l.rule_id "
-		" ORDER BY 1, 2";
+		" FROM exceptions e WHERE " STATE_TEXT(
+			"e") " = e.state_hash) "
+			     "INSERT OR IGNORE INTO finding_exceptions (fid, exception_id) "
+			     " SELECT f.fid, l.id FROM live l JOIN findings f ON f.commune = l.commune "
+			     "  AND f.sheet = l.sheet AND f.parcel = l.parcel AND f.rule_id = l.rule_id "
+			     " UNION ALL SELECT f.fid, l.id FROM live l JOIN findings f ON f.other_commune = l.commune "
+			     "  AND f.other_sheet = l.sheet AND f.other_parcel = l.parcel AND f.rule_id = l.rule_id "
+			     " ORDER BY 1, 2";
 	sqlite3_stmt *st = NULL;
 	td_status rc = td_exception_schema(ws, err);
 
@@ -130,10 +131,11 @@ td_status td_exception_mark(td_ws *ws, long *errors, long *warnings, td_error *e
 	if (rc == TD_OK)
 		rc = exec(ws, "mark accepted findings", sql, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT COALESCE(SUM(f.severity = 'error'), 0), COALESCE(SUM(f.severity = 'warning'), 0) "
-				   "FROM finding_exceptions x JOIN findings f USING (fid)",
-				   &st, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT COALESCE(SUM(f.severity = 'error'), 0), COALESCE(SUM(f.severity = 'warning'), 0) "
+			"FROM finding_exceptions x JOIN findings f USING (fid)",
+			&st, err);
 	if (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW) {
 		if (errors)
 			*errors = (long)sqlite3_column_int64(st, 0);
@@ -198,14 +200,17 @@ td_status td_exception_add(td_ws *ws, const char *rule, const char *commune, lon
 	sqlite3_finalize(st);
 	st = NULL;
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "WITH k(commune, sheet, parcel) AS (SELECT ?2, ?3, ?4) "
-				   "INSERT INTO exceptions (rule_id, commune, sheet, parcel, parcel_id, state_hash, reason, "
-				   "created_run, created_at, os_user) SELECT ?1, k.commune, k.sheet, k.parcel, "
-				   "(SELECT parcel_id FROM parcels p WHERE p.commune = k.commune AND p.sheet = k.sheet "
-				   "AND p.parcel = k.parcel ORDER BY p.fid LIMIT 1), " STATE_TEXT("k") ", ?5, ?6, "
-				   "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), (SELECT os_user FROM runs WHERE id = ?6) FROM k",
-				   &st, err);
+		rc = td_ws_prepare(
+			ws,
+			"WITH k(commune, sheet, parcel) AS (SELECT ?2, ?3, ?4) "
+			"INSERT INTO exceptions (rule_id, commune, sheet, parcel, parcel_id, state_hash, reason, "
+			"created_run, created_at, os_user) SELECT ?1, k.commune, k.sheet, k.parcel, "
+			"(SELECT parcel_id FROM parcels p WHERE p.commune = k.commune AND p.sheet = k.sheet "
+			"AND p.parcel = k.parcel ORDER BY p.fid LIMIT 1), " STATE_TEXT(
+				"k") ", ?5, ?6, "
+				     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), (SELECT os_user FROM runs WHERE id = ?6) "
+				     "FROM k",
+			&st, err);
 	if (rc == TD_OK) {
 		sqlite3_bind_text(st, 1, rule, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, commune, -1, SQLITE_STATIC);
@@ -252,12 +257,13 @@ td_status td_exception_each(td_ws *ws, int (*fn)(const td_exception *e, void *ar
 
 	if (rc != TD_OK || !have_tables(ws))
 		return rc;
-	rc = td_ws_prepare(ws,
-			   "SELECT e.id, e.rule_id, e.commune, e.sheet, e.parcel, e.parcel_id, e.reason, e.created_at, "
-			   "e.os_user, " STATE_TEXT("e") " = e.state_hash, "
-			   "(SELECT COUNT(*) FROM finding_exceptions x WHERE x.exception_id = e.id) "
-			   "FROM exceptions e ORDER BY e.id",
-			   &st, err);
+	rc = td_ws_prepare(
+		ws,
+		"SELECT e.id, e.rule_id, e.commune, e.sheet, e.parcel, e.parcel_id, e.reason, e.created_at, "
+		"e.os_user, " STATE_TEXT("e") " = e.state_hash, "
+					      "(SELECT COUNT(*) FROM finding_exceptions x WHERE x.exception_id = e.id) "
+					      "FROM exceptions e ORDER BY e.id",
+		&st, err);
 	while (rc == TD_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		td_exception e;
 		e.id = sqlite3_column_int64(st, 0);

@@ -55,8 +55,8 @@ typedef struct td_exception {
 	long long id;
 	const char *rule_id, *commune, *parcel_id, *reason, *created_at, *os_user;
 	long sheet, parcel;
-	int active;     /* the parcel is as it was when the exception was made */
-	long findings;  /* findings it covers now (as of the last check) */
+	int active;    /* the parcel is as it was when the exception was made */
+	long findings; /* findings it covers now (as of the last check) */
 } td_exception;
 
 /* Call fn for each exception in id order (fn returns 0 to stop). No exceptions table: no calls. */

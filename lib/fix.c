@@ -57,8 +57,9 @@ static td_status on_key(const char *section, const char *key, const char *value,
 		return TD_OK;
 	if (strcmp(key, "auto_attributes") == 0) {
 		if (strcmp(value, "yes") && strcmp(value, "no"))
-			return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: auto_attributes = '%s': expected yes or no",
-					    l->path, line, value);
+			return td_error_set(err, TD_ERR_USAGE,
+					    "'%s' line %d: auto_attributes = '%s': expected yes or no", l->path, line,
+					    value);
 		l->s->auto_attributes = value[0] == 'y';
 		return TD_OK;
 	}
@@ -71,7 +72,8 @@ static td_status on_key(const char *section, const char *key, const char *value,
 	else if (strcmp(key, "auto_max_hausdorff") == 0)
 		target = &l->s->auto_max_hausdorff;
 	else
-		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' in [fix]", l->path, line, key);
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' in [fix]", l->path, line,
+				    key);
 	v = strtod(value, &end);
 	if (end == value || *end != '\0' || !isfinite(v) || v < 0)
 		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: %s = '%s': expected a number >= 0", l->path, line,
@@ -97,9 +99,9 @@ td_status td_fix_profile_load(td_fix_settings *s, const char *path, td_error *er
 static const char schema_sql[] =
 	"CREATE TABLE fix_proposals ("
 	" fid INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" geom MULTIPOLYGON,"              /* the changed parcel after the fix; NULL for attributes */
-	" before_geom BLOB,"               /* its parcels.geom before, byte for byte */
-	" other_before BLOB,"              /* merge: the removed sliver's parcels.geom */
+	" geom MULTIPOLYGON," /* the changed parcel after the fix; NULL for attributes */
+	" before_geom BLOB,"  /* its parcels.geom before, byte for byte */
+	" other_before BLOB," /* merge: the removed sliver's parcels.geom */
 	" run_id INTEGER NOT NULL REFERENCES runs(id),"
 	" kind TEXT NOT NULL CHECK (kind IN ('repair', 'cut', 'fill', 'merge', 'attribute')),"
 	" rule_id TEXT NOT NULL,"
@@ -127,11 +129,11 @@ static const char schema_sql[] =
 	" id INTEGER PRIMARY KEY,"
 	" run_id INTEGER NOT NULL REFERENCES runs(id),"
 	" proposal INTEGER REFERENCES fix_proposals(fid),"
-	" target TEXT NOT NULL,"           /* parcels or register_rows */
+	" target TEXT NOT NULL," /* parcels or register_rows */
 	" row_id INTEGER NOT NULL,"
 	" commune TEXT, sheet INTEGER, parcel INTEGER,"
-	" field TEXT NOT NULL,"            /* a column, or 'removed' for a parcel taken out (fix_removed_parcels) */
-	" old_value, new_value,"           /* as stored: geometry blobs byte for byte */
+	" field TEXT NOT NULL,"  /* a column, or 'removed' for a parcel taken out (fix_removed_parcels) */
+	" old_value, new_value," /* as stored: geometry blobs byte for byte */
 	" undone_run INTEGER REFERENCES runs(id));"
 	"CREATE INDEX IF NOT EXISTS parcel_history_run ON parcel_history(run_id);"
 	"CREATE INDEX IF NOT EXISTS parcel_history_key ON parcel_history(commune, sheet, parcel);";
@@ -139,12 +141,12 @@ static const char schema_sql[] =
 static td_status register_layers(td_ws *ws, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	td_status rc = td_ws_prepare(ws,
-				     "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, "
-				     "srs_id) VALUES ('fix_proposals', 'features', 'fix_proposals', 'Đề xuất sửa (sau)', ?1), "
-				     "('fix_proposals_before', 'features', 'fix_proposals_before', 'Đề xuất sửa (trước)', ?1);"
-				     ,
-				     &st, err);
+	td_status rc = td_ws_prepare(
+		ws,
+		"INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, "
+		"srs_id) VALUES ('fix_proposals', 'features', 'fix_proposals', 'Đề xuất sửa (sau)', ?1), "
+		"('fix_proposals_before', 'features', 'fix_proposals_before', 'Đề xuất sửa (trước)', ?1);",
+		&st, err);
 
 	if (rc == TD_OK) {
 		sqlite3_bind_int(st, 1, ws->srs_id);
@@ -189,11 +191,12 @@ static td_status add_styles(td_ws *ws, td_error *err)
 				  err);
 
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
-				   "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner) "
-				   "VALUES ('', '', ?1, 'geom', ?1, ?2, '', 1, 'thuadat fix', '')",
-				   &st, err);
+		rc = td_ws_prepare(
+			ws,
+			"INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+			"f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner) "
+			"VALUES ('', '', ?1, 'geom', ?1, ?2, '', 1, 'thuadat fix', '')",
+			&st, err);
 	for (size_t i = 0; rc == TD_OK && i < sizeof(layers) / sizeof(layers[0]); i++) {
 		FILE *f;
 		size_t n;
@@ -656,13 +659,13 @@ struct fparcel {
 	unsigned char *wkb;
 	size_t len;
 	double minx, miny, maxx, maxy;
-	int readable;      /* the WKB could be read */
-	int dup;           /* the key is on the map more than once: no proposal touches it */
+	int readable; /* the WKB could be read */
+	int dup;      /* the key is on the map more than once: no proposal touches it */
 	int has_reg_area, cert, in_register;
 	double reg_area;
-	GEOSGeometry *g;   /* built on first use */
+	GEOSGeometry *g; /* built on first use */
 	int built, valid;
-	int touched;       /* a proposal of this run changes it already */
+	int touched; /* a proposal of this run changes it already */
 };
 
 struct ffinding {
@@ -756,7 +759,8 @@ static td_status load_commune(fixer *x, const char *commune, td_error *err)
 			for (size_t i = 0; i < s.npolys; i++)
 				for (size_t k = 0; k < s.polys[i].nrings; k++)
 					for (size_t v = 0; v < s.polys[i].rings[k].n; v++) {
-						double vx = s.polys[i].rings[k].xy[2 * v], vy = s.polys[i].rings[k].xy[2 * v + 1];
+						double vx = s.polys[i].rings[k].xy[2 * v],
+						       vy = s.polys[i].rings[k].xy[2 * v + 1];
 						p->minx = fmin(p->minx, vx);
 						p->maxx = fmax(p->maxx, vx);
 						p->miny = fmin(p->miny, vy);
@@ -769,8 +773,9 @@ static td_status load_commune(fixer *x, const char *commune, td_error *err)
 	if (step != SQLITE_DONE)
 		return td_ws_sqlerr(x->ws, "read parcels", err);
 	for (size_t i = 0; i < x->n; i++)
-		x->p[i].dup = (i > 0 && x->p[i - 1].sheet == x->p[i].sheet && x->p[i - 1].parcel == x->p[i].parcel) ||
-			      (i + 1 < x->n && x->p[i + 1].sheet == x->p[i].sheet && x->p[i + 1].parcel == x->p[i].parcel);
+		x->p[i].dup =
+			(i > 0 && x->p[i - 1].sheet == x->p[i].sheet && x->p[i - 1].parcel == x->p[i].parcel) ||
+			(i + 1 < x->n && x->p[i + 1].sheet == x->p[i].sheet && x->p[i + 1].parcel == x->p[i].parcel);
 
 	st = x->findings;
 	sqlite3_reset(st);
@@ -906,7 +911,8 @@ static int recheck(fixer *x, const struct fparcel *self, const struct fparcel *s
 			before = overlay_area(h, old, qg, 0);
 		if (isnan(now) || isnan(before)) {
 			ok = 0;
-			snprintf(why, size, "the re-check could not compare it with parcel %ld/%ld", q->sheet, q->parcel);
+			snprintf(why, size, "the re-check could not compare it with parcel %ld/%ld", q->sheet,
+				 q->parcel);
 		} else if (now - before > r->overlap_min_area) {
 			ok = 0;
 			snprintf(why, size, "it would overlap parcel %s/%ld/%ld by %.2f m²", x->commune, q->sheet,
@@ -980,11 +986,11 @@ static double shared_border(GEOSContextHandle_t h, const GEOSGeometry *a, const 
 struct gprop {
 	const char *kind;
 	td_rule_id rule;
-	struct fparcel *p;      /* the parcel changed */
-	struct fparcel *other;  /* cut: the parcel kept; fill: NULL; merge: the sliver removed */
-	double area_before;     /* NAN when the parcel was not valid */
+	struct fparcel *p;     /* the parcel changed */
+	struct fparcel *other; /* cut: the parcel kept; fill: NULL; merge: the sliver removed */
+	double area_before;    /* NAN when the parcel was not valid */
 	int was_valid;
-	const char *why;        /* the fix in words, for reason */
+	const char *why; /* the fix in words, for reason */
 };
 
 /* Decide automatic or review, then write the proposal. after: the new geometry (MULTIPOLYGON). */
@@ -1028,13 +1034,14 @@ static td_status propose_geom(fixer *x, const struct gprop *gp, const GEOSGeomet
 	if (gp->kind[0] == 'm' && gp->other->in_register)
 		is_auto = 0;
 	if (is_auto)
-		snprintf(verdict, sizeof(verdict), "automatic: area change %.2f m² within %.2f m², boundary moves %.2f m",
-			 change, tol, haus);
+		snprintf(verdict, sizeof(verdict),
+			 "automatic: area change %.2f m² within %.2f m², boundary moves %.2f m", change, tol, haus);
 	else if (isnan(change))
 		snprintf(verdict, sizeof(verdict), "review: no area to compare with");
 	else if (!change_ok && p->cert)
 		snprintf(verdict, sizeof(verdict),
-			 "review only: certificate issued and the area changes by %.2f m², beyond %.2f m²", change, tol);
+			 "review only: certificate issued and the area changes by %.2f m², beyond %.2f m²", change,
+			 tol);
 	else if (!change_ok)
 		snprintf(verdict, sizeof(verdict), "review: the area changes by %.2f m², beyond %.2f m²", change, tol);
 	else if (gp->kind[0] == 'm' && gp->other->in_register)
@@ -1102,7 +1109,12 @@ static td_status fix_invalid(fixer *x, const struct ffinding *f, td_error *err)
 	struct shape s;
 	GEOSGeometry *raw = NULL, *made = NULL, *poly = NULL;
 	GEOSMakeValidParams *params = NULL;
-	struct gprop gp = {"repair", f->rule, p, NULL, NAN, 0,
+	struct gprop gp = {"repair",
+			   f->rule,
+			   p,
+			   NULL,
+			   NAN,
+			   0,
 			   "rebuilt from its rings: repeated vertices dropped, rings closed and oriented, made valid "
 			   "keeping its structure"};
 	td_status rc = TD_OK;
@@ -1173,8 +1185,8 @@ static td_status fix_overlap(fixer *x, const struct ffinding *f, td_error *err)
 	td_status rc = TD_OK;
 	int second;
 
-	if (!f->has_other || !a || !b || a->dup || b->dup || a->touched || b->touched || f->value > x->o->fix.overlap_max_area ||
-	    !(ga = valid_geom(x, a)) || !(gb = valid_geom(x, b))) {
+	if (!f->has_other || !a || !b || a->dup || b->dup || a->touched || b->touched ||
+	    f->value > x->o->fix.overlap_max_area || !(ga = valid_geom(x, a)) || !(gb = valid_geom(x, b))) {
 		x->sum->not_proposed++;
 		return TD_OK;
 	}
@@ -1195,8 +1207,10 @@ static td_status fix_overlap(fixer *x, const struct ffinding *f, td_error *err)
 		gp.p = second ? b : a;
 		gp.other = second ? a : b;
 		gp.area_before = second ? area_b : area_a;
-		snprintf(why, sizeof(why), "overlap of %.2f m² with parcel %ld/%ld cut from this parcel, which then "
-			 "agrees better with its register", f->value, gp.other->sheet, gp.other->parcel);
+		snprintf(why, sizeof(why),
+			 "overlap of %.2f m² with parcel %ld/%ld cut from this parcel, which then "
+			 "agrees better with its register",
+			 f->value, gp.other->sheet, gp.other->parcel);
 		gp.why = why;
 		rc = propose_geom(x, &gp, second ? gb : ga, second ? pb : pa, err);
 	}
@@ -1264,8 +1278,9 @@ static td_status join(fixer *x, td_rule_id rule, const GEOSGeometry *region, str
 				 "border with it; the sliver parcel is removed",
 				 sliver->sheet, sliver->parcel, value, best_len);
 		else
-			snprintf(why, sizeof(why), "gap of %.2f m² joined to this parcel, which shares %.2f m of border with it",
-				 value, best_len);
+			snprintf(why, sizeof(why),
+				 "gap of %.2f m² joined to this parcel, which shares %.2f m of border with it", value,
+				 best_len);
 		gp.why = why;
 		rc = propose_geom(x, &gp, best->g, pu, err);
 	}
@@ -1335,25 +1350,27 @@ static td_status geometry_proposals(fixer *x, td_progress_fn progress, void *arg
 			   "'OVERLAP', 'GAP', 'SLIVER') AND commune IS NOT NULL GROUP BY commune ORDER BY commune",
 			   &communes, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(x->ws,
-				   "SELECT p.fid, p.sheet, p.parcel, AsBinary(GeomFromGPB(p.geom)), "
-				   " (SELECT r.area FROM register_rows r WHERE r.commune = p.commune AND r.sheet = p.sheet "
-				   "  AND r.parcel = p.parcel AND r.area IS NOT NULL ORDER BY r.id LIMIT 1), "
-				   " EXISTS (SELECT 1 FROM register_rows r WHERE r.commune = p.commune AND r.sheet = p.sheet "
-				   "  AND r.parcel = p.parcel AND r.gcn_serial IS NOT NULL), "
-				   " EXISTS (SELECT 1 FROM register_rows r WHERE r.commune = p.commune AND r.sheet = p.sheet "
-				   "  AND r.parcel = p.parcel) "
-				   "FROM parcels p WHERE p.commune = ?1 ORDER BY p.sheet, p.parcel, p.fid",
-				   &x->load, err);
+		rc = td_ws_prepare(
+			x->ws,
+			"SELECT p.fid, p.sheet, p.parcel, AsBinary(GeomFromGPB(p.geom)), "
+			" (SELECT r.area FROM register_rows r WHERE r.commune = p.commune AND r.sheet = p.sheet "
+			"  AND r.parcel = p.parcel AND r.area IS NOT NULL ORDER BY r.id LIMIT 1), "
+			" EXISTS (SELECT 1 FROM register_rows r WHERE r.commune = p.commune AND r.sheet = p.sheet "
+			"  AND r.parcel = p.parcel AND r.gcn_serial IS NOT NULL), "
+			" EXISTS (SELECT 1 FROM register_rows r WHERE r.commune = p.commune AND r.sheet = p.sheet "
+			"  AND r.parcel = p.parcel) "
+			"FROM parcels p WHERE p.commune = ?1 ORDER BY p.sheet, p.parcel, p.fid",
+			&x->load, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(x->ws,
-				   "SELECT f.rule_id, f.sheet, f.parcel, f.other_sheet, f.other_parcel, f.value, "
-				   " AsBinary(GeomFromGPB(a.geom)) FROM findings f LEFT JOIN finding_areas a USING (fid) "
-				   "WHERE f.commune = ?1 AND f.parcel IS NOT NULL AND (f.other_commune IS NULL OR "
-				   " f.other_commune = f.commune) AND f.fid NOT IN (SELECT fid FROM finding_exceptions) "
-				   "AND f.rule_id IN ('GEOM_RING_NOT_CLOSED', 'GEOM_TOO_FEW_POINTS', 'GEOM_SELF_INTERSECTION', "
-				   "'GEOM_INVALID', 'GEOM_DUPLICATE_VERTEX', 'OVERLAP', 'GAP', 'SLIVER') ORDER BY f.fid",
-				   &x->findings, err);
+		rc = td_ws_prepare(
+			x->ws,
+			"SELECT f.rule_id, f.sheet, f.parcel, f.other_sheet, f.other_parcel, f.value, "
+			" AsBinary(GeomFromGPB(a.geom)) FROM findings f LEFT JOIN finding_areas a USING (fid) "
+			"WHERE f.commune = ?1 AND f.parcel IS NOT NULL AND (f.other_commune IS NULL OR "
+			" f.other_commune = f.commune) AND f.fid NOT IN (SELECT fid FROM finding_exceptions) "
+			"AND f.rule_id IN ('GEOM_RING_NOT_CLOSED', 'GEOM_TOO_FEW_POINTS', 'GEOM_SELF_INTERSECTION', "
+			"'GEOM_INVALID', 'GEOM_DUPLICATE_VERTEX', 'OVERLAP', 'GAP', 'SLIVER') ORDER BY f.fid",
+			&x->findings, err);
 	while (rc == TD_OK && sqlite3_step(communes) == SQLITE_ROW) {
 		total = (long)sqlite3_column_int64(communes, 1);
 		rc = load_commune(x, (const char *)sqlite3_column_text(communes, 0), err);
@@ -1411,7 +1428,8 @@ struct legacy {
 	char code[8], maps_to[8];
 };
 
-/* A land-use label with every legacy part mapped ("LNK+ODT" -> "CLN+ODT"); 0 when nothing changes or a part has no current code. */
+/* A land-use label with every legacy part mapped ("LNK+ODT" -> "CLN+ODT"); 0 when nothing changes or a part has no
+ * current code. */
 static int map_landuse(const struct legacy *tab, size_t n, const char *in, char *out, size_t size)
 {
 	size_t o = 0;
@@ -1449,8 +1467,8 @@ static td_status landuse_proposals(fixer *x, td_error *err)
 	struct legacy *tab = NULL;
 	size_t n = 0;
 	sqlite3_stmt *st = NULL;
-	td_status rc = td_ws_prepare(x->ws, "SELECT code, COALESCE(maps_to, '') FROM ref_landuse WHERE status = 'legacy'",
-				     &st, err);
+	td_status rc = td_ws_prepare(
+		x->ws, "SELECT code, COALESCE(maps_to, '') FROM ref_landuse WHERE status = 'legacy'", &st, err);
 	char out[128], why[200];
 
 	while (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW) {
@@ -1468,25 +1486,26 @@ static td_status landuse_proposals(fixer *x, td_error *err)
 	st = NULL;
 	/* The register rows LANDUSE_LEGACY names; the map's label of the same parcel too, when it is legacy. */
 	if (rc == TD_OK)
-		rc = td_ws_prepare(x->ws,
-				   "SELECT 'register_rows', r.id, r.commune, r.sheet, r.parcel, r.landuse, r.source_row "
-				   "FROM register_rows r WHERE r.landuse IS NOT NULL AND EXISTS (SELECT 1 FROM findings f "
-				   " WHERE f.rule_id = 'LANDUSE_LEGACY' AND f.commune = r.commune AND f.sheet = r.sheet "
-				   " AND f.parcel = r.parcel AND f.fid NOT IN (SELECT fid FROM finding_exceptions)) "
-				   "UNION ALL SELECT 'parcels', p.fid, p.commune, p.sheet, p.parcel, p.landuse, p.fid "
-				   "FROM parcels p WHERE p.landuse IS NOT NULL AND EXISTS (SELECT 1 FROM findings f "
-				   " WHERE f.rule_id = 'LANDUSE_LEGACY' AND f.commune = p.commune AND f.sheet = p.sheet "
-				   " AND f.parcel = p.parcel AND f.fid NOT IN (SELECT fid FROM finding_exceptions)) "
-				   "ORDER BY 3, 4, 5, 1 DESC, 2",
-				   &st, err);
+		rc = td_ws_prepare(
+			x->ws,
+			"SELECT 'register_rows', r.id, r.commune, r.sheet, r.parcel, r.landuse, r.source_row "
+			"FROM register_rows r WHERE r.landuse IS NOT NULL AND EXISTS (SELECT 1 FROM findings f "
+			" WHERE f.rule_id = 'LANDUSE_LEGACY' AND f.commune = r.commune AND f.sheet = r.sheet "
+			" AND f.parcel = r.parcel AND f.fid NOT IN (SELECT fid FROM finding_exceptions)) "
+			"UNION ALL SELECT 'parcels', p.fid, p.commune, p.sheet, p.parcel, p.landuse, p.fid "
+			"FROM parcels p WHERE p.landuse IS NOT NULL AND EXISTS (SELECT 1 FROM findings f "
+			" WHERE f.rule_id = 'LANDUSE_LEGACY' AND f.commune = p.commune AND f.sheet = p.sheet "
+			" AND f.parcel = p.parcel AND f.fid NOT IN (SELECT fid FROM finding_exceptions)) "
+			"ORDER BY 3, 4, 5, 1 DESC, 2",
+			&st, err);
 	while (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW) {
 		const char *target = (const char *)sqlite3_column_text(st, 0);
 		const char *code = (const char *)sqlite3_column_text(st, 5);
 		if (!map_landuse(tab, n, code, out, sizeof(out)))
 			continue;
 		snprintf(why, sizeof(why), "%s %lld: legacy land-use code %s is %s now (ref_landuse)",
-			 target[0] == 'r' ? "register row" : "map feature", (long long)sqlite3_column_int64(st, 6), code,
-			 out);
+			 target[0] == 'r' ? "register row" : "map feature", (long long)sqlite3_column_int64(st, 6),
+			 code, out);
 		rc = propose_attr(x, TD_RULE_LANDUSE_LEGACY, (const char *)sqlite3_column_text(st, 2),
 				  (long)sqlite3_column_int64(st, 3), (long)sqlite3_column_int64(st, 4), target,
 				  sqlite3_column_int64(st, 1), "landuse", code, out, why, err);
@@ -1557,16 +1576,17 @@ static int recasable(const char *s)
 static td_status register_proposals(fixer *x, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	td_status rc = td_ws_prepare(x->ws,
-				     "SELECT r.id, r.commune, r.sheet, r.parcel, r.source_row, r.owner_name, r.cccd, "
-				     " r.birth_year, r.gender, r.area IS NULL, "
-				     " CASE WHEN r.area IS NULL THEN (SELECT printf('%.1f', ST_Area(GeomFromGPB(p.geom))) "
-				     "  FROM parcels p WHERE p.commune = r.commune AND p.sheet = r.sheet AND p.parcel = r.parcel "
-				     "  AND ST_IsValid(GeomFromGPB(p.geom)) "
-				     "  AND (SELECT COUNT(*) FROM parcels q WHERE q.commune = p.commune AND q.sheet = p.sheet "
-				     "   AND q.parcel = p.parcel) = 1) END "
-				     "FROM register_rows r ORDER BY r.commune, r.sheet, r.parcel, r.id",
-				     &st, err);
+	td_status rc = td_ws_prepare(
+		x->ws,
+		"SELECT r.id, r.commune, r.sheet, r.parcel, r.source_row, r.owner_name, r.cccd, "
+		" r.birth_year, r.gender, r.area IS NULL, "
+		" CASE WHEN r.area IS NULL THEN (SELECT printf('%.1f', ST_Area(GeomFromGPB(p.geom))) "
+		"  FROM parcels p WHERE p.commune = r.commune AND p.sheet = r.sheet AND p.parcel = r.parcel "
+		"  AND ST_IsValid(GeomFromGPB(p.geom)) "
+		"  AND (SELECT COUNT(*) FROM parcels q WHERE q.commune = p.commune AND q.sheet = p.sheet "
+		"   AND q.parcel = p.parcel) = 1) END "
+		"FROM register_rows r ORDER BY r.commune, r.sheet, r.parcel, r.id",
+		&st, err);
 	char why[300], padded[16];
 
 	while (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW) {
@@ -1583,10 +1603,10 @@ static td_status register_proposals(fixer *x, td_error *err)
 		if (name && recasable(name) && !td_encoding_has_residue(name)) {
 			char *norm = normal_name(name);
 			if (norm) {
-				snprintf(why, sizeof(why), "register row %lld: owner name normalised (spaces, case, NFC)",
-					 row);
-				rc = propose_attr(x, TD_RULE_TEXT_NOT_CLEAN, commune, sheet, parcel, "register_rows", id,
-						  "owner_name", name, norm, why, err);
+				snprintf(why, sizeof(why),
+					 "register row %lld: owner name normalised (spaces, case, NFC)", row);
+				rc = propose_attr(x, TD_RULE_TEXT_NOT_CLEAN, commune, sheet, parcel, "register_rows",
+						  id, "owner_name", name, norm, why, err);
 				free(norm);
 			}
 		}
@@ -1596,24 +1616,24 @@ static td_status register_proposals(fixer *x, td_error *err)
 			char masked[32], why_not[160];
 			if (want && strspn(cccd, "0123456789") == len) {
 				snprintf(padded, sizeof(padded), "%0*d%s", (int)(want - len), 0, cccd);
-				if (td_identity_check(cccd, birth_year, td_identity_sex(gender), why_not, sizeof(why_not)) ==
-					    TD_ID_INVALID &&
+				if (td_identity_check(cccd, birth_year, td_identity_sex(gender), why_not,
+						      sizeof(why_not)) == TD_ID_INVALID &&
 				    td_identity_check(padded, birth_year, td_identity_sex(gender), why_not,
 						      sizeof(why_not)) != TD_ID_INVALID) {
 					td_identity_mask(padded, masked, sizeof(masked));
 					snprintf(why, sizeof(why),
-						 "register row %lld: the identity number lost its leading zeros (%s)", row,
-						 masked);
-					rc = propose_attr(x, TD_RULE_CCCD_INVALID, commune, sheet, parcel, "register_rows",
-							  id, "cccd", cccd, padded, why, err);
+						 "register row %lld: the identity number lost its leading zeros (%s)",
+						 row, masked);
+					rc = propose_attr(x, TD_RULE_CCCD_INVALID, commune, sheet, parcel,
+							  "register_rows", id, "cccd", cccd, padded, why, err);
 				}
 			}
 		}
 		if (rc == TD_OK && area) {
-			snprintf(why, sizeof(why), "register row %lld: no area in the register; the map's is %s m²", row,
-				 area);
-			rc = propose_attr(x, TD_RULE_REQUIRED_MISSING, commune, sheet, parcel, "register_rows", id, "area",
-					  NULL, area, why, err);
+			snprintf(why, sizeof(why), "register row %lld: no area in the register; the map's is %s m²",
+				 row, area);
+			rc = propose_attr(x, TD_RULE_REQUIRED_MISSING, commune, sheet, parcel, "register_rows", id,
+					  "area", NULL, area, why, err);
 		}
 	}
 	sqlite3_finalize(st);
@@ -1641,16 +1661,17 @@ static td_status propose(td_ws *ws, const td_fix_options *o, td_progress_fn prog
 	if (rc == TD_OK)
 		rc = td_ws_exec(ws, "DELETE FROM fix_proposals WHERE status IN ('proposed', 'rejected')", err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "INSERT INTO fix_proposals (geom, before_geom, other_before, run_id, kind, rule_id, "
-				   "commune, sheet, parcel, other_sheet, other_parcel, target, row_id, other_row, field, "
-				   "old_value, new_value, area_before, area_after, area_change, register_area, "
-				   "register_diff_before, register_diff_after, hausdorff, certificate, auto, reason, status) "
-				   "VALUES (CASE WHEN ?1 IS NULL THEN NULL ELSE AsGPB(GeomFromWKB(?1, ?2)) END, "
-				   "(SELECT geom FROM parcels WHERE fid = ?3), (SELECT geom FROM parcels WHERE fid = ?4), "
-				   "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
-				   "?24, ?25, ?26, ?27, ?28, 'proposed')",
-				   &x.ins, err);
+		rc = td_ws_prepare(
+			ws,
+			"INSERT INTO fix_proposals (geom, before_geom, other_before, run_id, kind, rule_id, "
+			"commune, sheet, parcel, other_sheet, other_parcel, target, row_id, other_row, field, "
+			"old_value, new_value, area_before, area_after, area_change, register_area, "
+			"register_diff_before, register_diff_after, hausdorff, certificate, auto, reason, status) "
+			"VALUES (CASE WHEN ?1 IS NULL THEN NULL ELSE AsGPB(GeomFromWKB(?1, ?2)) END, "
+			"(SELECT geom FROM parcels WHERE fid = ?3), (SELECT geom FROM parcels WHERE fid = ?4), "
+			"?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
+			"?24, ?25, ?26, ?27, ?28, 'proposed')",
+			&x.ins, err);
 	if (rc == TD_OK)
 		rc = geometry_proposals(&x, progress, arg, err);
 	if (rc == TD_OK)
@@ -1716,10 +1737,8 @@ static const char *attr_value(const char *target, const char *field)
 	static const struct {
 		const char *target, *field, *value;
 	} ok[] = {
-		{"register_rows", "landuse", "p.new_value"},
-		{"register_rows", "owner_name", "p.new_value"},
-		{"register_rows", "cccd", "p.new_value"},
-		{"register_rows", "area", "CAST(p.new_value AS REAL)"},
+		{"register_rows", "landuse", "p.new_value"}, {"register_rows", "owner_name", "p.new_value"},
+		{"register_rows", "cccd", "p.new_value"},    {"register_rows", "area", "CAST(p.new_value AS REAL)"},
 		{"parcels", "landuse", "p.new_value"},
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
@@ -1761,15 +1780,15 @@ static td_status apply_one(applier *a, long long id, td_error *err)
 					id, row, &changed, err);
 		if (rc == TD_OK && other_row) {
 			rc = history(a, id, "parcels", other_row, "removed", err);
-			snprintf(sql, sizeof(sql),
-				 "INSERT INTO fix_removed_parcels (run_id, proposal, %s) SELECT ?1, ?2, %s FROM parcels "
-				 "WHERE fid = %lld",
-				 a->removed_cols, a->removed_cols, other_row);
+			snprintf(
+				sql, sizeof(sql),
+				"INSERT INTO fix_removed_parcels (run_id, proposal, %s) SELECT ?1, ?2, %s FROM parcels "
+				"WHERE fid = %lld",
+				a->removed_cols, a->removed_cols, other_row);
 			if (rc == TD_OK)
 				rc = exec_bound(a->ws, sql, a->ws->run_id, id, NULL, err);
 			if (rc == TD_OK)
-				rc = exec_bound(a->ws, "DELETE FROM parcels WHERE fid = ?1", other_row, 0, NULL,
-						err);
+				rc = exec_bound(a->ws, "DELETE FROM parcels WHERE fid = ?1", other_row, 0, NULL, err);
 		}
 	} else {
 		const char *value = attr_value(target, field);
@@ -1781,7 +1800,8 @@ static td_status apply_one(applier *a, long long id, td_error *err)
 			 field, value);
 		if (!strcmp(target, "parcels"))
 			snprintf(sql, sizeof(sql),
-				 "UPDATE parcels SET %s = (SELECT %s FROM fix_proposals p WHERE p.fid = ?1) WHERE fid = ?2",
+				 "UPDATE parcels SET %s = (SELECT %s FROM fix_proposals p WHERE p.fid = ?1) WHERE fid "
+				 "= ?2",
 				 field, value);
 		if (rc == TD_OK)
 			rc = exec_bound(a->ws, sql, id, row, &changed, err);
@@ -1812,30 +1832,33 @@ static td_status applier_init(applier *a, td_ws *ws, td_fix_summary *sum, td_err
 	 * old value; and the proposal still open.
 	 */
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT p.target, p.field, p.row_id, p.other_row, p.status = 'proposed' AND CASE "
-				   " WHEN p.field = 'geom' THEN (SELECT q.geom = p.before_geom FROM parcels q "
-				   "  WHERE q.fid = p.row_id) AND (p.other_row IS NULL OR (SELECT q.geom = p.other_before "
-				   "  FROM parcels q WHERE q.fid = p.other_row)) "
-				   " WHEN p.target = 'parcels' THEN (SELECT q.landuse IS p.old_value FROM parcels q "
-				   "  WHERE q.fid = p.row_id) "
-				   " WHEN p.field = 'area' THEN (SELECT r.area IS NULL FROM register_rows r WHERE r.id = p.row_id) "
-				   " ELSE (SELECT CASE p.field WHEN 'landuse' THEN r.landuse WHEN 'owner_name' THEN r.owner_name "
-				   "  WHEN 'cccd' THEN r.cccd END IS p.old_value FROM register_rows r WHERE r.id = p.row_id) "
-				   " END IS 1 FROM fix_proposals p WHERE p.fid = ?1",
-				   &a->get, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT p.target, p.field, p.row_id, p.other_row, p.status = 'proposed' AND CASE "
+			" WHEN p.field = 'geom' THEN (SELECT q.geom = p.before_geom FROM parcels q "
+			"  WHERE q.fid = p.row_id) AND (p.other_row IS NULL OR (SELECT q.geom = p.other_before "
+			"  FROM parcels q WHERE q.fid = p.other_row)) "
+			" WHEN p.target = 'parcels' THEN (SELECT q.landuse IS p.old_value FROM parcels q "
+			"  WHERE q.fid = p.row_id) "
+			" WHEN p.field = 'area' THEN (SELECT r.area IS NULL FROM register_rows r WHERE r.id = "
+			"p.row_id) "
+			" ELSE (SELECT CASE p.field WHEN 'landuse' THEN r.landuse WHEN 'owner_name' THEN r.owner_name "
+			"  WHEN 'cccd' THEN r.cccd END IS p.old_value FROM register_rows r WHERE r.id = p.row_id) "
+			" END IS 1 FROM fix_proposals p WHERE p.fid = ?1",
+			&a->get, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "INSERT INTO parcel_history (run_id, proposal, target, row_id, commune, sheet, parcel, field, "
-				   "old_value, new_value) SELECT ?1, p.fid, ?3, ?4, p.commune, "
-				   " CASE WHEN ?5 = 'removed' THEN p.other_sheet ELSE p.sheet END, "
-				   " CASE WHEN ?5 = 'removed' THEN p.other_parcel ELSE p.parcel END, ?5, "
-				   " CASE WHEN ?5 = 'removed' THEN p.other_before WHEN ?5 = 'geom' THEN p.before_geom "
-				   "  WHEN ?5 = 'area' THEN NULL ELSE p.old_value END, "
-				   " CASE WHEN ?5 = 'removed' THEN NULL WHEN ?5 = 'geom' THEN p.geom "
-				   "  WHEN ?5 = 'area' THEN CAST(p.new_value AS REAL) ELSE p.new_value END "
-				   "FROM fix_proposals p WHERE p.fid = ?2",
-				   &a->hist, err);
+		rc = td_ws_prepare(
+			ws,
+			"INSERT INTO parcel_history (run_id, proposal, target, row_id, commune, sheet, parcel, field, "
+			"old_value, new_value) SELECT ?1, p.fid, ?3, ?4, p.commune, "
+			" CASE WHEN ?5 = 'removed' THEN p.other_sheet ELSE p.sheet END, "
+			" CASE WHEN ?5 = 'removed' THEN p.other_parcel ELSE p.parcel END, ?5, "
+			" CASE WHEN ?5 = 'removed' THEN p.other_before WHEN ?5 = 'geom' THEN p.before_geom "
+			"  WHEN ?5 = 'area' THEN NULL ELSE p.old_value END, "
+			" CASE WHEN ?5 = 'removed' THEN NULL WHEN ?5 = 'geom' THEN p.geom "
+			"  WHEN ?5 = 'area' THEN CAST(p.new_value AS REAL) ELSE p.new_value END "
+			"FROM fix_proposals p WHERE p.fid = ?2",
+			&a->hist, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws, "UPDATE fix_proposals SET status = 'applied', applied_run = ?1 WHERE fid = ?2",
 				   &a->mark, err);
@@ -1856,7 +1879,8 @@ static td_status apply_auto(td_ws *ws, td_fix_summary *sum, td_error *err)
 	td_status rc = applier_init(&a, ws, sum, err);
 
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws, "SELECT fid FROM fix_proposals WHERE status = 'proposed' AND auto = 1 ORDER BY fid",
+		rc = td_ws_prepare(ws,
+				   "SELECT fid FROM fix_proposals WHERE status = 'proposed' AND auto = 1 ORDER BY fid",
 				   &st, err);
 	while (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW)
 		rc = apply_one(&a, sqlite3_column_int64(st, 0), err);
@@ -1870,18 +1894,49 @@ static td_status apply_auto(td_ws *ws, td_fix_summary *sum, td_error *err)
 enum { COL_PROPOSAL, COL_STATUS, COL_EXCEPTION, NCOLS };
 
 static const td_field review_fields[] = {
-	{"proposal", TD_CELL_INTEGER, NULL},   {"rule_id", TD_CELL_TEXT, NULL},      {"kind", TD_CELL_TEXT, NULL},
-	{"sheet", TD_CELL_INTEGER, NULL},      {"parcel", TD_CELL_INTEGER, NULL},    {"other_sheet", TD_CELL_INTEGER, NULL},
-	{"other_parcel", TD_CELL_INTEGER, NULL}, {"field", TD_CELL_TEXT, NULL},      {"old_value", TD_CELL_TEXT, NULL},
-	{"new_value", TD_CELL_TEXT, NULL},     {"area_before", TD_CELL_NUMBER, "0.00"}, {"area_after", TD_CELL_NUMBER, "0.00"},
-	{"area_change", TD_CELL_NUMBER, "0.00"}, {"register_area", TD_CELL_NUMBER, "0.0"},
-	{"hausdorff", TD_CELL_NUMBER, "0.00"}, {"certificate", TD_CELL_TEXT, NULL},  {"auto", TD_CELL_TEXT, NULL},
-	{"reason", TD_CELL_TEXT, NULL},        {"status", TD_CELL_TEXT, NULL},       {"exception", TD_CELL_TEXT, NULL},
+	{"proposal", TD_CELL_INTEGER, NULL},
+	{"rule_id", TD_CELL_TEXT, NULL},
+	{"kind", TD_CELL_TEXT, NULL},
+	{"sheet", TD_CELL_INTEGER, NULL},
+	{"parcel", TD_CELL_INTEGER, NULL},
+	{"other_sheet", TD_CELL_INTEGER, NULL},
+	{"other_parcel", TD_CELL_INTEGER, NULL},
+	{"field", TD_CELL_TEXT, NULL},
+	{"old_value", TD_CELL_TEXT, NULL},
+	{"new_value", TD_CELL_TEXT, NULL},
+	{"area_before", TD_CELL_NUMBER, "0.00"},
+	{"area_after", TD_CELL_NUMBER, "0.00"},
+	{"area_change", TD_CELL_NUMBER, "0.00"},
+	{"register_area", TD_CELL_NUMBER, "0.0"},
+	{"hausdorff", TD_CELL_NUMBER, "0.00"},
+	{"certificate", TD_CELL_TEXT, NULL},
+	{"auto", TD_CELL_TEXT, NULL},
+	{"reason", TD_CELL_TEXT, NULL},
+	{"status", TD_CELL_TEXT, NULL},
+	{"exception", TD_CELL_TEXT, NULL},
 };
 enum {
-	RF_PROPOSAL, RF_RULE, RF_KIND, RF_SHEET, RF_PARCEL, RF_OTHER_SHEET, RF_OTHER_PARCEL, RF_FIELD, RF_OLD, RF_NEW,
-	RF_AREA_BEFORE, RF_AREA_AFTER, RF_AREA_CHANGE, RF_REGISTER_AREA, RF_HAUSDORFF, RF_CERTIFICATE, RF_AUTO,
-	RF_REASON, RF_STATUS, RF_EXCEPTION, RF_COUNT
+	RF_PROPOSAL,
+	RF_RULE,
+	RF_KIND,
+	RF_SHEET,
+	RF_PARCEL,
+	RF_OTHER_SHEET,
+	RF_OTHER_PARCEL,
+	RF_FIELD,
+	RF_OLD,
+	RF_NEW,
+	RF_AREA_BEFORE,
+	RF_AREA_AFTER,
+	RF_AREA_CHANGE,
+	RF_REGISTER_AREA,
+	RF_HAUSDORFF,
+	RF_CERTIFICATE,
+	RF_AUTO,
+	RF_REASON,
+	RF_STATUS,
+	RF_EXCEPTION,
+	RF_COUNT
 };
 
 static td_status read_layout(td_ws *ws, td_layout *l, td_error *err)
@@ -1897,7 +1952,8 @@ static const char *cell(OGRFeatureH f, int i)
 											: NULL;
 }
 
-/* The header row: the columns of the proposal, status and exception fields, by the layout's header or the field's name. */
+/* The header row: the columns of the proposal, status and exception fields, by the layout's header or the field's name.
+ */
 static int find_columns(const td_layout *l, OGRLayerH layer, int col[NCOLS])
 {
 	static const int fields[NCOLS] = {RF_PROPOSAL, RF_STATUS, RF_EXCEPTION};
@@ -1974,16 +2030,19 @@ static td_status review_row(applier *a, const char *where, const char *id_text, 
 	if (rc != TD_OK)
 		return rc;
 	if (!status[0] || !strcmp(status, "undone"))
-		return td_error_set(err, TD_ERR_INPUT,
-				    "%s: proposal %ld is not open (a later 'thuadat fix' replaced it, or it was undone)",
-				    where, id);
+		return td_error_set(
+			err, TD_ERR_INPUT,
+			"%s: proposal %ld is not open (a later 'thuadat fix' replaced it, or it was undone)", where,
+			id);
 	/* The same workbook applied twice: what was applied stays applied. */
 	if (verdict == 1 && !strcmp(status, "applied"))
 		return TD_OK;
 	if (verdict == 1)
 		rc = apply_one(a, id, err);
 	else if (verdict == 0 && strcmp(status, "rejected") != 0) {
-		rc = exec_bound(a->ws, "UPDATE fix_proposals SET status = 'rejected' WHERE fid = ?1 AND status = 'proposed'", id, 0, NULL, err);
+		rc = exec_bound(a->ws,
+				"UPDATE fix_proposals SET status = 'rejected' WHERE fid = ?1 AND status = 'proposed'",
+				id, 0, NULL, err);
 		a->sum->rejected++;
 	}
 	if (rc == TD_OK && exception && exception[strspn(exception, " ")]) {
@@ -2016,8 +2075,8 @@ static td_status apply_reviewed(td_ws *ws, const char *path, td_fix_summary *sum
 	if (rc == TD_OK) {
 		ds = td_source_open_table(path, &why);
 		if (!ds)
-			rc = td_error_set(err, TD_ERR_INPUT, "cannot read reviewed proposals '%s' (CSV, XLSX or XLS): %s",
-					  path, why.msg);
+			rc = td_error_set(err, TD_ERR_INPUT,
+					  "cannot read reviewed proposals '%s' (CSV, XLSX or XLS): %s", path, why.msg);
 	}
 	if (rc == TD_OK)
 		rc = td_source_checksum(ds, hex, &size, err);
@@ -2038,7 +2097,8 @@ static td_status apply_reviewed(td_ws *ws, const char *path, td_fix_summary *sum
 			if (id && id[strspn(id, " ")]) {
 				if (verdict == -2)
 					rc = td_error_set(err, TD_ERR_INPUT,
-							  "%s: status '%s' is not accepted, rejected or empty", where, status);
+							  "%s: status '%s' is not accepted, rejected or empty", where,
+							  status);
 				else
 					rc = review_row(&a, where, id, verdict, exc, err);
 			}
@@ -2046,7 +2106,8 @@ static td_status apply_reviewed(td_ws *ws, const char *path, td_fix_summary *sum
 		}
 	}
 	if (rc == TD_OK && !any)
-		rc = td_error_set(err, TD_ERR_INPUT, "'%s' has no sheet with the columns of a proposal and a status", path);
+		rc = td_error_set(err, TD_ERR_INPUT, "'%s' has no sheet with the columns of a proposal and a status",
+				  path);
 	if (ds)
 		td_source_close_table(ds);
 	applier_release(&a);
@@ -2059,11 +2120,12 @@ static td_status undo(td_ws *ws, long long run, td_fix_summary *sum, td_error *e
 {
 	sqlite3_stmt *st = NULL, *check = NULL;
 	char cols[2048], sql[4608];
-	td_status rc = td_ws_prepare(ws,
-				     "SELECT (SELECT command FROM runs WHERE id = ?1), "
-				     "(SELECT COUNT(*) FROM parcel_history WHERE run_id = ?1), "
-				     "(SELECT COUNT(*) FROM parcel_history WHERE run_id = ?1 AND undone_run IS NOT NULL)",
-				     &check, err);
+	td_status rc =
+		td_ws_prepare(ws,
+			      "SELECT (SELECT command FROM runs WHERE id = ?1), "
+			      "(SELECT COUNT(*) FROM parcel_history WHERE run_id = ?1), "
+			      "(SELECT COUNT(*) FROM parcel_history WHERE run_id = ?1 AND undone_run IS NOT NULL)",
+			      &check, err);
 
 	if (rc == TD_OK) {
 		const char *cmd;
@@ -2072,8 +2134,8 @@ static td_status undo(td_ws *ws, long long run, td_fix_summary *sum, td_error *e
 			rc = td_ws_sqlerr(ws, "read runs", err);
 		cmd = rc == TD_OK ? (const char *)sqlite3_column_text(check, 0) : NULL;
 		if (rc == TD_OK && (!cmd || strcmp(cmd, "fix-apply") != 0))
-			rc = td_error_set(err, TD_ERR_INPUT, "run %lld of '%s' is not a 'fix' run that applied changes", run,
-					  ws->path);
+			rc = td_error_set(err, TD_ERR_INPUT, "run %lld of '%s' is not a 'fix' run that applied changes",
+					  run, ws->path);
 		else if (rc == TD_OK && sqlite3_column_int64(check, 2) > 0)
 			rc = td_error_set(err, TD_ERR_INPUT, "run %lld of '%s' was undone already", run, ws->path);
 	}
@@ -2081,32 +2143,37 @@ static td_status undo(td_ws *ws, long long run, td_fix_summary *sum, td_error *e
 	if (rc == TD_OK)
 		rc = removed_table(ws, cols, sizeof(cols), err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT id, target, row_id, field, commune, sheet, parcel, CASE "
-				   " WHEN field = 'removed' THEN NOT EXISTS (SELECT 1 FROM parcels q WHERE q.fid = h.row_id) "
-				   " WHEN target = 'parcels' AND field = 'geom' THEN (SELECT q.geom = h.new_value FROM parcels q "
-				   "  WHERE q.fid = h.row_id) "
-				   " WHEN target = 'parcels' THEN (SELECT q.landuse IS h.new_value FROM parcels q WHERE q.fid = h.row_id) "
-				   " ELSE (SELECT CASE h.field WHEN 'landuse' THEN r.landuse WHEN 'owner_name' THEN r.owner_name "
-				   "  WHEN 'cccd' THEN r.cccd WHEN 'area' THEN r.area END IS h.new_value FROM register_rows r "
-				   "  WHERE r.id = h.row_id) END IS 1 "
-				   "FROM parcel_history h WHERE run_id = ?1 ORDER BY id DESC",
-				   &st, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT id, target, row_id, field, commune, sheet, parcel, CASE "
+			" WHEN field = 'removed' THEN NOT EXISTS (SELECT 1 FROM parcels q WHERE q.fid = h.row_id) "
+			" WHEN target = 'parcels' AND field = 'geom' THEN (SELECT q.geom = h.new_value FROM parcels q "
+			"  WHERE q.fid = h.row_id) "
+			" WHEN target = 'parcels' THEN (SELECT q.landuse IS h.new_value FROM parcels q WHERE q.fid = "
+			"h.row_id) "
+			" ELSE (SELECT CASE h.field WHEN 'landuse' THEN r.landuse WHEN 'owner_name' THEN r.owner_name "
+			"  WHEN 'cccd' THEN r.cccd WHEN 'area' THEN r.area END IS h.new_value FROM register_rows r "
+			"  WHERE r.id = h.row_id) END IS 1 "
+			"FROM parcel_history h WHERE run_id = ?1 ORDER BY id DESC",
+			&st, err);
 	if (rc == TD_OK)
 		sqlite3_bind_int64(st, 1, run);
 	while (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW) {
 		long long hid = sqlite3_column_int64(st, 0), row = sqlite3_column_int64(st, 2);
-		const char *target = (const char *)sqlite3_column_text(st, 1), *field = (const char *)sqlite3_column_text(st, 3);
+		const char *target = (const char *)sqlite3_column_text(st, 1),
+			   *field = (const char *)sqlite3_column_text(st, 3);
 		if (!sqlite3_column_int(st, 7)) {
-			rc = td_error_set(err, TD_ERR_INPUT,
-					  "cannot undo run %lld: parcel %s/%lld/%lld changed since (%s %s); nothing was undone",
-					  run, (const char *)sqlite3_column_text(st, 4), (long long)sqlite3_column_int64(st, 5),
-					  (long long)sqlite3_column_int64(st, 6), target, field);
+			rc = td_error_set(
+				err, TD_ERR_INPUT,
+				"cannot undo run %lld: parcel %s/%lld/%lld changed since (%s %s); nothing was undone",
+				run, (const char *)sqlite3_column_text(st, 4), (long long)sqlite3_column_int64(st, 5),
+				(long long)sqlite3_column_int64(st, 6), target, field);
 			break;
 		}
 		if (!strcmp(field, "removed"))
 			snprintf(sql, sizeof(sql),
-				 "INSERT INTO parcels (%s) SELECT %s FROM fix_removed_parcels WHERE run_id = ?1 AND fid = ?2",
+				 "INSERT INTO parcels (%s) SELECT %s FROM fix_removed_parcels WHERE run_id = ?1 AND "
+				 "fid = ?2",
 				 cols, cols);
 		else if (!strcmp(target, "parcels") && (!strcmp(field, "geom") || !strcmp(field, "landuse")))
 			snprintf(sql, sizeof(sql),
@@ -2124,19 +2191,19 @@ static td_status undo(td_ws *ws, long long run, td_fix_summary *sum, td_error *e
 		}
 		rc = exec_bound(ws, sql, !strcmp(field, "removed") ? run : hid, row, NULL, err);
 		if (rc == TD_OK && !strcmp(field, "removed"))
-			rc = exec_bound(ws, "DELETE FROM fix_removed_parcels WHERE run_id = ?1 AND fid = ?2", run, row, NULL,
-					err);
+			rc = exec_bound(ws, "DELETE FROM fix_removed_parcels WHERE run_id = ?1 AND fid = ?2", run, row,
+					NULL, err);
 		if (rc == TD_OK)
 			sum->undone++;
 	}
 	sqlite3_finalize(st);
 	if (rc == TD_OK)
-		rc = exec_bound(ws, "UPDATE parcel_history SET undone_run = ?2 WHERE run_id = ?1", run, ws->run_id, NULL,
-				err);
+		rc = exec_bound(ws, "UPDATE parcel_history SET undone_run = ?2 WHERE run_id = ?1", run, ws->run_id,
+				NULL, err);
 	if (rc == TD_OK)
 		rc = exec_bound(ws,
-				"UPDATE fix_proposals SET status = 'undone', undone_run = ?2 WHERE applied_run = ?1", run,
-				ws->run_id, NULL, err);
+				"UPDATE fix_proposals SET status = 'undone', undone_run = ?2 WHERE applied_run = ?1",
+				run, ws->run_id, NULL, err);
 	/* Exceptions the reviewed workbook added in that run go too. */
 	if (rc == TD_OK)
 		rc = exec_bound(ws, "DELETE FROM exceptions WHERE created_run = ?1", run, 0, NULL, err);
@@ -2216,16 +2283,18 @@ td_status td_fix_write_workbooks(td_ws *ws, const char *dir, int *n, td_error *e
 	if (rc == TD_OK && !table_exists(ws, "fix_proposals"))
 		return TD_OK;
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws, "SELECT DISTINCT commune FROM fix_proposals WHERE status = 'proposed' ORDER BY 1",
+		rc = td_ws_prepare(ws,
+				   "SELECT DISTINCT commune FROM fix_proposals WHERE status = 'proposed' ORDER BY 1",
 				   &communes, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT fid, rule_id, kind, sheet, parcel, other_sheet, other_parcel, field, "
-				   "old_value, new_value, area_before, area_after, area_change, register_area, hausdorff, "
-				   "CASE certificate WHEN 1 THEN 'có' ELSE '' END, CASE auto WHEN 1 THEN 'tự động' "
-				   "ELSE 'xem xét' END, reason, '', '' FROM fix_proposals WHERE status = 'proposed' "
-				   "AND commune = ?1 ORDER BY sheet, parcel, fid",
-				   &st, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT fid, rule_id, kind, sheet, parcel, other_sheet, other_parcel, field, "
+			"old_value, new_value, area_before, area_after, area_change, register_area, hausdorff, "
+			"CASE certificate WHEN 1 THEN 'có' ELSE '' END, CASE auto WHEN 1 THEN 'tự động' "
+			"ELSE 'xem xét' END, reason, '', '' FROM fix_proposals WHERE status = 'proposed' "
+			"AND commune = ?1 ORDER BY sheet, parcel, fid",
+			&st, err);
 	while (rc == TD_OK && sqlite3_step(communes) == SQLITE_ROW) {
 		const char *commune = (const char *)sqlite3_column_text(communes, 0);
 		snprintf(path, sizeof(path), "%s/fix-%s.xlsx", dir, commune);

@@ -61,26 +61,27 @@ void td_fix_settings_init(td_fix_settings *s);
 td_status td_fix_profile_load(td_fix_settings *s, const char *path, td_error *err);
 
 typedef struct td_fix_options {
-	td_rule_settings rules;  /* tolerances: area bands, overlap/gap minimums */
+	td_rule_settings rules; /* tolerances: area bands, overlap/gap minimums */
 	td_fix_settings fix;
-	int apply_auto;          /* after proposing, apply the automatic proposals */
-	const char *apply_path;  /* apply the rows of this reviewed workbook / CSV marked accepted (no new proposals) */
-	long long undo_run;      /* > 0: undo what that fix run applied (nothing else is done) */
+	int apply_auto;         /* after proposing, apply the automatic proposals */
+	const char *apply_path; /* apply the rows of this reviewed workbook / CSV marked accepted (no new proposals) */
+	long long undo_run;     /* > 0: undo what that fix run applied (nothing else is done) */
 } td_fix_options;
 
 /* Defaults: catalogue rules, td_fix_settings_init, propose only. */
 void td_fix_options_init(td_fix_options *o);
 
 typedef struct td_fix_summary {
-	long long run_id;          /* the run this call recorded */
-	long proposed, automatic;  /* proposals made, of them automatic */
+	long long run_id;         /* the run this call recorded */
+	long proposed, automatic; /* proposals made, of them automatic */
 	long by_rule[TD_RULE_COUNT];
-	long not_proposed;         /* defects of the fixable rules left: above the limits, or the re-check failed */
-	long applied;              /* proposals applied */
-	long skipped;              /* accepted proposals not applied: the parcel changed since (or an earlier fix in the run changed it) */
-	long rejected;             /* reviewed rows marked rejected */
-	long exceptions;           /* exceptions added from the reviewed workbook */
-	long undone;               /* changes undone */
+	long not_proposed; /* defects of the fixable rules left: above the limits, or the re-check failed */
+	long applied;      /* proposals applied */
+	long skipped;  /* accepted proposals not applied: the parcel changed since (or an earlier fix in the run changed
+			  it) */
+	long rejected; /* reviewed rows marked rejected */
+	long exceptions; /* exceptions added from the reviewed workbook */
+	long undone;     /* changes undone */
 	char json[2048];
 } td_fix_summary;
 

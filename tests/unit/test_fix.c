@@ -48,9 +48,10 @@ static void test_profile(void)
 	CHECK_INT(TD_OK, td_rule_profile_load(&r, path, &err));
 
 	td_fix_settings_init(&s);
-	CHECK_INT(TD_OK, td_fix_profile_load(&s, write_profile(dir, "[fix]\noverlap_max_area = 12.5\n"
-									 "sliver_max_width = 0.3\nauto_attributes = no\n"),
-					    &err));
+	CHECK_INT(TD_OK, td_fix_profile_load(&s,
+					     write_profile(dir, "[fix]\noverlap_max_area = 12.5\n"
+								"sliver_max_width = 0.3\nauto_attributes = no\n"),
+					     &err));
 	CHECK_DBL(12.5, s.overlap_max_area, 0);
 	CHECK_DBL(0.3, s.sliver_max_width, 0);
 	CHECK_INT(0, s.auto_attributes);
