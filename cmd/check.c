@@ -58,6 +58,9 @@ static int run(td_cli *cli, td_ws *ws, void *p)
 		printf("checked %ld map parcel%s and %ld register parcel%s in %ld commune%s: %ld error%s, %ld warning%s\n",
 		       sum.parcels, PLURAL(sum.parcels), sum.register_keys, PLURAL(sum.register_keys), sum.communes,
 		       PLURAL(sum.communes), sum.errors, PLURAL(sum.errors), sum.warnings, PLURAL(sum.warnings));
+		if (sum.accepted)
+			printf("  %ld findings accepted by exceptions (not counted; 'thuadat exception list')\n",
+			       sum.accepted);
 		for (int i = 0; i < TD_RULE_COUNT; i++)
 			if (sum.by_rule[i] || cli->verbose)
 				printf("  %-22s %ld\n", td_rule_get((td_rule_id)i)->code, sum.by_rule[i]);

@@ -121,6 +121,7 @@ void cli_json_str(FILE *f, const char *s);
 
 /* The commands, each with its option table (options.h); main.c's dispatch table lists them. */
 extern const cli_command cmd_init, cmd_ingest, cmd_check, cmd_classify, cmd_export, cmd_run, cmd_accept,
-	cmd_assign_id, cmd_id, cmd_report, cmd_merge, cmd_reconcile, cmd_audit, cmd_sources;
+	cmd_assign_id, cmd_id, cmd_report, cmd_merge, cmd_reconcile, cmd_audit, cmd_sources, cmd_fix,
+	cmd_exception;
 
 #endif

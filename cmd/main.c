@@ -16,6 +16,8 @@ static const cli_dispatch commands[] = {
 	{&cmd_ingest, CLI_WS_WRITE | CLI_JOB},
 	{&cmd_check, CLI_WS_WRITE | CLI_JOB},
 	{&cmd_classify, CLI_WS_WRITE | CLI_JOB},
+	{&cmd_fix, CLI_WS_WRITE | CLI_JOB},
+	{&cmd_exception, 0},
 	{&cmd_assign_id, CLI_WS_WRITE | CLI_JOB},
 	{&cmd_id, 0},
 	{&cmd_export, CLI_WS_READ | CLI_JOB},

@@ -10,6 +10,8 @@
  *     [ingest]
  *     map = maps/11311.gpkg
  *     register = so-dia-chinh.csv
+ *     [fix]                        ; apply_auto = yes: the automatic fixes, then check again
+ *     apply_auto = yes
  *     [check]
  *     findings_csv = out/findings.csv
  *     [classify]

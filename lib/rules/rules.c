@@ -191,12 +191,14 @@ static td_status on_key(const char *section, const char *key, const char *value,
 
 	if (strcmp(section, "id") == 0)
 		return TD_OK; /* read by td_id_profile_load */
+	if (strcmp(section, "fix") == 0)
+		return TD_OK; /* read by td_fix_profile_load */
 	if (!key) {
 		if (strcmp(section, "severity") && strcmp(section, "group") && strcmp(section, "tolerance") &&
 		    strcmp(section, "accept") && strcmp(section, "campaign"))
 			return td_error_set(err, TD_ERR_USAGE,
 					    "'%s' line %d: unknown section [%s] (expected severity, group, tolerance, "
-					    "accept, campaign or id)",
+					    "accept, campaign, id or fix)",
 					    l->path, line, section);
 		return TD_OK;
 	}

@@ -4,16 +4,22 @@
 
 #include <stdio.h>
 
-/* Findings are stale when an ingest (or the merge that made the workspace) committed after the last check. */
+/*
+ * Findings are stale when an ingest (or the merge that made the workspace),
+ * an applied or undone fix committed after the last check.
+ */
 td_status td_findings_state_get(td_ws *ws, td_findings_state *state, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	td_status rc = td_ws_prepare(ws,
 				     "SELECT (SELECT MAX(id) FROM runs WHERE command = 'check'), "
-				     "(SELECT MAX(id) FROM runs WHERE command IN ('ingest', 'merge'))",
+				     "(SELECT MAX(id) FROM runs WHERE command IN ('ingest', 'merge', 'fix-apply', 'fix-undo') "
+				     " AND id <> ?1)", /* not the stage asking, which may be a fix about to apply */
 				     &st, err);
 
 	*state = TD_FINDINGS_NONE;
+	if (rc == TD_OK)
+		sqlite3_bind_int64(st, 1, ws->run_id);
 	if (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		*state = sqlite3_column_int64(st, 1) > sqlite3_column_int64(st, 0) ? TD_FINDINGS_STALE : TD_FINDINGS_FRESH;
 	sqlite3_finalize(st);

@@ -1,4 +1,5 @@
 #include "grades.h"
+#include "exception.h"
 #include "workspace.h"
 
 #include <stdio.h>
@@ -35,8 +36,10 @@ static const char grade_sql[] =
 	"DROP TABLE IF EXISTS temp.hits;"
 	"CREATE TEMP TABLE hits AS "
 	" SELECT commune, sheet, parcel, rule_id, criterion FROM findings WHERE severity = 'error' "
+	"  AND fid NOT IN (SELECT fid FROM finding_exceptions) " /* accepted exceptions do not count */
 	" UNION SELECT other_commune, other_sheet, other_parcel, rule_id, criterion FROM findings "
-	" WHERE severity = 'error' AND other_commune IS NOT NULL;"
+	" WHERE severity = 'error' AND other_commune IS NOT NULL "
+	"  AND fid NOT IN (SELECT fid FROM finding_exceptions);"
 	"CREATE INDEX temp.hits_key ON hits (commune, sheet, parcel);"
 	"INSERT INTO parcel_grade (commune, sheet, parcel, grp, failed_criteria, rule_ids) "
 	"SELECT k.commune, k.sheet, k.parcel, "
@@ -52,7 +55,10 @@ static const char grade_sql[] =
 
 td_status td_grades_compute(td_ws *ws, const td_rule_settings *rules, td_error *err)
 {
-	td_status rc = rule_groups(ws, rules, err);
+	td_status rc = td_exception_schema(ws, err); /* finding_exceptions, read by grade_sql */
+
+	if (rc == TD_OK)
+		rc = rule_groups(ws, rules, err);
 
 	if (rc == TD_OK)
 		rc = td_ws_exec(ws, "DELETE FROM parcel_grade", err);

@@ -35,9 +35,9 @@ eq 2 "$(q ws.gpkg "SELECT COUNT(*) FROM runs WHERE command='check'")" "second ru
 printf 'workspace = ws.gpkg\n[check]\nfindings = x.csv\n' >bad.ini
 run 3 run bad.ini
 contains err.txt "'bad.ini' line 3: unknown setting 'findings' in [check]"
-printf 'workspace = ws.gpkg\n[fix]\n' >bad2.ini
+printf 'workspace = ws.gpkg\n[repair]\n' >bad2.ini
 run 3 run bad2.ini
-contains err.txt "'bad2.ini' line 2: unknown stage [fix]"
+contains err.txt "'bad2.ini' line 2: unknown stage [repair]"
 printf '[check]\n' >bad3.ini
 run 3 run bad3.ini
 contains err.txt "names no workspace"

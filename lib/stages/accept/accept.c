@@ -10,7 +10,8 @@ td_status td_accept_evaluate(td_ws *ws, const td_rule_settings *rules, td_accept
 
 	memset(res, 0, sizeof(*res));
 	rc = td_ws_prepare(ws,
-			   "SELECT (SELECT COUNT(*) FROM findings WHERE severity = 'error'), "
+			   "SELECT (SELECT COUNT(*) FROM findings WHERE severity = 'error' "
+			   " AND fid NOT IN (SELECT fid FROM finding_exceptions)), "
 			   "(SELECT COUNT(*) FROM parcel_grade), (SELECT COUNT(*) FROM parcel_grade WHERE grp > 1)",
 			   &st, err);
 	if (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW) {
@@ -23,6 +24,7 @@ td_status td_accept_evaluate(td_ws *ws, const td_rule_settings *rules, td_accept
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws,
 				   "SELECT rule_id, COUNT(*) AS n FROM findings WHERE severity = 'error' "
+				   "AND fid NOT IN (SELECT fid FROM finding_exceptions) "
 				   "GROUP BY rule_id ORDER BY n DESC, rule_id LIMIT 10",
 				   &st, err);
 	while (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW && res->ntop < TD_ACCEPT_TOP) {

@@ -1,6 +1,7 @@
 #include "check.h"
 #include "date.h"
 #include "encoding.h"
+#include "exception.h"
 #include "findings.h"
 #include "identity.h"
 #include "text.h"
@@ -1029,7 +1030,7 @@ static void summary_json(td_check_summary *sum)
 			first = 0;
 		}
 	if (n < sizeof(sum->json))
-		snprintf(sum->json + n, sizeof(sum->json) - n, "}}");
+		snprintf(sum->json + n, sizeof(sum->json) - n, "},\"accepted\":%ld}", sum->accepted);
 }
 
 static int worker_count(const td_check_options *o)
@@ -1101,6 +1102,18 @@ static td_status run_communes(checker *c, const td_check_options *opts, td_progr
 	return rc;
 }
 
+/* Findings covered by an accepted exception (exception.h) are counted apart, not as errors or warnings. */
+static td_status accepted_exceptions(td_ws *ws, td_check_summary *sum, td_error *err)
+{
+	long errors, warnings;
+	td_status rc = td_exception_mark(ws, &errors, &warnings, err);
+
+	sum->accepted = errors + warnings;
+	sum->errors -= errors;
+	sum->warnings -= warnings;
+	return rc;
+}
+
 /* The identity findings (findings.h), counted into the summary by severity. */
 static td_status identity_findings(checker *c, td_error *err)
 {
@@ -1156,6 +1169,8 @@ td_status td_check_run(td_ws *ws, const td_check_options *opts, td_progress_fn p
 		rc = check_map_problems(&c, err);
 	if (rc == TD_OK)
 		rc = identity_findings(&c, err);
+	if (rc == TD_OK)
+		rc = accepted_exceptions(ws, sum, err);
 	finalize(&c);
 	summary_json(sum);
 	if (rc == TD_OK)

@@ -296,6 +296,19 @@ static td_status write_group(td_ws *ws, struct queries *q, const struct layouts 
 	return rc;
 }
 
+/* Whether the workspace has the exceptions tables (a workspace checked before they existed has not). */
+static int have_exceptions(td_ws *ws)
+{
+	sqlite3_stmt *st = NULL;
+	int yes = 0;
+
+	if (sqlite3_prepare_v2(ws->db, "SELECT 1 FROM sqlite_master WHERE name = 'finding_exceptions'", -1, &st,
+			       NULL) == SQLITE_OK)
+		yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 static const char *severity_label(const char *severity)
 {
 	if (!severity)
@@ -304,6 +317,8 @@ static const char *severity_label(const char *severity)
 		return "Lỗi";
 	if (strcmp(severity, "warning") == 0)
 		return "Cảnh báo";
+	if (strcmp(severity, "accepted") == 0)
+		return "Ngoại lệ (đã chấp nhận)";
 	return severity;
 }
 
@@ -529,11 +544,17 @@ static td_status prepare_queries(td_ws *ws, struct queries *q, td_error *err)
 				   "SELECT area, landuse, owner_name, cccd, gcn_serial, gcn_date, last_change, source_row "
 				   "FROM register_rows WHERE commune = ?1 AND sheet = ?2 AND parcel = ?3 ORDER BY id",
 				   &q->reg, err);
+	/* Findings an accepted exception covers (exception.h) come last, marked as accepted. */
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws,
-				   "SELECT rule_id, severity, criterion, commune, sheet, parcel, other_commune, other_sheet, "
-				   "other_parcel, ST_X(geom), ST_Y(geom), value, tolerance, message "
-				   "FROM findings WHERE commune = ?1 ORDER BY sheet, parcel, rule_id, fid",
+				   have_exceptions(ws)
+					   ? "SELECT rule_id, iif(x.fid IS NULL, severity, 'accepted'), criterion, commune, "
+					     "sheet, parcel, other_commune, other_sheet, other_parcel, ST_X(geom), ST_Y(geom), "
+					     "value, tolerance, message FROM findings f LEFT JOIN finding_exceptions x USING "
+					     "(fid) WHERE commune = ?1 ORDER BY x.fid IS NOT NULL, sheet, parcel, rule_id, fid"
+					   : "SELECT rule_id, severity, criterion, commune, sheet, parcel, other_commune, "
+					     "other_sheet, other_parcel, ST_X(geom), ST_Y(geom), value, tolerance, message "
+					     "FROM findings WHERE commune = ?1 ORDER BY sheet, parcel, rule_id, fid",
 				   &q->findings, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws,
