@@ -1,6 +1,6 @@
 #include "fix.h"
 #include "audit.h"
-#include "classify.h"
+#include "findings.h"
 #include "encoding.h"
 #include "exception.h"
 #include "identity.h"
