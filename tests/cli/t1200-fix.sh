@@ -62,7 +62,7 @@ eq 600 "$(mode review/fix-$C.xlsx)" "review workbook mode"
 ngeom=$(q ws.gpkg "SELECT COUNT(*) FROM fix_proposals WHERE field = 'geom'")
 eq "$ngeom" "$(ogrinfo -ro -so ws.gpkg fix_proposals_before | sed -n 's/Feature Count: //p')" "before layer"
 eq "$(q ws.gpkg "SELECT COUNT(*) FROM fix_proposals")" "$(ogrinfo -ro -so ws.gpkg fix_proposals | sed -n 's/Feature Count: //p')" "after layer"
-eq "fix_proposals|fix_proposals_before" "$(q ws.gpkg "SELECT group_concat(f_table_name, '|') FROM (SELECT f_table_name FROM layer_styles WHERE useAsDefault ORDER BY 1)")" "QGIS styles"
+eq "finding_areas|findings|fix_proposals|fix_proposals_before|parcels" "$(q ws.gpkg "SELECT group_concat(f_table_name, '|') FROM (SELECT f_table_name FROM layer_styles WHERE useAsDefault ORDER BY 1)")" "QGIS styles: the workspace's three and fix's two"
 q ws.gpkg "SELECT rule_id, sheet, parcel, auto FROM fix_proposals WHERE commune = '$C' AND sheet = 1 AND parcel IN ($P1, $P2, $P3, $P4, $P5, $P6) ORDER BY parcel, rule_id" >auto.txt
 cat >want-auto.txt <<EOW
 GEOM_SELF_INTERSECTION|1|$P1|1

@@ -3,6 +3,7 @@
 #include "crs.h"
 #include "outfile.h"
 #include "source.h"
+#include "strbuf.h"
 #include "text.h"
 #include "workspace.h"
 
@@ -1501,58 +1502,47 @@ static td_status summarise(struct merge *m, td_error *err)
 	return rc;
 }
 
-static void json_str(char *buf, size_t size, size_t *len, const char *s)
+/* The summary as JSON (sum->json, owned): paths can be long, so the text grows as it needs. */
+static td_status summary_json(td_merge_summary *s, td_error *err)
 {
-	size_t n = *len;
+	td_strbuf b = TD_STRBUF_INIT;
 
-	n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "\"");
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "\\%c", c);
-		else if (c < 0x20)
-			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "\\u%04x", c);
-		else
-			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%c", c);
-	}
-	n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "\"");
-	*len = n;
-}
-
-static void summary_json(td_merge_summary *s)
-{
-	char *b = s->json;
-	size_t size = sizeof(s->json), n = 0;
-
-#define J(...) (n += (size_t)snprintf(b + n, n < size ? size - n : 0, __VA_ARGS__))
-	J("{\"command\":\"merge\",\"crs\":");
-	json_str(b, size, &n, s->crs);
-	J(",\"inputs\":[");
+	td_strbuf_str(&b, "{\"command\":\"merge\",\"crs\":");
+	td_strbuf_json(&b, s->crs);
+	td_strbuf_str(&b, ",\"inputs\":[");
 	for (int k = 0; k < s->ninputs; k++) {
 		const td_merge_input *in = &s->inputs[k];
-		J("%s{\"path\":", k ? "," : "");
-		json_str(b, size, &n, in->path);
-		J(",\"crs\":");
-		json_str(b, size, &n, in->crs);
-		J(",\"parcels\":%ld,\"register_rows\":%ld,\"owners\":%ld,\"scans\":%ld,\"parcels_unassigned\":%ld,"
-		  "\"register_rows_unassigned\":%ld}",
-		  in->parcels, in->register_rows, in->owners, in->scans, in->parcels_unassigned,
-		  in->register_unassigned);
+		td_strbuf_str(&b, k ? ",{\"path\":" : "{\"path\":");
+		td_strbuf_json(&b, in->path);
+		td_strbuf_str(&b, ",\"crs\":");
+		td_strbuf_json(&b, in->crs);
+		td_strbuf_fmt(&b, ",\"parcels\":%ld,\"register_rows\":%ld,\"owners\":%ld,\"scans\":%ld,", in->parcels,
+			      in->register_rows, in->owners, in->scans);
+		td_strbuf_fmt(&b, "\"parcels_unassigned\":%ld,\"register_rows_unassigned\":%ld}", in->parcels_unassigned,
+			      in->register_unassigned);
 	}
-	J("],\"parcels\":{\"in\":%ld,\"out\":%ld,\"unassigned\":%ld},"
-	  "\"register_rows\":{\"in\":%ld,\"out\":%ld,\"unassigned\":%ld},"
-	  "\"scans\":{\"kept\":%ld,\"unplaced\":%ld},\"old_communes\":%ld,\"new_communes\":%ld,"
-	  "\"sheets\":{\"old\":%ld,\"renumbered\":%ld,\"shared\":%ld},"
-	  "\"collisions\":{\"keys\":%ld,\"parcels\":%ld,\"register_keys\":%ld,\"register_rows\":%ld},"
-	  "\"owners\":{\"in\":%ld,\"out\":%ld,\"merged\":%ld,\"conflicts\":%ld,\"conflict_fields\":%ld},"
-	  "\"parcel_ids\":%ld,\"id_key_changes\":%ld,\"boundaries\":{\"used\":%ld,\"dropped\":%ld},\"warnings\":%d}",
-	  s->parcels_in, s->parcels_out, s->parcels_unassigned, s->register_in, s->register_out, s->register_unassigned,
-	  s->scans_in, s->scans_unplaced, s->old_communes, s->new_communes, s->sheets, s->sheets_renumbered,
-	  s->sheets_shared, s->collision_keys, s->collision_parcels, s->register_collision_keys,
-	  s->register_collision_rows, s->owners_in, s->owners_out, s->owners_merged, s->owner_conflicts,
-	  s->owner_conflict_fields, s->parcel_ids, s->id_key_changes, s->boundaries, s->boundaries_dropped,
-	  s->nwarnings);
-#undef J
+	td_strbuf_fmt(&b, "],\"parcels\":{\"in\":%ld,\"out\":%ld,\"unassigned\":%ld},", s->parcels_in, s->parcels_out,
+		      s->parcels_unassigned);
+	td_strbuf_fmt(&b, "\"register_rows\":{\"in\":%ld,\"out\":%ld,\"unassigned\":%ld},", s->register_in,
+		      s->register_out, s->register_unassigned);
+	td_strbuf_fmt(&b, "\"scans\":{\"kept\":%ld,\"unplaced\":%ld},\"old_communes\":%ld,\"new_communes\":%ld,",
+		      s->scans_in, s->scans_unplaced, s->old_communes, s->new_communes);
+	td_strbuf_fmt(&b, "\"sheets\":{\"old\":%ld,\"renumbered\":%ld,\"shared\":%ld},", s->sheets,
+		      s->sheets_renumbered, s->sheets_shared);
+	td_strbuf_fmt(&b, "\"collisions\":{\"keys\":%ld,\"parcels\":%ld,\"register_keys\":%ld,\"register_rows\":%ld},",
+		      s->collision_keys, s->collision_parcels, s->register_collision_keys, s->register_collision_rows);
+	td_strbuf_fmt(&b, "\"owners\":{\"in\":%ld,\"out\":%ld,\"merged\":%ld,\"conflicts\":%ld,\"conflict_fields\":%ld},",
+		      s->owners_in, s->owners_out, s->owners_merged, s->owner_conflicts, s->owner_conflict_fields);
+	td_strbuf_fmt(&b, "\"parcel_ids\":%ld,\"id_key_changes\":%ld,\"boundaries\":{\"used\":%ld,\"dropped\":%ld},",
+		      s->parcel_ids, s->id_key_changes, s->boundaries, s->boundaries_dropped);
+	td_strbuf_fmt(&b, "\"warnings\":%d}", s->nwarnings);
+	if (b.failed) {
+		td_strbuf_release(&b);
+		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
+	}
+	free(s->json);
+	s->json = b.p;
+	return TD_OK;
 }
 
 /* Everything of the merge stage, inside its transaction. */
@@ -1605,7 +1595,8 @@ static td_status merge_all(struct merge *m, td_error *err)
 	if (rc == TD_OK && m->sum->scans_unplaced)
 		warn(m->sum, "%ld scans of split communes could not be placed and keep no parcel key",
 		     m->sum->scans_unplaced);
-	summary_json(m->sum);
+	if (rc == TD_OK)
+		rc = summary_json(m->sum, err);
 	return rc;
 }
 
@@ -1806,7 +1797,9 @@ void td_merge_summary_release(td_merge_summary *sum)
 	if (!sum)
 		return;
 	free(sum->inputs);
+	free(sum->json);
 	sum->inputs = NULL;
+	sum->json = NULL;
 	sum->ninputs = 0;
 }
 

@@ -77,7 +77,7 @@ typedef struct td_merge_summary {
 	long boundaries, boundaries_dropped;         /* new-commune polygons used; input polygons not carried */
 	int nwarnings;
 	char warnings[TD_MERGE_MAX_WARNINGS][400];
-	char json[4096]; /* the summary as JSON, also in runs and the report */
+	char *json;      /* the summary as JSON, also in runs and the report; owned, NULL on failure */
 } td_merge_summary;
 
 /*

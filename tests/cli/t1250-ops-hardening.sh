@@ -69,7 +69,8 @@ run 3 --csv-sep '|' check p.gpkg
 
 # Terminal escapes from data are shown, not obeyed.
 printf 'Mã xã,Số tờ,Số thửa,Diện tích\n11311,1,1,500\n' >"$(printf 'e\033[2Jx.csv')"
-run 0 ingest p.gpkg --register "$(printf 'e\033[2Jx.csv')"
+run 0 init e.gpkg --crs EPSG:9210
+run 0 ingest e.gpkg --register "$(printf 'e\033[2Jx.csv')"
 eq 0 "$(grep -c "$(printf '\033')" out.txt)" "no escape character on stdout"
 contains out.txt 'e\x1b[2Jx.csv'
 
@@ -78,10 +79,11 @@ runs=$(q ws.gpkg "SELECT COUNT(*) FROM runs")
 echo x >afile
 run 5 check ws.gpkg --today 2026-11-01 --findings-csv afile/f.csv
 eq "$runs" "$(q ws.gpkg "SELECT COUNT(*) FROM runs")" "check not committed when its CSV folder is unusable"
-# A full disk, as a file size limit of 32 KiB: room for the workspace's
-# shared-memory file, not for a findings CSV quoting a 100 kB owner name.
-long=$(head -c 100000 /dev/zero | tr '\0' 'A')
-sed "2s/Nguyễn Thị Hồng Nhung/$long/" "$D/register.csv" >long.csv
+# A full disk, as a file size limit of 64 KiB: room for the workspace's
+# shared-memory file, not for a findings CSV quoting three owner names of
+# 30,000 characters (an Excel cell holds at most 32,767).
+long=$(head -c 30000 /dev/zero | tr '\0' 'A')
+sed "s/Nguyễn Thị Hồng Nhung/${long}N/; s/Trần Văn Bình/${long}B/; s/Lê Văn Cường/${long}L/" "$D/register.csv" >long.csv
 run 0 init l.gpkg --crs EPSG:9210
 run 0 ingest l.gpkg --map "$D/map.gpkg" --register long.csv
 runs=$(q l.gpkg "SELECT COUNT(*) FROM runs")
@@ -130,7 +132,7 @@ run 3 --log cron.log check p.gpkg --today 2026-02-30
 eq 2 "$(grep -c 'thuadat\[[0-9]*\]: start: ' cron.log)" "two runs logged"
 contains cron.log "]: checked "
 contains cron.log "]: exit 2"
-contains cron.log "]: thuadat: error: today '2026-02-30': expected YYYY-MM-DD, a date that exists"
+contains cron.log "]: thuadat: --today '2026-02-30': expected YYYY-MM-DD, a date that exists"
 contains cron.log "]: exit 3"
 eq 0 "$(grep -c "$ID" cron.log)" "IDs masked in the log"
 eq 2 "$(grep -c '^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9][+-][0-9]\{4\} thuadat\[[0-9]*\]: start: ' cron.log)" "timestamps"
