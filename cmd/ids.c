@@ -10,7 +10,8 @@
 #include <string.h>
 
 static const char usage_assign[] = "thuadat assign-id WORKSPACE [--profile P]";
-static const char usage_id[] = "thuadat id check ID [--profile P]\n       thuadat id show WORKSPACE ID";
+static const char usage_id[] =
+	"thuadat id check [WORKSPACE] ID [--profile P]\n       thuadat id show WORKSPACE ID";
 
 /*
  * Parse [--profile P] and the global options into *profile. Returns -1 to
@@ -53,14 +54,24 @@ int stage_assign_id(td_cli *cli, const char *path, const td_id_settings *ids)
 		return cli_fail(cli, &err);
 	}
 	td_ws_close(ws);
-	if (cli->json)
+	if (cli->json) {
 		printf("%s\n", sum.json);
-	else if (!cli->quiet)
+	} else if (!cli->quiet) {
 		printf("assign-id: %ld parcels in %ld communes: issued %ld (split %ld, merged %ld, reshaped %ld), "
-		       "kept %ld, rekeyed %ld, retired %ld\n",
+		       "kept %ld, rekeyed %ld, retired %ld",
 		       sum.parcels, sum.communes, sum.issued, sum.split, sum.merged, sum.reshaped, sum.kept,
 		       sum.rekeyed, sum.retired);
-	return EXIT_GOOD;
+		if (sum.displaced)
+			printf("; %ld in a neighbouring GeoHash cell (their label point's cell was issued before)",
+			       sum.displaced);
+		if (sum.no_point)
+			printf("; %ld without geometry left without an ID", sum.no_point);
+		putchar('\n');
+	}
+	if (sum.no_point && !cli->quiet)
+		fprintf(stderr, "thuadat: warning: %ld parcels have no geometry, so no label point and no official ID\n",
+			sum.no_point);
+	return sum.no_point ? EXIT_WARNINGS : EXIT_GOOD;
 }
 
 int cmd_assign_id(int argc, char **argv, td_cli *cli)
@@ -68,8 +79,11 @@ int cmd_assign_id(int argc, char **argv, td_cli *cli)
 	td_id_settings ids;
 	const char *profile = NULL;
 	int rc = parse_options(argc, argv, cli, usage_assign,
-			       "  --profile P  rule profile whose [id] section gives the ID format, the address\n"
-			       "               link and the matching tolerances (default: schemas/rules/default.ini)\n",
+			       "  --profile P  rule profile whose [id] section gives the scheme (official: the\n"
+			       "               12-character GeoHash of the parcel's label point; template: commune,\n"
+			       "               sequence and check digits), the label point's precision, the address\n"
+			       "               link and the matching tolerances (default: schemas/rules/default.ini)\n"
+			       "exit 1 when a parcel without geometry gets no official ID\n",
 			       &profile);
 
 	if (rc >= 0)
@@ -80,13 +94,96 @@ int cmd_assign_id(int argc, char **argv, td_cli *cli)
 	return rc != EXIT_GOOD ? rc : stage_assign_id(cli, argv[optind], &ids);
 }
 
-static int id_check(td_cli *cli, const char *id, const td_id_settings *ids)
+/* The official form, and with a workspace where its point lies. */
+static int id_check_official(td_cli *cli, const char *path, const char *id)
+{
+	td_idreg_place pl;
+	td_error err;
+	td_ws *ws = NULL;
+	double lat = 0, lon = 0;
+	int rc = EXIT_GOOD;
+
+	td_error_init(&err);
+	memset(&pl, 0, sizeof(pl));
+	if (td_id_official_parse(id, &lat, &lon, &err) != TD_OK) {
+		if (cli->json) {
+			printf("{\"command\":\"id check\",\"id\":");
+			cli_json_str(stdout, id);
+			printf(",\"valid\":false,\"reason\":");
+			cli_json_str(stdout, err.msg);
+			printf("}\n");
+		}
+		return cli_fail(cli, &err);
+	}
+	if (path) {
+		rc = cli_open(cli, path, TD_WS_READ, &ws);
+		if (rc != EXIT_GOOD)
+			return rc;
+		if (td_idreg_locate(ws, id, &pl, &err) != TD_OK) {
+			td_ws_close(ws);
+			return cli_fail(cli, &err);
+		}
+		td_ws_close(ws);
+		if (!pl.issued)
+			rc = EXIT_INPUT;
+		else if (pl.has_parcel && !pl.inside)
+			rc = EXIT_WARNINGS;
+	}
+	if (cli->json) {
+		printf("{\"command\":\"id check\",\"id\":");
+		cli_json_str(stdout, id);
+		printf(",\"valid\":true,\"scheme\":\"official\",\"lat\":%.9f,\"lon\":%.9f", lat, lon);
+		if (path) {
+			printf(",\"issued\":%s", pl.issued ? "true" : "false");
+			if (pl.issued) {
+				printf(",\"status\":\"%s\",\"commune\":", pl.status);
+				cli_json_str(stdout, pl.commune);
+				printf(",\"sheet\":%ld,\"parcel\":%ld", pl.sheet, pl.parcel);
+			}
+			if (pl.has_parcel)
+				printf(",\"inside\":%s,\"distance\":%.3f", pl.inside ? "true" : "false", pl.distance);
+		}
+		printf("}\n");
+		return rc;
+	}
+	if (!cli->quiet)
+		printf("%s: valid official ID (GeoHash cell centre %.7f° N %.7f° E); GeoHash has no check "
+		       "character: a mistyped character that still decodes in Vietnam is not caught without a "
+		       "workspace\n",
+		       id, lat, lon);
+	if (path && !pl.issued)
+		fprintf(stderr, "thuadat: workspace '%s' never issued the parcel ID '%s' (mistyped?)\n", path, id);
+	else if (path && !cli->quiet) {
+		printf("%s: %s, parcel %s/%ld/%ld", id, pl.status, pl.commune, pl.sheet, pl.parcel);
+		if (!pl.has_parcel)
+			printf(": no parcel holds it now\n");
+		else if (pl.inside)
+			printf(": the point (%.3f, %.3f) lies inside the parcel\n", pl.x, pl.y);
+		else
+			printf(": the point (%.3f, %.3f) lies %.3f m outside the parcel (redrawn since it was "
+			       "issued?)\n",
+			       pl.x, pl.y, pl.distance);
+	}
+	return rc;
+}
+
+static int id_check(td_cli *cli, const char *path, const char *id, const td_id_settings *ids)
 {
 	char commune[8];
 	long seq = 0;
 	td_error err;
 
 	td_error_init(&err);
+	/*
+	 * The official form unless the profile says template; a template ID
+	 * issued before the official scheme (IDs keep their form) still checks.
+	 */
+	if (ids->scheme == TD_ID_OFFICIAL &&
+	    (strlen(id) == TD_ID_OFFICIAL_LEN || td_id_parse(ids, id, NULL, NULL, &err) != TD_OK)) {
+		return id_check_official(cli, path, id);
+	}
+	if (path)
+		return cli_usage(usage_id, "a workspace is for official IDs only");
 	if (td_id_parse(ids, id, commune, &seq, &err) != TD_OK) {
 		if (cli->json) {
 			printf("{\"command\":\"id check\",\"id\":");
@@ -220,8 +317,13 @@ int cmd_id(int argc, char **argv, td_cli *cli)
 	td_id_settings ids;
 	const char *profile = NULL;
 	int rc = parse_options(argc, argv, cli, usage_id,
-			       "  check ID        exit 0 if ID has the profile's format and its ISO 7064 check\n"
-			       "                  digits match, 4 if not (no workspace needed)\n"
+			       "  check [WS] ID   official IDs (the default scheme): exit 0 if ID is 12 characters\n"
+			       "                  of the GeoHash alphabet whose cell lies in Vietnam, 4 if not.\n"
+			       "                  GeoHash has no check character: a mistyped character that still\n"
+			       "                  decodes in Vietnam passes. With a workspace WS: exit 4 if WS\n"
+			       "                  never issued the ID, 1 if its point lies outside its parcel.\n"
+			       "                  Template IDs (scheme = template): exit 0 if ID has the profile's\n"
+			       "                  format and its ISO 7064 check digits match, 4 if not\n"
 			       "  show WS ID      print the ID's status, key, runs, parents and children (its\n"
 			       "                  lineage, recursively) and key changes\n"
 			       "  --profile P     rule profile whose [id] section gives the format (check only)\n",
@@ -230,10 +332,13 @@ int cmd_id(int argc, char **argv, td_cli *cli)
 	if (rc >= 0)
 		return rc;
 	if (optind < argc && strcmp(argv[optind], "check") == 0) {
-		if (optind + 2 != argc)
-			return cli_usage(usage_id, "expected one ID");
+		if (optind + 2 != argc && optind + 3 != argc)
+			return cli_usage(usage_id, "expected one ID, after an optional workspace");
 		rc = cli_load_id_profile(cli, profile, &ids);
-		return rc != EXIT_GOOD ? rc : id_check(cli, argv[optind + 1], &ids);
+		if (rc != EXIT_GOOD)
+			return rc;
+		return optind + 3 == argc ? id_check(cli, argv[optind + 1], argv[optind + 2], &ids)
+					  : id_check(cli, NULL, argv[optind + 1], &ids);
 	}
 	if (optind < argc && strcmp(argv[optind], "show") == 0) {
 		if (optind + 3 != argc)
