@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 TBUILD ?= build-test
 
-.PHONY: all deps build demo test bench bench-merge clean
+.PHONY: all deps build demo test bench bench-merge bench-ids clean
 
 all: build
 
@@ -28,6 +28,9 @@ bench: build
 
 bench-merge: build
 	@sh bench/merge.sh $(BUILD)
+
+bench-ids: build
+	@sh bench/ids.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(TBUILD) out
