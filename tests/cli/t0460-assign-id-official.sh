@@ -178,6 +178,48 @@ contains out.txt "issued 0 (split 0, merged 0, reshaped 0), kept 7, rekeyed 0, r
 run 0 id check ws.gpkg "$(key 4)"
 contains out.txt "lies inside the parcel"
 
+# Generated data (bench/gen: duplicate keys, duplicate and bow-tie
+# polygons): a killed run changes nothing; then one distinct ID per parcel,
+# each decoding (awk, cs2cs) inside its parcel; duplicates displaced; a
+# second run keeps every ID.
+"$TD_BIN/gen" --parcels 3000 --seed 5 --defect-rate 0.05 --out gen >/dev/null || fail "gen"
+run 0 init g.gpkg --crs EPSG:9210
+run 0 ingest g.gpkg --map gen/map.gpkg
+cp g.gpkg g0.gpkg
+"$THUADAT" -q assign-id g.gpkg &
+pid=$!
+i=0
+while [ ! -e g.gpkg-journal ] && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.2
+kill -9 $pid 2>/dev/null && ok || fail "assign-id finished before it could be killed"
+wait $pid 2>/dev/null
+for t in id_registry id_parcel id_lineage runs; do
+	eq "$(q g0.gpkg "SELECT * FROM $t ORDER BY 1")" "$(q g.gpkg "SELECT * FROM $t ORDER BY 1")" "$t after a killed run"
+done
+eq 0 "$(q g.gpkg "SELECT COUNT(*) FROM parcels WHERE parcel_id IS NOT NULL")" "no ID after a killed run"
+run 0 --json assign-id g.gpkg
+n=$(q g.gpkg "SELECT COUNT(*) FROM parcels")
+eq "$n|$n|$n" "$(q g.gpkg "SELECT COUNT(*), COUNT(DISTINCT parcel_id), SUM(length(parcel_id) = 12) FROM parcels")" "one distinct official ID per parcel"
+dups=$(q g.gpkg "SELECT COUNT(*) - COUNT(DISTINCT geom) FROM parcels")
+[ "$dups" -gt 0 ] && ok || fail "the generated data has no duplicate polygon"
+contains out.txt "\"displaced\":$dups,"
+q g.gpkg "SELECT fid, parcel_id FROM parcels ORDER BY fid" | tr '|' ' ' | while read -r fid id; do
+	echo "$fid $(geohash "$id" | awk '{ printf "%.12f %.12f", ($3 + $4) / 2, ($1 + $2) / 2 }')"
+done >centres.txt
+cut -d' ' -f2,3 centres.txt | cs2cs -f %.4f $WGS +to $VN | awk '{ print $1 "," $2 }' >xy.txt
+{
+	echo "CREATE TEMP TABLE pt (fid INTEGER, x REAL, y REAL);"
+	cut -d' ' -f1 centres.txt | paste -d, - xy.txt | awk '{ print "INSERT INTO pt VALUES (" $0 ");" }'
+	echo "SELECT COUNT(*) FROM pt JOIN parcels p USING (fid) WHERE ST_Intersects(ST_MakeValid(GeomFromGPB(p.geom)), MakePoint(pt.x, pt.y, 9210));"
+} >inside.sql
+eq "$n" "$(sqlite3 -batch -noheader -cmd ".load mod_spatialite" -cmd ".output /dev/null" -cmd "SELECT EnableGpkgAmphibiousMode();" \
+	-cmd ".output stdout" g.gpkg <inside.sql 2>/dev/null)" "every ID decodes inside its parcel (bow-ties made valid)"
+q g.gpkg "SELECT fid, parcel_id FROM parcels ORDER BY fid" >gen1.txt
+run 0 assign-id g.gpkg
+contains out.txt "issued 0 (split 0, merged 0, reshaped 0), kept $n, rekeyed 0, retired 0"
+q g.gpkg "SELECT fid, parcel_id FROM parcels ORDER BY fid" >gen2.txt
+same gen1.txt gen2.txt
+
 # A workspace outside VN-2000 cannot have official IDs (exit 3); the template scheme still works.
 run 0 init utm.gpkg --crs EPSG:32648
 run 0 ingest utm.gpkg --map map.gpkg --source-crs EPSG:9210

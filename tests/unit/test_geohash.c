@@ -98,7 +98,7 @@ static void test_roundtrip(void)
 
 	for (int i = 0; i < 20000; i++) {
 		char id[13], n[13];
-		double lat, lon, lo_lat, hi_lat, lo_lon, hi_lon, clat, clon, nlat, nlon;
+		double lat, lon, lo_lat = 0, hi_lat = 0, lo_lon = 0, hi_lon = 0, clat = 0, clon = 0, nlat, nlon;
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
