@@ -64,8 +64,8 @@ struct assign {
 	size_t ncand, capcand;
 	int cand_failed;
 	td_crs_wgs84 wgs84; /* official scheme: the workspace zone to WGS 84 */
-	sqlite3_stmt *q_exists, *q_cur, *q_prev, *q_seq, *ins_reg, *ins_par, *upd_par, *upd_reg_key, *ins_change, *ins_lineage,
-		*retire, *del_par, *upd_parcel;
+	sqlite3_stmt *q_exists, *q_cur, *q_prev, *q_seq, *ins_reg, *ins_par, *upd_par, *upd_reg_key, *ins_change,
+		*ins_lineage, *retire, *del_par, *upd_parcel;
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
@@ -595,9 +595,10 @@ static int cell_inside(struct assign *a, const struct cur *u, const char *id)
 	if (!td_geohash_decode(id, &lat, &lon, NULL, NULL) || !td_crs_wgs84_inverse(&a->wgs84, lat, lon, &x, &y))
 		return 0;
 	pt = GEOSGeom_createPointFromXY_r(a->h, x, y);
-	in = pt && GEOSIntersects_r(a->h, u->g, pt) == 1;
+	/* 2: GEOS cannot tell (an invalid polygon); the cell is taken rather than none. */
+	in = pt ? GEOSIntersects_r(a->h, u->g, pt) : 0;
 	GEOSGeom_destroy_r(a->h, pt);
-	return in;
+	return in == 1 || in == 2;
 }
 
 #define RING_MAX 16
