@@ -7,7 +7,7 @@ FBUILD ?= build-fuzz
 FUZZ_SECONDS ?= 180
 FUZZ_CC ?= clang-14
 
-.PHONY: all deps build demo test fuzz bench bench-merge package install clean
+.PHONY: all deps build demo test fuzz bench bench-merge bench-ids package install clean
 
 all: build
 
@@ -37,6 +37,9 @@ bench: build
 
 bench-merge: build
 	@sh bench/merge.sh $(BUILD)
+
+bench-ids: build
+	@sh bench/ids.sh $(BUILD)
 
 # A .deb in build/ (thuadat_VERSION_ARCH.deb), installed under /usr.
 package: build

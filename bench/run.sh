@@ -9,7 +9,9 @@
 #                (group lists, findings, certificates not on the map) into
 #                one workbook; export+c06 adds the C06 list's rows to both
 #   assign-id (first run, every ID issued) and reassign (second run on
-#   unchanged data) have no reference
+#   unchanged data), with the official scheme (the default), and
+#   assign-tpl / reassign-tpl, the same with the template scheme on a copy
+#   of the same workspace, are timed against each other
 # Usage: bench/run.sh BUILD_DIR   (sizes: BENCH_SIZES="10000 100000 1000000")
 set -eu
 build=$1
@@ -69,11 +71,20 @@ for n in $sizes; do
 	row_alone classify
 
 	# assign-id twice: every ID issued, then the nightly case where nothing
-	# changed (a key join and a byte comparison per parcel, no GEOS).
+	# changed (a key join and a byte comparison per parcel, no GEOS). The
+	# official scheme (label point, WGS 84, GeoHash), then the template
+	# scheme on a copy of the same workspace.
+	cp "$d/ws.gpkg" "$d/ws-template.gpkg"
+	printf '[id]\nscheme = template\n' >"$d/template.ini"
 	measure assign_id "$bin" -q assign-id "$d/ws.gpkg"
 	row_alone assign-id
 	measure reassign "$bin" -q assign-id "$d/ws.gpkg"
 	row_alone reassign
+	measure assign_tpl "$bin" -q assign-id "$d/ws-template.gpkg" --profile "$d/template.ini"
+	row_alone assign-tpl
+	measure reassign_tpl "$bin" -q assign-id "$d/ws-template.gpkg" --profile "$d/template.ini"
+	row_alone reassign-tpl
+	rm -f "$d/ws-template.gpkg"
 
 	measure export "$bin" -q export "$d/ws.gpkg" --out "$d/xlsx"
 	t=$secs r=$rss_mb

@@ -364,11 +364,14 @@ CREATE TABLE merge_origin (
 -- Reference tables, loaded from schemas/ref/<table>.csv.
 CREATE TABLE ref_provinces (
 	code TEXT PRIMARY KEY,          -- 2-digit province code
-	name TEXT NOT NULL,
-	central_meridian REAL NOT NULL, -- VN-2000 TM-3 zone, degrees
+	name TEXT NOT NULL,             -- the name from 1 July 2025 when the code goes on, else the former name
+	former_name TEXT,               -- the name until 30 June 2025
+	central_meridian REAL NOT NULL, -- VN-2000 TM-3 zone of the former province with this code, degrees
 	epsg INTEGER,                   -- empty when EPSG has no code for the zone
 	valid_from TEXT,
-	valid_to TEXT
+	valid_to TEXT,                  -- 2025-06-30 for a code that ended with the 2025 merger
+	province_2025 TEXT,             -- the province from 1 July 2025 the former one is part of
+	source TEXT                     -- where the central meridian comes from (verified or unverified)
 );
 CREATE TABLE ref_communes (
 	code TEXT NOT NULL,             -- 5-digit commune code

@@ -8,7 +8,8 @@
 
 static const char *const field_names[TD_C06_FIELD_COUNT] = {
 	"seq", "owner_ref", "cccd", "owner_name", "birth_year", "gender", "id_province", "commune", "sheet", "parcel",
-	"gcn_serial", "gcn_date", "status", "new_cccd", "new_owner_name", "new_birth_year", "new_gender", "note"};
+	"gcn_serial", "gcn_date", "status", "new_cccd", "new_owner_name", "new_birth_year", "new_gender", "note",
+	"parcel_id"};
 
 const char *td_c06_field_name(td_c06_field f)
 {

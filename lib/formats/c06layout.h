@@ -34,6 +34,8 @@ typedef enum td_c06_field {
 	TD_C06_NEW_BIRTH_YEAR,
 	TD_C06_NEW_GENDER,
 	TD_C06_NOTE,
+	/* sent to C06 (added after the reply fields, so the numbers above stay) */
+	TD_C06_PARCEL_ID,      /* the parcel ID (mã định danh thửa đất) of the certificate's parcel */
 	TD_C06_FIELD_COUNT
 } td_c06_field;
 

@@ -1,4 +1,5 @@
 #include "ids.h"
+#include "geohash.h"
 #include "ini.h"
 
 #include <math.h>
@@ -97,6 +98,8 @@ void td_id_settings_init(td_id_settings *s)
 
 	memset(s, 0, sizeof(*s));
 	s->check = TD_ID_MOD97_10;
+	s->scheme = TD_ID_OFFICIAL;
+	s->polylabel_precision = 0.01;
 	s->match_tolerance = 0.1;
 	s->lineage_min_overlap = 0.1;
 	td_error_init(&err);
@@ -401,6 +404,26 @@ static td_status on_key(const char *section, const char *key, const char *value,
 		snprintf(s->address_link, sizeof(s->address_link), "%s", value);
 		return TD_OK;
 	}
+	if (strcmp(key, "scheme") == 0) {
+		if (strcmp(value, "official") == 0)
+			s->scheme = TD_ID_OFFICIAL;
+		else if (strcmp(value, "template") == 0)
+			s->scheme = TD_ID_TEMPLATE;
+		else
+			return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: scheme = '%s': expected official or template",
+					    l->path, line, value);
+		return TD_OK;
+	}
+	if (strcmp(key, "polylabel_precision") == 0) {
+		char *end;
+		v = strtod(value, &end);
+		if (end == value || *end || !isfinite(v) || v < 0.0001 || v > 1)
+			return td_error_set(err, TD_ERR_USAGE,
+					    "'%s' line %d: polylabel_precision = '%s': expected metres from 0.0001 to 1",
+					    l->path, line, value);
+		s->polylabel_precision = v;
+		return TD_OK;
+	}
 	if (strcmp(key, "match_tolerance") == 0 || strcmp(key, "lineage_min_overlap") == 0) {
 		if (!parse_fraction(value, &v))
 			return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: %s = '%s': expected a number from 0 to 1",
@@ -431,4 +454,36 @@ td_status td_id_profile_load(td_id_settings *s, const char *path, td_error *err)
 			rc = td_error_set(err, TD_ERR_USAGE, "'%s': %s", path, why.msg);
 	}
 	return rc;
+}
+
+const char *td_id_scheme_name(td_id_scheme scheme)
+{
+	return scheme == TD_ID_OFFICIAL ? "official" : "template";
+}
+
+td_status td_id_official_parse(const char *id, double *lat, double *lon, td_error *err)
+{
+	size_t n = strlen(id), bad = td_geohash_bad_char(id);
+	double y, x;
+
+	if (bad)
+		return td_error_set(err, TD_ERR_INPUT,
+				    "'%s' is not a parcel ID: character %zu is '%c', not one of the GeoHash alphabet "
+				    "0-9 b-h j k m n p-z (no a, i, l, o; lower case)",
+				    id, bad, id[bad - 1]);
+	if (n != TD_ID_OFFICIAL_LEN)
+		return td_error_set(err, TD_ERR_INPUT, "'%s' is not a parcel ID: expected %d GeoHash characters, got %zu",
+				    id, TD_ID_OFFICIAL_LEN, n);
+	if (!td_geohash_decode(id, &y, &x, NULL, NULL))
+		return td_error_set(err, TD_ERR_INPUT, "'%s' is not a parcel ID", id);
+	if (y < TD_ID_VN_LAT_MIN || y > TD_ID_VN_LAT_MAX || x < TD_ID_VN_LON_MIN || x > TD_ID_VN_LON_MAX)
+		return td_error_set(err, TD_ERR_INPUT,
+				    "'%s' is not a parcel ID: it decodes to %.6f° N %.6f° E, outside Vietnam "
+				    "(%.1f-%.1f° N, %.1f-%.1f° E); a character is mistyped",
+				    id, y, x, TD_ID_VN_LAT_MIN, TD_ID_VN_LAT_MAX, TD_ID_VN_LON_MIN, TD_ID_VN_LON_MAX);
+	if (lat)
+		*lat = y;
+	if (lon)
+		*lon = x;
+	return TD_OK;
 }

@@ -24,6 +24,20 @@
 
 #define TD_ID_MAX 64
 
+/* Which ID assign-id issues (docs/ids.md). */
+typedef enum td_id_scheme {
+	TD_ID_OFFICIAL, /* the national ID: 12-character GeoHash of the label point (the default) */
+	TD_ID_TEMPLATE  /* the template below: commune, sequence, ISO 7064 check characters */
+} td_id_scheme;
+
+#define TD_ID_OFFICIAL_LEN 12
+
+/* The box an official ID must decode into: Vietnam's mainland and islands. */
+#define TD_ID_VN_LAT_MIN 6.0
+#define TD_ID_VN_LAT_MAX 23.5
+#define TD_ID_VN_LON_MIN 102.0
+#define TD_ID_VN_LON_MAX 118.0
+
 /* The ISO 7064 system of the check characters. */
 typedef enum td_id_check {
 	TD_ID_MOD97_10, /* pure system, two check digits "00".."96": the default */
@@ -47,6 +61,8 @@ enum td_id_field { TD_ID_LITERAL, TD_ID_COMMUNE, TD_ID_SEQ, TD_ID_CHECK };
 #define TD_ID_PARTS_MAX 16
 
 typedef struct td_id_settings {
+	td_id_scheme scheme;          /* official (default) or template */
+	double polylabel_precision;   /* official: metres; the label point is this close to the deepest */
 	char format[128];             /* the template as written */
 	struct {
 		enum td_id_field field;
@@ -92,6 +108,18 @@ td_status td_id_make(const td_id_settings *s, const char *commune, long seq, cha
  * check characters should be (that would invite "fixing" a mistyped ID).
  */
 td_status td_id_parse(const td_id_settings *s, const char *id, char *commune, long *seq, td_error *err);
+
+/*
+ * Check that id has the official form: 12 characters of the GeoHash
+ * alphabet whose cell centre lies in Vietnam's box. On success fill *lat,
+ * *lon (the cell centre, WGS 84 degrees; may be NULL). TD_ERR_INPUT says
+ * what is wrong. GeoHash has no check character: a mistyped character that
+ * still decodes in Vietnam passes.
+ */
+td_status td_id_official_parse(const char *id, double *lat, double *lon, td_error *err);
+
+/* "official" or "template". */
+const char *td_id_scheme_name(td_id_scheme scheme);
 
 /*
  * Expand the address_link template for one parcel into out: {id},

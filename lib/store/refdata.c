@@ -11,16 +11,73 @@
 /* The reference tables, in load order. */
 static const char *const ref_tables[] = {"ref_provinces", "ref_communes", "ref_landuse"};
 
-td_status td_refdata_find_province(td_ctx *ctx, const char *code, td_province *out, td_error *err)
+/* "1" and "01" are "01"; 0 if code is not one or two digits. */
+static int normal_code(const char *code, char out[8])
 {
-	char path[TD_PATH_MAX];
+	size_t n = strlen(code);
+
+	if (n < 1 || n > 2 || code[0] < '0' || code[0] > '9' || (n == 2 && (code[1] < '0' || code[1] > '9')))
+		return 0;
+	snprintf(out, 8, "%s%s", n == 1 ? "0" : "", code);
+	return 1;
+}
+
+static void field(OGRFeatureH f, const char *name, char *out, size_t size)
+{
+	int i = OGR_F_GetFieldIndex(f, name);
+
+	snprintf(out, size, "%s", i >= 0 && OGR_F_IsFieldSetAndNotNull(f, i) ? OGR_F_GetFieldAsString(f, i) : "");
+}
+
+static td_status read_province(OGRFeatureH f, const char *path, td_province *out, td_error *err)
+{
+	char cm[64], epsg[32];
+	char *end;
+
+	memset(out, 0, sizeof(*out));
+	field(f, "code", out->code, sizeof(out->code));
+	field(f, "name", out->name, sizeof(out->name));
+	field(f, "former_name", out->former_name, sizeof(out->former_name));
+	field(f, "valid_to", out->valid_to, sizeof(out->valid_to));
+	field(f, "province_2025", out->province_2025, sizeof(out->province_2025));
+	field(f, "source", out->source, sizeof(out->source));
+	field(f, "central_meridian", cm, sizeof(cm));
+	field(f, "epsg", epsg, sizeof(epsg));
+	if (!out->former_name[0])
+		snprintf(out->former_name, sizeof(out->former_name), "%s", out->name);
+	if (!out->province_2025[0])
+		snprintf(out->province_2025, sizeof(out->province_2025), "%s", out->code);
+	out->central_meridian = strtod(cm, &end);
+	if (!cm[0] || *end)
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %lld: bad central_meridian", path,
+				    (long long)OGR_F_GetFID(f) + 1);
+	out->epsg = (int)strtol(epsg, &end, 10);
+	if (*end)
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %lld: bad epsg", path, (long long)OGR_F_GetFID(f) + 1);
+	return TD_OK;
+}
+
+/*
+ * Read ref_provinces.csv: the row of code into *one (when one is not NULL),
+ * or every row whose province_2025 is code into *parts.
+ */
+static td_status scan_provinces(td_ctx *ctx, const char *given, td_province *one, td_province **parts, size_t *n,
+				td_error *err)
+{
+	char path[TD_PATH_MAX], code[8];
 	GDALDatasetH ds = NULL;
 	OGRLayerH layer;
 	OGRFeatureH f;
+	size_t cap = 0;
 	td_status rc;
 	int found = 0;
 
-	memset(out, 0, sizeof(*out));
+	if (parts) {
+		*parts = NULL;
+		*n = 0;
+	}
+	if (!normal_code(given, code))
+		return td_error_set(err, TD_ERR_USAGE, "unknown province code '%s': expected 1 or 2 digits", given);
 	rc = td_ctx_schema_file(ctx, "ref/ref_provinces.csv", path, sizeof(path), err);
 	if (rc != TD_OK)
 		return rc;
@@ -28,29 +85,51 @@ td_status td_refdata_find_province(td_ctx *ctx, const char *code, td_province *o
 	if (!ds)
 		return err->code;
 	layer = GDALDatasetGetLayer(ds, 0);
-	while (!found && (f = OGR_L_GetNextFeature(layer)) != NULL) {
-		int ic = OGR_F_GetFieldIndex(f, "code");
-		if (ic >= 0 && OGR_F_IsFieldSetAndNotNull(f, ic) && strcmp(OGR_F_GetFieldAsString(f, ic), code) == 0) {
-			int in = OGR_F_GetFieldIndex(f, "name");
-			int im = OGR_F_GetFieldIndex(f, "central_meridian");
-			int ie = OGR_F_GetFieldIndex(f, "epsg");
-			char *end;
-			snprintf(out->code, sizeof(out->code), "%s", code);
-			snprintf(out->name, sizeof(out->name), "%s", in >= 0 ? OGR_F_GetFieldAsString(f, in) : "");
-			out->central_meridian = strtod(im >= 0 ? OGR_F_GetFieldAsString(f, im) : "", &end);
-			if (im < 0 || *end || end == OGR_F_GetFieldAsString(f, im))
-				rc = td_error_set(err, TD_ERR_USAGE, "'%s' line %lld: bad central_meridian",
-						  path, (long long)OGR_F_GetFID(f) + 1);
-			if (ie >= 0 && OGR_F_IsFieldSetAndNotNull(f, ie))
-				out->epsg = OGR_F_GetFieldAsInteger(f, ie);
+	while (rc == TD_OK && (f = OGR_L_GetNextFeature(layer)) != NULL) {
+		td_province p;
+		rc = read_province(f, path, &p, err);
+		OGR_F_Destroy(f);
+		if (rc != TD_OK)
+			break;
+		if (one && strcmp(p.code, code) == 0) {
+			*one = p;
+			found = 1;
+			break;
+		}
+		if (parts && strcmp(p.province_2025, code) == 0) {
+			if (*n == cap) {
+				td_province *q = realloc(*parts, (cap ? 2 * cap : 8) * sizeof(*q));
+				if (!q) {
+					rc = td_error_set(err, TD_ERR_NOMEM, "out of memory");
+					break;
+				}
+				*parts = q;
+				cap = cap ? 2 * cap : 8;
+			}
+			(*parts)[(*n)++] = p;
 			found = 1;
 		}
-		OGR_F_Destroy(f);
 	}
 	GDALClose(ds);
 	if (rc == TD_OK && !found)
-		rc = td_error_set(err, TD_ERR_USAGE, "unknown province code '%s' (see %s)", code, path);
+		rc = td_error_set(err, TD_ERR_USAGE, "unknown province code '%s' (see %s)", given, path);
+	if (rc != TD_OK && parts) {
+		free(*parts);
+		*parts = NULL;
+		*n = 0;
+	}
 	return rc;
+}
+
+td_status td_refdata_find_province(td_ctx *ctx, const char *code, td_province *out, td_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	return scan_provinces(ctx, code, out, NULL, NULL, err);
+}
+
+td_status td_refdata_province_parts(td_ctx *ctx, const char *code, td_province **parts, size_t *n, td_error *err)
+{
+	return scan_provinces(ctx, code, NULL, parts, n, err);
 }
 
 static td_status load_table(td_ws *ws, const char *table, td_error *err)

@@ -4,8 +4,11 @@
 # splits one parcel, merges two, renumbers a sheet and deletes one, and gets
 # exactly the expected new IDs, lineage, key changes and retirements; IDs
 # validate with 'id check' and typos do not; 'id show' prints the lineage;
-# a failed run changes nothing; the [id] profile section and 'run'.
+# a failed run changes nothing; the [id] profile section and 'run'. All
+# with the template scheme (scheme = template); the official scheme, the
+# default, is t0460.
 . "$(dirname "$0")/lib.sh"
+printf '[id]\nscheme = template\n' >tpl.ini
 
 D="$FIX/demo"
 cp "$D/map.gpkg" map.gpkg
@@ -15,7 +18,7 @@ run 0 ingest ws.gpkg --map map.gpkg --register "$D/register.csv"
 ids() { q ws.gpkg "SELECT commune || '/' || sheet || '/' || parcel || '=' || COALESCE(parcel_id, 'NULL') FROM parcels ORDER BY commune, sheet, parcel, fid"; }
 
 # First run: every parcel gets commune + 7-digit sequence in key order + ISO 7064 MOD 97-10.
-run 0 assign-id ws.gpkg
+run 0 assign-id ws.gpkg --profile tpl.ini
 contains out.txt "assign-id: 12 parcels in 2 communes: issued 12 (split 0, merged 0, reshaped 0), kept 0, rekeyed 0, retired 0"
 cat >ids1.txt <<'EOT'
 11311/1/1=11311000000129
@@ -38,26 +41,26 @@ eq 12 "$(q ws.gpkg "SELECT COUNT(*) FROM id_parcel p JOIN parcels USING (commune
 eq 0 "$(q ws.gpkg "SELECT COUNT(*) FROM parcels WHERE address_link IS NOT NULL")" "no address link by default"
 
 # Second run on the same data: the same IDs, nothing written but the run row.
-run 0 --json assign-id ws.gpkg
-contains out.txt '{"command":"assign-id","parcels":12,"communes":2,"issued":0,"kept":12,"rekeyed":0,"split":0,"merged":0,"reshaped":0,"retired":0}'
+run 0 --json assign-id ws.gpkg --profile tpl.ini
+contains out.txt '{"command":"assign-id","parcels":12,"communes":2,"issued":0,"kept":12,"rekeyed":0,"split":0,"merged":0,"reshaped":0,"retired":0,"scheme":"template","displaced":0,"no_point":0}'
 ids >got2.txt
 same ids1.txt got2.txt
 eq 12 "$(q ws.gpkg "SELECT COUNT(*) FROM id_registry")" "no ID issued by run 2"
 
 # Every ID validates; typos do not.
 for id in $(q ws.gpkg "SELECT id FROM id_registry"); do
-	run 0 id check "$id"
+	run 0 id check "$id" --profile tpl.ini
 done
 contains out.txt "11329000000390: valid (commune 11329, sequence 3, ISO 7064 MOD 97-10)"
-run 4 id check 11311000000527 # one digit changed
+run 4 id check 11311000000527 --profile tpl.ini # one digit changed
 contains err.txt "'11311000000527' is not a valid parcel ID: the check digits do not match (ISO 7064 MOD 97-10); a digit is mistyped or two are swapped"
-run 4 id check 11311000005017 # two adjacent digits swapped
+run 4 id check 11311000005017 --profile tpl.ini # two adjacent digits swapped
 contains err.txt "the check digits do not match"
-run 4 id check 11311000000571 # the check digits swapped
-run 4 id check 13111000000517 # commune digits swapped
-run 4 id check 1131100000051
+run 4 id check 11311000000571 --profile tpl.ini # the check digits swapped
+run 4 id check 13111000000517 --profile tpl.ini # commune digits swapped
+run 4 id check 1131100000051 --profile tpl.ini
 contains err.txt "expected 14 characters ({commune}{seq:7}{check}), got 13"
-run 4 --json id check 1131l000000517
+run 4 --json id check 1131l000000517 --profile tpl.ini
 contains out.txt '{"command":"id check","id":"1131l000000517","valid":false,"reason":"'"'"'1131l000000517'"'"' is not a parcel ID: character 5 is '"'"'l'"'"', expected a digit of the commune code"}'
 run 3 id check
 run 3 id frob
@@ -82,7 +85,7 @@ run 0 ingest ws.gpkg --map map.gpkg
 cp ws.gpkg before-v2.gpkg
 
 # A failing run changes nothing: a 1-digit sequence cannot hold 11311's 10th ID.
-printf '[id]\nformat = {commune}{seq:1}{check}\n' >narrow.ini
+printf '[id]\nscheme = template\nformat = {commune}{seq:1}{check}\n' >narrow.ini
 run 3 assign-id ws.gpkg --profile narrow.ini
 contains err.txt "parcel 11311/1/5: commune 11311 has used every sequence number of 1 digits: widen {seq:N} in the ID format '{commune}{seq:1}{check}'"
 for t in id_registry id_parcel id_lineage id_key_changes runs; do
@@ -90,7 +93,7 @@ for t in id_registry id_parcel id_lineage id_key_changes runs; do
 done
 eq "$(q before-v2.gpkg "SELECT group_concat(COALESCE(parcel_id, '-')) FROM parcels")" "$(q ws.gpkg "SELECT group_concat(COALESCE(parcel_id, '-')) FROM parcels")" "parcel IDs after a failed run"
 
-run 0 assign-id ws.gpkg
+run 0 assign-id ws.gpkg --profile tpl.ini
 contains out.txt "assign-id: 11 parcels in 2 communes: issued 3 (split 2, merged 1, reshaped 0), kept 5, rekeyed 3, retired 4"
 cat >ids3.txt <<'EOT'
 11311/1/1=11311000000129
@@ -123,7 +126,7 @@ eq "5|1" "$(q ws.gpkg "SELECT sheet, parcel FROM id_registry WHERE id = '1131100
 eq 15 "$(q ws.gpkg "SELECT COUNT(*) FROM id_registry")" "every ID ever issued is kept"
 eq 11 "$(q ws.gpkg "SELECT COUNT(*) FROM id_parcel")" "one id_parcel row per active ID"
 for id in $(q ws.gpkg "SELECT id FROM id_registry WHERE issued_run = $run"); do
-	run 0 id check "$id"
+	run 0 id check "$id" --profile tpl.ini
 done
 
 # id show: status, key, runs, lineage both ways, key changes.
@@ -142,7 +145,7 @@ contains err.txt "workspace 'ws.gpkg' never issued the parcel ID '11311000001099
 run 3 id show ws.gpkg
 
 # Unchanged again: all kept.
-run 0 assign-id ws.gpkg
+run 0 assign-id ws.gpkg --profile tpl.ini
 contains out.txt "issued 0 (split 0, merged 0, reshaped 0), kept 11, rekeyed 0, retired 0"
 ids >got4.txt
 same ids3.txt got4.txt
@@ -162,7 +165,7 @@ UNION ALL SELECT ST_Intersection(geom, BuildMbr(600019, 2300000, 600020, 2300025
   FROM parcels WHERE MaXa = 11311 AND SoTo = 1 AND SoThua = 1" || fail "ogr2ogr v3"
 cp v3.gpkg map.gpkg
 run 0 ingest ws.gpkg --map map.gpkg
-run 0 assign-id ws.gpkg
+run 0 assign-id ws.gpkg --profile tpl.ini
 contains out.txt "assign-id: 11 parcels in 2 communes: issued 2 (split 1, merged 1, reshaped 0), kept 9, rekeyed 0, retired 2"
 eq "11311/1/1=11311000000129
 11311/1/5=11311000001293
@@ -191,6 +194,7 @@ contains out.txt '"kind":"merge","depth":2,"repeated":true}],"key_changes":[]}'
 # A profile's [id] section: format, MOD 11-10, the address link; 'run' has the stage.
 cat >hp.ini <<'EOT'
 [id]
+scheme = template
 format = HP-{commune}-{seq:5}{check}
 check = mod11-10
 address_link = https://diachi.example.vn/thua/{id}?to={sheet}&thua={parcel}
@@ -205,7 +209,7 @@ map = $D/map.gpkg
 profile = hp.ini
 EOT
 run 0 --json run job.ini
-contains out.txt '{"command":"assign-id","parcels":12,"communes":2,"issued":12,"kept":0,"rekeyed":0,"split":0,"merged":0,"reshaped":0,"retired":0}'
+contains out.txt '{"command":"assign-id","parcels":12,"communes":2,"issued":12,"kept":0,"rekeyed":0,"split":0,"merged":0,"reshaped":0,"retired":0,"scheme":"template","displaced":0,"no_point":0}'
 eq "HP-11311-000010|https://diachi.example.vn/thua/HP-11311-000010?to=1&thua=1" "$(q ws2.gpkg "SELECT parcel_id, address_link FROM parcels WHERE commune = '11311' AND sheet = 1 AND parcel = 1")" "template and link"
 run 0 id check HP-11311-000010 --profile hp.ini
 run 4 id check HP-11311-000011 --profile hp.ini

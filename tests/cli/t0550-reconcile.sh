@@ -37,9 +37,9 @@ run 0 export ws.gpkg --out out --c06
 contains out.txt "wrote 2 C06 lists (.xls, 13 certificate holders not yet verified) to out"
 list_csv out/c06-11311.xls l11311.csv
 list_csv out/c06-11329.xls l11329.csv
-eq "STT,Mã chủ sử dụng,Số định danh cá nhân / CMND,Họ và tên,Năm sinh,Giới tính,Nơi đăng ký khai sinh (mã tỉnh),Mã xã,Số tờ bản đồ,Số thửa,Số phát hành GCN,Ngày cấp GCN,Kết quả xác minh,Số định danh đúng,Họ và tên đúng,Năm sinh đúng,Giới tính đúng,Ghi chú" \
+eq "STT,Mã chủ sử dụng,Số định danh cá nhân / CMND,Họ và tên,Năm sinh,Giới tính,Nơi đăng ký khai sinh (mã tỉnh),Mã xã,Số tờ bản đồ,Số thửa,Số phát hành GCN,Ngày cấp GCN,Kết quả xác minh,Số định danh đúng,Họ và tên đúng,Năm sinh đúng,Giới tính đúng,Ghi chú,Mã định danh thửa đất" \
 	"$(head -n 1 l11311.csv)" "list header"
-eq "1,1,031185001234,Nguyễn Thị Hồng Nhung,1985,Nữ,031,11311,1,1,CS 100001,2015-03-12,,,,,," "$(sed -n 2p l11311.csv)" "first row"
+eq "1,1,031185001234,Nguyễn Thị Hồng Nhung,1985,Nữ,031,11311,1,1,CS 100001,2015-03-12,,,,,,," "$(sed -n 2p l11311.csv)" "first row (no parcel ID: assign-id has not run)"
 eq 8 "$(tail -n +2 l11311.csv | wc -l | tr -d ' ')" "owners listed in 11311"
 # 11329/1/1 has two owners: both are listed, each once.
 eq "9 10 11 12 13" "$(tail -n +2 l11329.csv | cut -d, -f2 | tr '\n' ' ' | sed 's/ $//')" "owners listed in 11329"

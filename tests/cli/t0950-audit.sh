@@ -31,7 +31,7 @@ eq '{"c06_replies":{"inserted":2,"updated":0,"deleted":0},"findings":{"inserted"
 	"$(q ws.gpkg "SELECT changes FROM audit_log WHERE id = 5")" "reconcile's changes"
 eq '{"parcel_grade":{"inserted":13,"updated":0,"deleted":0},"parcels":{"inserted":0,"updated":12,"deleted":0}}' \
 	"$(q ws.gpkg "SELECT changes FROM audit_log WHERE id = 4")" "classify's changes"
-eq 489 "$(q ws.gpkg "SELECT json_extract(changes, '$.ref_communes.inserted') FROM audit_log WHERE id = 1")" "init's changes"
+eq 13373 "$(q ws.gpkg "SELECT json_extract(changes, '$.ref_communes.inserted') FROM audit_log WHERE id = 1")" "init's changes"
 eq "$(id -un)" "$(q ws.gpkg "SELECT os_user FROM audit_log WHERE id = 3")" "OS user"
 eq "$THUADAT check ws.gpkg --today 2026-11-01" "$(q ws.gpkg "SELECT argv FROM audit_log WHERE id = 3")" "command line"
 eq "$(q ws.gpkg "SELECT summary FROM runs WHERE id = 2")" "$(q ws.gpkg "SELECT summary FROM audit_log WHERE id = 3")" "summary as in runs"

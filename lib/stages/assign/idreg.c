@@ -1,5 +1,8 @@
 #include "idreg.h"
+#include "crs.h"
+#include "geohash.h"
 #include "grow.h"
+#include "labelpoint.h"
 
 #include <geos_c.h>
 #include <math.h>
@@ -61,8 +64,9 @@ struct assign {
 	size_t *cand; /* STRtree query result */
 	size_t ncand, capcand;
 	int cand_failed;
-	sqlite3_stmt *q_cur, *q_prev, *q_seq, *ins_reg, *ins_par, *upd_par, *upd_reg_key, *ins_change, *ins_lineage,
-		*retire, *del_par, *upd_parcel;
+	td_crs_wgs84 wgs84; /* official scheme: the workspace zone to WGS 84 */
+	sqlite3_stmt *q_exists, *q_cur, *q_prev, *q_seq, *ins_reg, *ins_par, *upd_par, *upd_reg_key, *ins_change,
+		*ins_lineage, *retire, *del_par, *upd_parcel;
 };
 
 /* Copy n bytes (plus a NUL) into the arena; *off is where they start. */
@@ -554,6 +558,89 @@ static td_status next_seq(struct assign *a, long *seq, td_error *err)
 	return rc;
 }
 
+static td_status id_exists(struct assign *a, const char *id, int *exists, td_error *err)
+{
+	int step;
+
+	sqlite3_bind_text(a->q_exists, 1, id, -1, SQLITE_STATIC);
+	step = sqlite3_step(a->q_exists);
+	*exists = step == SQLITE_ROW;
+	sqlite3_reset(a->q_exists);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? TD_OK : td_ws_sqlerr(a->ws, "read id_registry", err);
+}
+
+/* 1 if the centre of GeoHash cell id, back in the workspace zone, lies inside the parcel. */
+static int cell_inside(struct assign *a, const struct cur *u, const char *id)
+{
+	double lat, lon, x, y;
+	GEOSGeometry *pt;
+	int in;
+
+	if (!td_geohash_decode(id, &lat, &lon, NULL, NULL) || !td_crs_wgs84_inverse(&a->wgs84, lat, lon, &x, &y))
+		return 0;
+	pt = GEOSGeom_createPointFromXY_r(a->h, x, y);
+	/* 2: GEOS cannot tell (an invalid polygon); the cell is taken rather than none. */
+	in = pt ? GEOSIntersects_r(a->h, u->g, pt) : 0;
+	GEOSGeom_destroy_r(a->h, pt);
+	return in == 1 || in == 2;
+}
+
+#define RING_MAX 16
+
+/*
+ * The official ID of a new parcel (docs/ids.md): the 12-character GeoHash
+ * of its label point in WGS 84. When that cell's ID was ever issued (a
+ * duplicate polygon, or the remainder of a split that kept its parent's
+ * label point), the cells around it, ring by ring up to RING_MAX, each
+ * ring's rows from north to south and west to east: the first never issued
+ * whose centre lies inside the parcel (for a parcel without area, the first
+ * never issued). [unverified: no official rule is published]
+ */
+static td_status official_id(struct assign *a, struct cur *u, td_error *err)
+{
+	double x, y, r, lat, lon;
+	char base[TD_ID_OFFICIAL_LEN + 1];
+	int exists = 0;
+	td_status rc;
+
+	u->id[0] = '\0';
+	if (!u->state)
+		cur_usable(a, u);
+	if (!u->g)
+		return td_error_set(err, TD_ERR_INPUT, "no geometry");
+	rc = td_label_point(a->h, u->g, a->s->polylabel_precision, &x, &y, &r, err);
+	if (rc != TD_OK)
+		return rc;
+	if (!td_crs_wgs84_forward(&a->wgs84, x, y, &lat, &lon) ||
+	    !td_geohash_encode(lat, lon, TD_ID_OFFICIAL_LEN, base))
+		return td_error_set(err, TD_ERR_INPUT, "label point %.3f %.3f cannot be converted to WGS 84", x, y);
+	rc = id_exists(a, base, &exists, err);
+	if (rc != TD_OK || !exists) {
+		snprintf(u->id, sizeof(u->id), "%s", base);
+		return rc;
+	}
+	a->sum->displaced++;
+	for (int ring = 1; ring <= RING_MAX; ring++)
+		for (int dlat = ring; dlat >= -ring; dlat--)
+			for (int dlon = -ring; dlon <= ring; dlon++) {
+				char cell[TD_ID_OFFICIAL_LEN + 1];
+				if (abs(dlat) != ring && abs(dlon) != ring)
+					continue;
+				if (!td_geohash_neighbour(base, dlat, dlon, cell))
+					continue;
+				rc = id_exists(a, cell, &exists, err);
+				if (rc != TD_OK)
+					return rc;
+				if (!exists && (r <= 0 || cell_inside(a, u, cell))) {
+					snprintf(u->id, sizeof(u->id), "%s", cell);
+					return TD_OK;
+				}
+			}
+	return td_error_set(err, TD_ERR_INPUT,
+			    "every GeoHash cell within %d cells of its label point (%s) was issued already", RING_MAX,
+			    base);
+}
+
 /* A new ID in the next sequence number of the commune, with its lineage. */
 static td_status write_new(struct assign *a, size_t c, long seq, size_t *edge, td_error *err)
 {
@@ -562,7 +649,10 @@ static td_status write_new(struct assign *a, size_t c, long seq, size_t *edge, t
 	td_error why;
 
 	td_error_init(&why);
-	rc = td_id_make(a->s, a->commune, seq, u->id, sizeof(u->id), &why);
+	if (a->s->scheme == TD_ID_OFFICIAL)
+		rc = official_id(a, u, &why);
+	else
+		rc = td_id_make(a->s, a->commune, seq, u->id, sizeof(u->id), &why);
 	if (rc != TD_OK)
 		return td_error_set(err, rc, "parcel %s/%ld/%ld: %s", a->commune, u->sheet, u->parcel, why.msg);
 	a->sum->issued++;
@@ -604,6 +694,14 @@ static td_status write_new(struct assign *a, size_t c, long seq, size_t *edge, t
 	return rc;
 }
 
+/* Whether a parcel has a geometry GEOS can read (valid or not): the official ID needs a point. */
+static int has_geometry(struct assign *a, struct cur *u)
+{
+	if (!u->state)
+		cur_usable(a, u);
+	return u->g != NULL && GEOSisEmpty_r(a->h, u->g) == 0;
+}
+
 static td_status write_commune(struct assign *a, td_error *err)
 {
 	char link[sizeof(a->s->address_link) + 4 * TD_ID_MAX];
@@ -617,6 +715,12 @@ static td_status write_commune(struct assign *a, td_error *err)
 	for (size_t c = 0; rc == TD_OK && c < a->ncur; c++) {
 		if (a->cur[c].match != NONE)
 			continue;
+		if (a->s->scheme == TD_ID_OFFICIAL && !has_geometry(a, &a->cur[c])) {
+			a->sum->no_point++;
+			while (edge < a->nedges && a->edges[edge].cur == c)
+				edge++;
+			continue;
+		}
 		if (seq == 0)
 			rc = next_seq(a, &seq, err);
 		if (rc == TD_OK)
@@ -641,6 +745,10 @@ static td_status write_commune(struct assign *a, td_error *err)
 		if (!td_id_link(a->s, u->id, a->commune, u->sheet, u->parcel, link, sizeof(link)))
 			return td_error_set(err, TD_ERR_USAGE, "address_link of parcel %s/%ld/%ld is too long", a->commune,
 					    u->sheet, u->parcel);
+		if (!u->id[0])
+			link[0] = '\0';
+		if ((old_id ? old_id : "")[0] == '\0' && !u->id[0] && !old_link)
+			continue;
 		if (old_id && strcmp(old_id, u->id) == 0 && strcmp(old_link ? old_link : "", link) == 0)
 			continue;
 		sqlite3_bind_text(a->upd_parcel, 1, u->id, -1, SQLITE_STATIC);
@@ -677,6 +785,7 @@ static const struct {
 	size_t offset;
 	const char *sql;
 } statements[] = {
+	{offsetof(struct assign, q_exists), "SELECT 1 FROM id_registry WHERE id = ?"},
 	{offsetof(struct assign, q_cur),
 	 "SELECT fid, sheet, parcel, geom, parcel_id, address_link FROM parcels WHERE commune = ? "
 	 "ORDER BY sheet, parcel, fid"},
@@ -722,6 +831,15 @@ td_status td_idreg_assign(td_ws *ws, const td_id_settings *s, td_progress_fn pro
 		rc = td_error_set(err, TD_ERR_INTERNAL, "GEOS: cannot create a WKB reader");
 	for (size_t i = 0; rc == TD_OK && i < sizeof(statements) / sizeof(statements[0]); i++)
 		rc = td_ws_prepare(ws, statements[i].sql, &STATEMENT(&a, i), err);
+	if (rc == TD_OK && s->scheme == TD_ID_OFFICIAL) {
+		td_error why;
+		td_error_init(&why);
+		if (td_crs_wgs84_open(ws->ctx, ws->crs_wkt, &a.wgs84, &why) != TD_OK)
+			rc = td_error_set(err, why.code,
+					  "official parcel IDs need a VN-2000 TM-3 workspace: %s (or set scheme = template "
+					  "in the profile's [id] section)",
+					  why.msg);
+	}
 	if (rc == TD_OK)
 		rc = td_ws_communes(ws, "id_parcel", &communes, &ncommunes, err);
 	for (size_t i = 0; rc == TD_OK && i < ncommunes; i++) {
@@ -733,14 +851,16 @@ td_status td_idreg_assign(td_ws *ws, const td_id_settings *s, td_progress_fn pro
 	}
 	snprintf(sum->json, sizeof(sum->json),
 		 "{\"command\":\"assign-id\",\"parcels\":%ld,\"communes\":%ld,\"issued\":%ld,\"kept\":%ld,"
-		 "\"rekeyed\":%ld,\"split\":%ld,\"merged\":%ld,\"reshaped\":%ld,\"retired\":%ld}",
+		 "\"rekeyed\":%ld,\"split\":%ld,\"merged\":%ld,\"reshaped\":%ld,\"retired\":%ld,"
+		 "\"scheme\":\"%s\",\"displaced\":%ld,\"no_point\":%ld}",
 		 sum->parcels, sum->communes, sum->issued, sum->kept, sum->rekeyed, sum->split, sum->merged,
-		 sum->reshaped, sum->retired);
+		 sum->reshaped, sum->retired, td_id_scheme_name(s->scheme), sum->displaced, sum->no_point);
 	commune_clear(&a);
 	for (size_t i = 0; i < sizeof(statements) / sizeof(statements[0]); i++)
 		sqlite3_finalize(STATEMENT(&a, i));
 	if (a.reader)
 		GEOSWKBReader_destroy_r(a.h, a.reader);
+	td_crs_wgs84_close(&a.wgs84);
 	free(communes);
 	free(a.cur);
 	free(a.prev);
@@ -945,4 +1065,77 @@ void td_idreg_history_release(td_idreg_history *h)
 	free(h->descendants);
 	free(h->changes);
 	memset(h, 0, sizeof(*h));
+}
+
+/* ---- locating an official ID ---------------------------------------------- */
+
+td_status td_idreg_locate(td_ws *ws, const char *id, td_idreg_place *out, td_error *err)
+{
+	GEOSContextHandle_t h = ws->ctx->geos;
+	td_crs_wgs84 t;
+	sqlite3_stmt *reg = NULL, *geom = NULL;
+	GEOSWKBReader *reader = NULL;
+	GEOSGeometry *g = NULL, *pt = NULL;
+	td_status rc;
+	int step;
+
+	memset(out, 0, sizeof(*out));
+	rc = td_crs_wgs84_open(ws->ctx, ws->crs_wkt, &t, err);
+	if (rc != TD_OK)
+		return rc;
+	if (!td_geohash_decode(id, &out->lat, &out->lon, NULL, NULL) ||
+	    !td_crs_wgs84_inverse(&t, out->lat, out->lon, &out->x, &out->y)) {
+		rc = td_error_set(err, TD_ERR_INPUT, "'%s' cannot be placed in the workspace zone", id);
+		goto done;
+	}
+	rc = td_ws_prepare(ws,
+			   "SELECT r.status, COALESCE(p.commune, r.commune), r.sheet, r.parcel FROM id_registry r "
+			   "LEFT JOIN id_parcel p ON p.id = r.id WHERE r.id = ?",
+			   &reg, err);
+	if (rc != TD_OK)
+		goto done;
+	sqlite3_bind_text(reg, 1, id, -1, SQLITE_STATIC);
+	step = sqlite3_step(reg);
+	if (step == SQLITE_ROW) {
+		out->issued = 1;
+		snprintf(out->status, sizeof(out->status), "%s", (const char *)sqlite3_column_text(reg, 0));
+		snprintf(out->commune, sizeof(out->commune), "%s", (const char *)sqlite3_column_text(reg, 1));
+		out->sheet = sqlite3_column_int(reg, 2);
+		out->parcel = sqlite3_column_int(reg, 3);
+	} else if (step != SQLITE_DONE) {
+		rc = td_ws_sqlerr(ws, "read id_registry", err);
+		goto done;
+	}
+	rc = td_ws_prepare(ws, "SELECT geom FROM parcels WHERE parcel_id = ? AND geom IS NOT NULL ORDER BY fid LIMIT 1",
+			   &geom, err);
+	if (rc != TD_OK)
+		goto done;
+	sqlite3_bind_text(geom, 1, id, -1, SQLITE_STATIC);
+	step = sqlite3_step(geom);
+	if (step == SQLITE_ROW) {
+		const unsigned char *wkb;
+		size_t len;
+		reader = GEOSWKBReader_create_r(h);
+		wkb = gpkg_wkb(sqlite3_column_blob(geom, 0), (size_t)sqlite3_column_bytes(geom, 0), &len);
+		if (reader && wkb)
+			g = GEOSWKBReader_read_r(h, reader, wkb, len);
+		pt = GEOSGeom_createPointFromXY_r(h, out->x, out->y);
+		if (g && pt) {
+			out->has_parcel = 1;
+			out->inside = GEOSIntersects_r(h, g, pt) == 1;
+			if (!out->inside && GEOSDistance_r(h, g, pt, &out->distance) != 1)
+				out->distance = NAN;
+		}
+	} else if (step != SQLITE_DONE) {
+		rc = td_ws_sqlerr(ws, "read parcels", err);
+	}
+done:
+	GEOSGeom_destroy_r(h, pt);
+	GEOSGeom_destroy_r(h, g);
+	if (reader)
+		GEOSWKBReader_destroy_r(h, reader);
+	sqlite3_finalize(geom);
+	sqlite3_finalize(reg);
+	td_crs_wgs84_close(&t);
+	return rc;
 }

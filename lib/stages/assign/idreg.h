@@ -44,7 +44,9 @@ typedef struct td_idreg_summary {
 	long merged;   /* merges of several parcels */
 	long reshaped; /* one parcel redrawn beyond the tolerance */
 	long retired;
-	char json[512];
+	long displaced; /* official IDs whose label point's cell was issued before: a neighbour cell */
+	long no_point;  /* official scheme: parcels without geometry, left without an ID */
+	char json[640];
 } td_idreg_summary;
 
 /*
@@ -95,5 +97,26 @@ td_status td_idreg_history_load(td_ws *ws, const char *id, td_idreg_history *h, 
 
 /* Accepts NULL and a zeroed history. */
 void td_idreg_history_release(td_idreg_history *h);
+
+/* Where an official ID's point lies in a workspace (thuadat id check WS ID). */
+typedef struct td_idreg_place {
+	int issued;             /* the workspace issued the ID */
+	char status[8];         /* "active" or "retired" */
+	char commune[16];       /* its last known key */
+	long sheet, parcel;
+	int has_parcel;         /* a parcel holds the ID now (and has a geometry) */
+	double lat, lon;        /* the GeoHash cell's centre, WGS 84 */
+	double x, y;            /* the same in the workspace zone */
+	int inside;             /* the point lies inside that parcel */
+	double distance;        /* metres from the parcel when outside, else 0 */
+} td_idreg_place;
+
+/*
+ * Locate an official ID (already checked with td_id_official_parse) in a
+ * VN-2000 workspace: its registry record and whether its point lies inside
+ * the parcel holding it. TD_ERR_USAGE if the workspace is not in a VN-2000
+ * TM-3 zone.
+ */
+td_status td_idreg_locate(td_ws *ws, const char *id, td_idreg_place *out, td_error *err);
 
 #endif
