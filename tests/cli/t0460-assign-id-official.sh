@@ -51,7 +51,7 @@ ogr2ogr -f GPKG map.gpkg parcels.csv -nln parcels -a_srs EPSG:9210 -nlt MULTIPOL
 run 0 init ws.gpkg --crs EPSG:9210
 run 0 ingest ws.gpkg --map map.gpkg
 run 0 assign-id ws.gpkg
-contains out.txt "assign-id: 7 parcels in 1 communes: issued 7 (split 0, merged 0, reshaped 0), kept 0, rekeyed 0, retired 0"
+contains out.txt "assign-id: 7 parcels in 1 commune: issued 7 (split 0, merged 0, reshaped 0), kept 0, rekeyed 0, retired 0"
 q ws.gpkg "SELECT sheet || '/' || parcel || '=' || parcel_id FROM parcels ORDER BY sheet, parcel" >ids1.txt
 eq 7 "$(q ws.gpkg "SELECT COUNT(DISTINCT parcel_id) FROM parcels WHERE length(parcel_id) = 12 AND parcel_id NOT GLOB '*[^0-9b-hjkmnp-z]*'")" "7 distinct 12-character GeoHash IDs"
 
@@ -135,7 +135,7 @@ run 0 assign-id fresh.gpkg
 contains out.txt "issued 7 (split 0, merged 0, reshaped 0), kept 0, rekeyed 0, retired 0; 1 in a neighbouring GeoHash cell"
 own() { q fresh.gpkg "SELECT parcel_id FROM parcels WHERE parcel = $1"; }
 run 0 assign-id ws.gpkg
-contains out.txt "assign-id: 7 parcels in 1 communes: issued 4 (split 3, merged 1, reshaped 0), kept 2, rekeyed 1, retired 4"
+contains out.txt "assign-id: 7 parcels in 1 commune: issued 4 (split 3, merged 1, reshaped 0), kept 2, rekeyed 1, retired 4"
 key() { q ws.gpkg "SELECT parcel_id FROM parcels WHERE parcel = $1"; }
 eq "$id1" "$(key 1)" "1/1 unchanged keeps its ID"
 eq "$(sed -n 's/^1\/4=//p' ids1.txt)" "$(key 4)" "1/4 redrawn within the tolerance keeps its ID"
@@ -189,7 +189,7 @@ cp g.gpkg g0.gpkg
 "$THUADAT" -q assign-id g.gpkg &
 pid=$!
 i=0
-while [ ! -e g.gpkg-journal ] && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+while [ ! -e g.gpkg.lock ] && [ ! -e g.gpkg-journal ] && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done # the writer lock (WAL keeps no journal)
 sleep 0.2
 kill -9 $pid 2>/dev/null && ok || fail "assign-id finished before it could be killed"
 wait $pid 2>/dev/null
