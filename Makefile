@@ -7,7 +7,7 @@ FBUILD ?= build-fuzz
 FUZZ_SECONDS ?= 180
 FUZZ_CC ?= clang-14
 
-.PHONY: all deps build demo test fuzz bench bench-merge bench-ids package install clean
+.PHONY: all deps build demo test fuzz bench bench-merge bench-ids package install format format-check clean
 
 all: build
 
@@ -48,6 +48,13 @@ package: build
 # Into PREFIX (default /usr/local); DESTDIR=/some/root works as usual.
 install: build
 	@cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
+
+# The C sources as .clang-format says (CI fails on a difference).
+C_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	@clang-format -i $(C_SOURCES)
+format-check: deps
+	@clang-format --dry-run --Werror $(C_SOURCES) && echo "format-check: $(words $(C_SOURCES)) files as .clang-format says"
 
 clean:
 	rm -rf $(BUILD) $(TBUILD) $(FBUILD) out

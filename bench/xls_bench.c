@@ -18,15 +18,15 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static const char *const family[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan",
-				     "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"};
-static const char *const middle[] = {"Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Ngọc", "Quốc",
-				     "Hồng", "Thu", "Xuân", "Công"};
-static const char *const given[] = {"An", "Bình", "Châu", "Dũng", "Đức", "Giang", "Hà", "Hải",
-				    "Hạnh", "Hùng", "Khoa", "Lan", "Linh", "Long", "Mai", "Nam",
-				    "Nhung", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn"};
-static const char *const ward[] = {"Lê Chân", "Hồng Bàng", "Ngô Quyền", "Kiến An", "Hải An",
-				   "Đồ Sơn", "Dương Kinh", "An Dương"};
+static const char *const family[] = {"Nguyễn", "Trần", "Lê",  "Phạm", "Hoàng", "Huỳnh", "Phan",  "Vũ",
+				     "Võ",     "Đặng", "Bùi", "Đỗ",   "Hồ",    "Ngô",   "Dương", "Lý"};
+static const char *const middle[] = {"Văn",  "Thị",  "Hữu",  "Đức", "Minh", "Thanh",
+				     "Ngọc", "Quốc", "Hồng", "Thu", "Xuân", "Công"};
+static const char *const given[] = {"An",    "Bình", "Châu", "Dũng", "Đức",  "Giang", "Hà",    "Hải",
+				    "Hạnh",  "Hùng", "Khoa", "Lan",  "Linh", "Long",  "Mai",   "Nam",
+				    "Nhung", "Phúc", "Quân", "Sơn",  "Tâm",  "Thảo",  "Trang", "Tuấn"};
+static const char *const ward[] = {"Lê Chân", "Hồng Bàng", "Ngô Quyền",  "Kiến An",
+				   "Hải An",  "Đồ Sơn",    "Dương Kinh", "An Dương"};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -39,8 +39,8 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	const char *head[] = {"STT", "Họ và tên", "Số CCCD", "Ngày sinh", "Địa chỉ", "Số thửa",
-			      "Diện tích (m²)", "Ghi chú"};
+	const char *head[] = {"STT",     "Họ và tên", "Số CCCD",        "Ngày sinh",
+			      "Địa chỉ", "Số thửa",   "Diện tích (m²)", "Ghi chú"};
 	long rows = argc > 2 ? strtol(argv[2], NULL, 10) : 1000000;
 	int unique = argc > 3 && strcmp(argv[3], "unique") == 0;
 	td_xls *x = NULL;
@@ -61,8 +61,8 @@ int main(int argc, char **argv)
 	for (long i = 1; i <= rows; i++) {
 		unsigned long h = (unsigned long)i * 2654435761u;
 
-		snprintf(name, sizeof(name), "%s %s %s", family[h % N(family)],
-			 middle[(h >> 8) % N(middle)], given[(h >> 16) % N(given)]);
+		snprintf(name, sizeof(name), "%s %s %s", family[h % N(family)], middle[(h >> 8) % N(middle)],
+			 given[(h >> 16) % N(given)]);
 		snprintf(cccd, sizeof(cccd), "0%02lu%09ld", h % 96, i);
 		snprintf(addr, sizeof(addr), "Tổ %lu, phường %s", (h >> 4) % 60 + 1, ward[(h >> 12) % N(ward)]);
 		snprintf(note, sizeof(note), "%s", i % 3 ? "Đã cấp giấy chứng nhận" : "Chưa cấp");
@@ -73,9 +73,9 @@ int main(int argc, char **argv)
 			snprintf(note + k, sizeof(note) - k, " hồ sơ %ld", i);
 		}
 		if (td_xls_write_number(x, 0, (double)i, &err) != TD_OK ||
-		    td_xls_write_string(x, 1, name, &err) != TD_OK ||
-		    td_xls_write_text(x, 2, cccd, &err) != TD_OK ||
-		    td_xls_write_date(x, 3, 1940 + (int)(h % 66), 1 + (int)(h % 12), 1 + (int)(h % 28), &err) != TD_OK ||
+		    td_xls_write_string(x, 1, name, &err) != TD_OK || td_xls_write_text(x, 2, cccd, &err) != TD_OK ||
+		    td_xls_write_date(x, 3, 1940 + (int)(h % 66), 1 + (int)(h % 12), 1 + (int)(h % 28), &err) !=
+			    TD_OK ||
 		    td_xls_write_string(x, 4, addr, &err) != TD_OK ||
 		    td_xls_write_number(x, 5, (double)(h % 900 + 1), &err) != TD_OK ||
 		    td_xls_write_number(x, 6, (double)(h % 100000) / 100.0, &err) != TD_OK ||
@@ -92,8 +92,8 @@ int main(int argc, char **argv)
 		st.st_size = 0;
 	printf("%ld rows x 8 columns (%s): rows %.2f s, close %.2f s, total %.2f s, "
 	       "peak RSS %.0f MB, file %.1f MB\n",
-	       rows, unique ? "unique strings" : "typical", t1 - t0, now() - t1, now() - t0,
-	       ru.ru_maxrss / 1024.0, st.st_size / 1048576.0);
+	       rows, unique ? "unique strings" : "typical", t1 - t0, now() - t1, now() - t0, ru.ru_maxrss / 1024.0,
+	       st.st_size / 1048576.0);
 	return 0;
 fail:
 	fprintf(stderr, "xls_bench: %s\n", err.msg);

@@ -5,10 +5,10 @@
  * one-screen explanation.
  */
 #include "accept.h"
-#include "findings.h"
 #include "check.h"
 #include "classify.h"
 #include "cli.h"
+#include "findings.h"
 
 #include <string.h>
 
@@ -91,4 +91,6 @@ static const cli_opt options[] = {
 	CLI_END};
 
 const cli_command cmd_accept = {"accept", "acceptance gate for a delivery: check, classify, compare with thresholds",
-				NULL, "one workspace path", options, sizeof(struct accept_args), NULL, run};
+				NULL,     "one workspace path",
+				options,  sizeof(struct accept_args),
+				NULL,     run};

@@ -36,7 +36,8 @@ static int verify(td_cli *cli, td_ws *ws)
 		printf("]}\n");
 	} else if (rep.intact) {
 		if (!cli->quiet)
-			printf("audit trail intact: %ld entries, head %lld %s\n", rep.entries, rep.head_id, rep.head_hash);
+			printf("audit trail intact: %ld entries, head %lld %s\n", rep.entries, rep.head_id,
+			       rep.head_hash);
 	} else {
 		/* A broken trail is said even with -q: it is the result, not chatter. */
 		printf("audit trail BROKEN: %ld problem%s in %ld entries\n", rep.nproblems_total,
@@ -106,14 +107,17 @@ static int run(td_cli *cli, td_ws *ws, void *p)
 }
 
 static const cli_opt options[] = {
-	CLI_ARG(struct audit_args, action, "verify|log"),
-	CLI_ARG(struct audit_args, workspace, "WORKSPACE"),
-	CLI_INT(struct audit_args, limit, "limit", "N", 1, 1e9, "log: only the last N entries"),
-	CLI_END};
+	CLI_ARG(struct audit_args, action, "verify|log"), CLI_ARG(struct audit_args, workspace, "WORKSPACE"),
+	CLI_INT(struct audit_args, limit, "limit", "N", 1, 1e9, "log: only the last N entries"), CLI_END};
 
-const cli_command cmd_audit = {"audit", "verify the workspace's audit trail, or print it",
+const cli_command cmd_audit = {"audit",
+			       "verify the workspace's audit trail, or print it",
 			       "  verify   check the hash chain: exit 0 when intact, 4 naming every entry edited\n"
 			       "           or removed\n"
 			       "  log      print the entries, oldest first (-v: inputs, changes, summary, hash;\n"
 			       "           --json: one object per line)",
-			       "verify or log, and one workspace path", options, sizeof(struct audit_args), NULL, run};
+			       "verify or log, and one workspace path",
+			       options,
+			       sizeof(struct audit_args),
+			       NULL,
+			       run};

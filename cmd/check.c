@@ -4,9 +4,8 @@
  * finding remains, 1 when only warnings do.
  */
 #include "check.h"
-#include "findings.h"
 #include "cli.h"
-
+#include "findings.h"
 
 struct check_args {
 	const char *workspace, *profile, *today, *findings_csv;
@@ -55,7 +54,8 @@ static int run(td_cli *cli, td_ws *ws, void *p)
 	if (cli->json) {
 		printf("%s\n", sum.json);
 	} else if (!cli->quiet) {
-		printf("checked %ld map parcel%s and %ld register parcel%s in %ld commune%s: %ld error%s, %ld warning%s\n",
+		printf("checked %ld map parcel%s and %ld register parcel%s in %ld commune%s: %ld error%s, %ld "
+		       "warning%s\n",
 		       sum.parcels, PLURAL(sum.parcels), sum.register_keys, PLURAL(sum.register_keys), sum.communes,
 		       PLURAL(sum.communes), sum.errors, PLURAL(sum.errors), sum.warnings, PLURAL(sum.warnings));
 		if (sum.accepted)
@@ -83,5 +83,7 @@ static const cli_opt options[] = {
 		  "print the rule catalogue and exit"),
 	CLI_END};
 
-const cli_command cmd_check = {"check", "check every parcel against the rules; write findings", NULL,
-			       "one workspace path", options, sizeof(struct check_args), NULL, run};
+const cli_command cmd_check = {"check", "check every parcel against the rules; write findings",
+			       NULL,    "one workspace path",
+			       options, sizeof(struct check_args),
+			       NULL,    run};

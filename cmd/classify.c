@@ -3,8 +3,8 @@
  * and print the counts per commune. Exit 2 when any parcel is not in group 1.
  */
 #include "classify.h"
-#include "grades.h"
 #include "cli.h"
+#include "grades.h"
 
 struct classify_args {
 	const char *workspace, *profile, *groups_csv;
@@ -52,13 +52,14 @@ static int run(td_cli *cli, td_ws *ws, void *p)
 	return sum.group[2] || sum.group[3] ? EXIT_FAILS : EXIT_GOOD;
 }
 
-static const cli_opt options[] = {
-	CLI_ARG(struct classify_args, workspace, "WORKSPACE"),
-	CLI_OPT(CLI_STRING, struct classify_args, profile, "profile", "P",
-		"rule profile whose [group] section maps rules to groups"),
-	CLI_OPT(CLI_PATH, struct classify_args, groups_csv, "groups-csv", "FILE",
-		"also write every parcel's group as CSV"),
-	CLI_END};
+static const cli_opt options[] = {CLI_ARG(struct classify_args, workspace, "WORKSPACE"),
+				  CLI_OPT(CLI_STRING, struct classify_args, profile, "profile", "P",
+					  "rule profile whose [group] section maps rules to groups"),
+				  CLI_OPT(CLI_PATH, struct classify_args, groups_csv, "groups-csv", "FILE",
+					  "also write every parcel's group as CSV"),
+				  CLI_END};
 
-const cli_command cmd_classify = {"classify", "put every parcel in group 1, 2 or 3 with the reasons", NULL,
-				  "one workspace path", options, sizeof(struct classify_args), NULL, run};
+const cli_command cmd_classify = {"classify", "put every parcel in group 1, 2 or 3 with the reasons",
+				  NULL,       "one workspace path",
+				  options,    sizeof(struct classify_args),
+				  NULL,       run};

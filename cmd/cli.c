@@ -2,12 +2,12 @@
  * Helpers every subcommand uses: the status → exit code map, error and usage
  * printing, the progress bar and JSON string output.
  */
-#include "findings.h"
 #include "cli.h"
 #include "date.h"
-#include "outfile.h"
-#include "json.h"
+#include "findings.h"
 #include "identity.h"
+#include "json.h"
+#include "outfile.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -61,7 +61,8 @@ int cli_fail(const td_cli *cli, const td_error *err)
 	char msg[TD_ERROR_MSG_MAX + 64];
 
 	(void)cli;
-	fprintf(stderr, "thuadat: error: %s\n", cli_mask(err->msg[0] ? err->msg : td_strerror(err->code), msg, sizeof(msg)));
+	fprintf(stderr, "thuadat: error: %s\n",
+		cli_mask(err->msg[0] ? err->msg : td_strerror(err->code), msg, sizeof(msg)));
 	return cli_exit_code(err->code);
 }
 

@@ -17,11 +17,11 @@
 
 /* Documented exit codes: never renumber. */
 enum {
-	EXIT_GOOD = 0,     /* all good */
-	EXIT_WARNINGS = 1, /* finished, warnings only */
-	EXIT_FAILS = 2,    /* finished, data fails rules */
-	EXIT_USAGE = 3,    /* bad usage or configuration */
-	EXIT_INPUT = 4,    /* unreadable or invalid input */
+	EXIT_GOOD = 0,      /* all good */
+	EXIT_WARNINGS = 1,  /* finished, warnings only */
+	EXIT_FAILS = 2,     /* finished, data fails rules */
+	EXIT_USAGE = 3,     /* bad usage or configuration */
+	EXIT_INPUT = 4,     /* unreadable or invalid input */
 	EXIT_FAILURE_IO = 5 /* internal or I/O failure (incl. workspace locked) */
 };
 
@@ -104,7 +104,8 @@ int cli_schema_path(const td_cli *cli, const char *dir, const char *name, const 
  */
 int cli_load_profile(const td_cli *cli, const char *name, const char *today, td_rule_settings *rules);
 
-/* The [id] settings of a profile (named as for cli_load_profile). Returns EXIT_GOOD or prints and returns the exit code. */
+/* The [id] settings of a profile (named as for cli_load_profile). Returns EXIT_GOOD or prints and returns the exit
+ * code. */
 int cli_load_id_profile(const td_cli *cli, const char *name, td_id_settings *ids);
 
 /* td_progress_fn drawing a bar on stderr; arg is the td_cli. */
@@ -120,8 +121,7 @@ void cli_print_column(FILE *f, const char *s, int width);
 void cli_json_str(FILE *f, const char *s);
 
 /* The commands, each with its option table (options.h); main.c's dispatch table lists them. */
-extern const cli_command cmd_init, cmd_ingest, cmd_check, cmd_classify, cmd_export, cmd_run, cmd_accept,
-	cmd_assign_id, cmd_id, cmd_report, cmd_merge, cmd_reconcile, cmd_audit, cmd_sources, cmd_fix,
-	cmd_exception;
+extern const cli_command cmd_init, cmd_ingest, cmd_check, cmd_classify, cmd_export, cmd_run, cmd_accept, cmd_assign_id,
+	cmd_id, cmd_report, cmd_merge, cmd_reconcile, cmd_audit, cmd_sources, cmd_fix, cmd_exception;
 
 #endif

@@ -50,7 +50,8 @@ static int change(td_cli *cli, const char *path, const char *rule, const char *k
 	int rc;
 
 	if (key && !td_exception_parse_key(key, commune, &sheet, &parcel))
-		return cli_usage_cmd(&cmd_exception, "--parcel '%s': expected COMMUNE/SHEET/PARCEL, e.g. 11311/3/45", key);
+		return cli_usage_cmd(&cmd_exception, "--parcel '%s': expected COMMUNE/SHEET/PARCEL, e.g. 11311/3/45",
+				     key);
 	rc = cli_open(cli, path, TD_WS_WRITE, &ws);
 	if (rc != EXIT_GOOD)
 		return rc;
@@ -130,8 +131,13 @@ static const cli_opt options[] = {
 	CLI_END};
 
 const cli_command cmd_exception = {
-	"exception", "accept a finding on a parcel as it is (ngoại lệ); list or remove exceptions",
+	"exception",
+	"accept a finding on a parcel as it is (ngoại lệ); list or remove exceptions",
 	"  add WS --rule R --parcel KEY --reason TEXT   accept; no longer counted until the parcel changes\n"
 	"  list WS                                       active and lapsed exceptions\n"
 	"  remove WS ID                                  take one back",
-	"add, list or remove and a workspace", options, sizeof(struct exception_args), NULL, run};
+	"add, list or remove and a workspace",
+	options,
+	sizeof(struct exception_args),
+	NULL,
+	run};

@@ -8,7 +8,6 @@
 #include "fix.h"
 #include "cli.h"
 
-
 struct fix_args {
 	const char *workspace, *profile, *out, *apply;
 	int apply_auto;
@@ -86,7 +85,8 @@ static int run(td_cli *cli, td_ws *ws, void *p)
 static const cli_opt options[] = {
 	CLI_ARG(struct fix_args, workspace, "WORKSPACE"),
 	CLI_OPT(CLI_STRING, struct fix_args, profile, "profile", "P", "rule profile: tolerances and the [fix] limits"),
-	CLI_OPT(CLI_PATH, struct fix_args, out, "out", "DIR", "write one review workbook per commune, fix-<commune>.xlsx"),
+	CLI_OPT(CLI_PATH, struct fix_args, out, "out", "DIR",
+		"write one review workbook per commune, fix-<commune>.xlsx"),
 	CLI_OPT(CLI_FLAG, struct fix_args, apply_auto, "apply-auto", NULL,
 		"propose, then apply those within the profile's auto-accept limits"),
 	CLI_OPT_F(CLI_PATH, struct fix_args, apply, "apply", "FILE", CLI_NO_JOB,
@@ -95,6 +95,11 @@ static const cli_opt options[] = {
 	 "restore every value that fix run changed ('thuadat audit log' lists runs)"},
 	CLI_END};
 
-const cli_command cmd_fix = {"fix", "propose fixes for what the data can settle; apply reviewed or automatic ones; undo",
+const cli_command cmd_fix = {"fix",
+			     "propose fixes for what the data can settle; apply reviewed or automatic ones; undo",
 			     "Without an option: propose fixes from the last check's findings (fix_proposals layer).",
-			     "one workspace path", options, sizeof(struct fix_args), NULL, run};
+			     "one workspace path",
+			     options,
+			     sizeof(struct fix_args),
+			     NULL,
+			     run};

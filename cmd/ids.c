@@ -36,8 +36,8 @@ static int run_assign(td_cli *cli, td_ws *ws, void *p)
 	} else if (!cli->quiet) {
 		printf("assign-id: %ld parcel%s in %ld commune%s: issued %ld (split %ld, merged %ld, reshaped %ld), "
 		       "kept %ld, rekeyed %ld, retired %ld",
-		       sum.parcels, PLURAL(sum.parcels), sum.communes, PLURAL(sum.communes), sum.issued, sum.split, sum.merged, sum.reshaped, sum.kept,
-		       sum.rekeyed, sum.retired);
+		       sum.parcels, PLURAL(sum.parcels), sum.communes, PLURAL(sum.communes), sum.issued, sum.split,
+		       sum.merged, sum.reshaped, sum.kept, sum.rekeyed, sum.retired);
 		if (sum.displaced)
 			printf("; %ld in a neighbouring GeoHash cell (their label point's cell was issued before)",
 			       sum.displaced);
@@ -46,7 +46,8 @@ static int run_assign(td_cli *cli, td_ws *ws, void *p)
 		putchar('\n');
 	}
 	if (sum.no_point && !cli->quiet)
-		fprintf(stderr, "thuadat: warning: %ld parcels have no geometry, so no label point and no official ID\n",
+		fprintf(stderr,
+			"thuadat: warning: %ld parcels have no geometry, so no label point and no official ID\n",
 			sum.no_point);
 	return sum.no_point ? EXIT_WARNINGS : EXIT_GOOD;
 }
@@ -62,8 +63,12 @@ static const cli_opt assign_options[] = {
 
 const cli_command cmd_assign_id = {"assign-id",
 				   "give every parcel its national ID (GeoHash), with lineage across splits and merges",
-				   "exit 1 when a parcel without geometry gets no official ID", "one workspace path",
-				   assign_options, sizeof(struct assign_args), NULL, run_assign};
+				   "exit 1 when a parcel without geometry gets no official ID",
+				   "one workspace path",
+				   assign_options,
+				   sizeof(struct assign_args),
+				   NULL,
+				   run_assign};
 
 /* The official form, and with a workspace where its point lies. */
 static int id_check_official(td_cli *cli, const char *path, const char *id)
@@ -205,7 +210,8 @@ static void json_fields(const td_idreg_node *n)
 		printf(",\"retired_run\":null,\"retired_at\":null");
 	}
 	if (n->depth)
-		printf(",\"kind\":\"%s\",\"depth\":%d,\"repeated\":%s", n->kind, n->depth, n->repeated ? "true" : "false");
+		printf(",\"kind\":\"%s\",\"depth\":%d,\"repeated\":%s", n->kind, n->depth,
+		       n->repeated ? "true" : "false");
 }
 
 static void json_nodes(const char *name, const td_idreg_node *n, size_t count)
@@ -309,13 +315,13 @@ static int run_id(td_cli *cli, td_ws *unused, void *p)
 }
 
 static const cli_opt id_options[] = {
-	CLI_ARG(struct id_args, action, "check|show"),
-	CLI_ARGS(struct id_args, rest, "ARG", 1),
+	CLI_ARG(struct id_args, action, "check|show"), CLI_ARGS(struct id_args, rest, "ARG", 1),
 	CLI_OPT(CLI_STRING, struct id_args, profile, "profile", "P",
 		"rule profile whose [id] section gives the scheme and format (check only)"),
 	CLI_END};
 
-const cli_command cmd_id = {"id", "check a parcel ID ('id check [WS] ID') or show its history ('id show WS ID')",
+const cli_command cmd_id = {"id",
+			    "check a parcel ID ('id check [WS] ID') or show its history ('id show WS ID')",
 			    "  check [WS] ID   official IDs (the default scheme): exit 0 if ID is 12 characters\n"
 			    "                  of the GeoHash alphabet whose cell lies in Vietnam, 4 if not.\n"
 			    "                  GeoHash has no check character: a mistyped character that still\n"
@@ -325,4 +331,8 @@ const cli_command cmd_id = {"id", "check a parcel ID ('id check [WS] ID') or sho
 			    "                  format and its ISO 7064 check digits match, 4 if not\n"
 			    "  show WS ID      print the ID's status, key, runs, parents and children (its\n"
 			    "                  lineage, recursively) and key changes",
-			    "'check' or 'show'", id_options, sizeof(struct id_args), NULL, run_id};
+			    "'check' or 'show'",
+			    id_options,
+			    sizeof(struct id_args),
+			    NULL,
+			    run_id};

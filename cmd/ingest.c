@@ -2,8 +2,8 @@
  * thuadat ingest: read a cadastral map and a land-register CSV into the
  * workspace, in one transaction. Re-ingesting an unchanged file is a no-op.
  */
-#include "cli.h"
 #include "ingest.h"
+#include "cli.h"
 
 struct ingest_args {
 	const char *workspace;
@@ -89,10 +89,12 @@ static const cli_opt options[] = {
 		"its header names: schemas/register/P.ini or a path (default)"),
 	CLI_OPT(CLI_PATH, A, o.boundaries, "boundaries", "FILE",
 		"commune boundary polygons (fields MaXa, TenXa), for OUTSIDE_COMMUNE"),
-	CLI_OPT(CLI_STRING, A, o.source_crs, "source-crs", "CRS", "CRS of the map when the file names none (e.g. EPSG:9209)"),
+	CLI_OPT(CLI_STRING, A, o.source_crs, "source-crs", "CRS",
+		"CRS of the map when the file names none (e.g. EPSG:9209)"),
 	CLI_OPT(CLI_STRING, A, o.source_province, "source-province", "CODE",
 		"or: the VN-2000 TM-3 zone of this province (01 = Hà Nội 105°00')"),
-	CLI_OPT(CLI_STRING, A, o.commune, "commune", "CODE", "commune code when the map or register has no commune column"),
+	CLI_OPT(CLI_STRING, A, o.commune, "commune", "CODE",
+		"commune code when the map or register has no commune column"),
 	CLI_OPT(CLI_STRING, A, o.encoding, "encoding", "ENC",
 		"text encoding of a CSV register: utf8, tcvn3, vni, cp1258, viscii\n"
 		"(default: detected from the bytes, and reported)"),
@@ -100,12 +102,14 @@ static const cli_opt options[] = {
 	CLI_OPT(CLI_STRING, A, o.scan_pattern, "scan-pattern", "P",
 		"file-name pattern (default {commune}_{sheet}_{parcel}_{kind})"),
 	{CLI_INT, "replace", "ID", offsetof(A, replace), CLI_NO_JOB, 1, 1e15,
-		  "the one map, register or boundaries file replaces source ID\n"
-		  "(see 'thuadat sources WS'); without it, a file covering exactly the\n"
-		  "communes and sheets of an earlier one replaces it, one holding some\n"
-		  "of its parcels is refused, the same content under any name changes nothing"},
+	 "the one map, register or boundaries file replaces source ID\n"
+	 "(see 'thuadat sources WS'); without it, a file covering exactly the\n"
+	 "communes and sheets of an earlier one replaces it, one holding some\n"
+	 "of its parcels is refused, the same content under any name changes nothing"},
 	CLI_END};
 #undef A
 
-const cli_command cmd_ingest = {"ingest", "read a map and a land-register export into a workspace", NULL,
-				"one workspace path", options, sizeof(struct ingest_args), defaults, run};
+const cli_command cmd_ingest = {"ingest", "read a map and a land-register export into a workspace",
+				NULL,     "one workspace path",
+				options,  sizeof(struct ingest_args),
+				defaults, run};

@@ -9,7 +9,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-
 /* 105.75 as "105°45′". */
 static const char *dm(double deg, char *buf, size_t size)
 {
@@ -48,15 +47,17 @@ static void explain_zone(td_cli *cli, const char *code)
 	}
 	printf("province %s %s was formed on 1 July 2025 from", p.code, p.name);
 	for (size_t i = 0; i < n; i++)
-		printf("%s %s %s (%s)", i == 0 ? "" : i + 1 == n ? " and" : ",", parts[i].code, parts[i].former_name,
-		       dm(parts[i].central_meridian, a, sizeof(a)));
+		printf("%s %s %s (%s)",
+		       i == 0       ? ""
+		       : i + 1 == n ? " and"
+				    : ",",
+		       parts[i].code, parts[i].former_name, dm(parts[i].central_meridian, a, sizeof(a)));
 	printf(";\nthe workspace uses %s, the zone of its seat (former province %s %s).\n",
 	       dm(p.central_meridian, b, sizeof(b)), p.code, p.former_name);
 	for (size_t i = 0; i < n; i++)
 		if (fabs(parts[i].central_meridian - p.central_meridian) > 1e-9)
-			printf("maps of former %s %s are in %s: ingest them with --source-province %s\n",
-			       parts[i].code, parts[i].former_name, dm(parts[i].central_meridian, a, sizeof(a)),
-			       parts[i].code);
+			printf("maps of former %s %s are in %s: ingest them with --source-province %s\n", parts[i].code,
+			       parts[i].former_name, dm(parts[i].central_meridian, a, sizeof(a)), parts[i].code);
 	printf("another zone: init --crs (e.g. EPSG:9209) or --province with a former province's code\n");
 	free(parts);
 }
@@ -106,10 +107,14 @@ static const cli_opt options[] = {
 		"or: the zone of this province (schemas/ref/ref_provinces.csv):\n"
 		"any of the 34 codes from 1 July 2025 (the zone of the\n"
 		"province's seat) or of the 63 former ones; 1 = 01"),
-	CLI_OPT_F(CLI_FLAG, struct init_args, force, "force", NULL, CLI_NO_JOB, "replace an existing file"),
-	CLI_END};
+	CLI_OPT_F(CLI_FLAG, struct init_args, force, "force", NULL, CLI_NO_JOB, "replace an existing file"), CLI_END};
 
-const cli_command cmd_init = {"init", "create a workspace (GeoPackage) with its reference tables",
+const cli_command cmd_init = {"init",
+			      "create a workspace (GeoPackage) with its reference tables",
 			      "Give exactly one of --crs and --province. In a job file, [init] runs only when the\n"
 			      "workspace does not exist yet.",
-			      "one workspace path", options, sizeof(struct init_args), NULL, run};
+			      "one workspace path",
+			      options,
+			      sizeof(struct init_args),
+			      NULL,
+			      run};

@@ -44,14 +44,13 @@ const cli_dispatch *cli_find(const char *name)
 	return NULL;
 }
 
-static const char exit_codes[] =
-	"exit codes:\n"
-	"  0  all good\n"
-	"  1  finished, warnings only\n"
-	"  2  finished, data fails rules\n"
-	"  3  bad usage or configuration\n"
-	"  4  unreadable or invalid input\n"
-	"  5  internal or I/O failure (including a workspace locked by another run)\n";
+static const char exit_codes[] = "exit codes:\n"
+				 "  0  all good\n"
+				 "  1  finished, warnings only\n"
+				 "  2  finished, data fails rules\n"
+				 "  3  bad usage or configuration\n"
+				 "  4  unreadable or invalid input\n"
+				 "  5  internal or I/O failure (including a workspace locked by another run)\n";
 
 #define USAGE "thuadat [-q | -v] [--json] [--log FILE] [--csv-sep SEP] COMMAND [ARGS]"
 
@@ -61,14 +60,15 @@ static void usage(FILE *f)
 		   "       thuadat COMMAND --help\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].cmd->name, commands[i].cmd->summary);
-	fprintf(f, "\noptions:\n"
-		   "  -q, --quiet    print errors only\n"
-		   "  -v, --verbose  print more detail\n"
-		   "      --json     print the summary as JSON on stdout\n"
-		   "      --log FILE append every message, with a timestamp, to FILE (for cron)\n"
-		   "      --csv-sep SEP  separator of the CSV files written: ',' (default) or ';'\n"
-		   "                 (Excel in a Vietnamese or European locale)\n"
-		   "      --version  print the version\n\n%s",
+	fprintf(f,
+		"\noptions:\n"
+		"  -q, --quiet    print errors only\n"
+		"  -v, --verbose  print more detail\n"
+		"      --json     print the summary as JSON on stdout\n"
+		"      --log FILE append every message, with a timestamp, to FILE (for cron)\n"
+		"      --csv-sep SEP  separator of the CSV files written: ',' (default) or ';'\n"
+		"                 (Excel in a Vietnamese or European locale)\n"
+		"      --version  print the version\n\n%s",
 		exit_codes);
 }
 

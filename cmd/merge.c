@@ -87,15 +87,19 @@ static const cli_opt options[] = {
 	CLI_OPT(CLI_PATH, struct merge_args, o.boundaries, "boundaries", "FILE",
 		"polygons of the new communes (field code or MaXa), to place the\n"
 		"parcels of split communes; default: the inputs' own new boundaries"),
-	CLI_OPT(CLI_STRING, struct merge_args, o.target_crs, "target-crs", "CRS", "CRS of the output (default: the first input's)"),
+	CLI_OPT(CLI_STRING, struct merge_args, o.target_crs, "target-crs", "CRS",
+		"CRS of the output (default: the first input's)"),
 	CLI_OPT(CLI_PATH, struct merge_args, o.report_dir, "report", "DIR",
 		"where the report goes (default: OUT without .gpkg, plus -merge)"),
 	CLI_OPT_F(CLI_FLAG, struct merge_args, o.force, "force", NULL, CLI_NO_JOB, "replace OUT if it exists"),
 	CLI_END};
 
-const cli_command cmd_merge = {
-	"merge", "merge former provinces' workspaces under the new commune codes, in one CRS",
-	"Exit 2 when parcels or register rows could not be placed, keys collide or owners\n"
-	"disagree (all listed in the report); see docs/merge.md.",
-	"the output workspace and at least two workspaces to merge", options, sizeof(struct merge_args), defaults,
-	run};
+const cli_command cmd_merge = {"merge",
+			       "merge former provinces' workspaces under the new commune codes, in one CRS",
+			       "Exit 2 when parcels or register rows could not be placed, keys collide or owners\n"
+			       "disagree (all listed in the report); see docs/merge.md.",
+			       "the output workspace and at least two workspaces to merge",
+			       options,
+			       sizeof(struct merge_args),
+			       defaults,
+			       run};

@@ -266,7 +266,10 @@ static int missing_required(const cli_command *cmd, const void *args, char *msg,
 			missing += !*(const char *const *)(const void *)((const char *)args + o->offset);
 		}
 	for (int i = 0; missing && i < n && len < size; i++)
-		len += (size_t)snprintf(msg + len, size - len, "%s--%s %s", i == 0 ? "" : i == n - 1 ? " and " : ", ",
+		len += (size_t)snprintf(msg + len, size - len, "%s--%s %s",
+					i == 0       ? ""
+					: i == n - 1 ? " and "
+						     : ", ",
 					req[i]->name, req[i]->arg);
 	if (missing && len < size)
 		snprintf(msg + len, size - len, " %s required", n == 1 ? "is" : "are");

@@ -56,13 +56,34 @@ typedef struct cli_opt {
 	const char *help; /* lines after the first are indented under it */
 } cli_opt;
 
-#define CLI_ARG(type, field, name) {CLI_KIND_ARG, name, NULL, offsetof(type, field), CLI_REQUIRED, 0, 0, NULL}
-#define CLI_ARGS(type, field, name, least) {CLI_KIND_ARGS, name, NULL, offsetof(type, field), 0, least, 0, NULL}
-#define CLI_OPT(kind, type, field, name, arg, help) {kind, name, arg, offsetof(type, field), 0, 0, 0, help}
-#define CLI_OPT_F(kind, type, field, name, arg, flags, help) {kind, name, arg, offsetof(type, field), flags, 0, 0, help}
-#define CLI_INT(type, field, name, arg, lo, hi, help) {CLI_INT, name, arg, offsetof(type, field), 0, lo, hi, help}
-#define CLI_NUM(type, field, name, arg, lo, hi, help) {CLI_NUMBER, name, arg, offsetof(type, field), 0, lo, hi, help}
-#define CLI_END {CLI_KIND_END, NULL, NULL, 0, 0, 0, 0, NULL}
+#define CLI_ARG(type, field, name)                                                                                     \
+	{                                                                                                              \
+		CLI_KIND_ARG, name, NULL, offsetof(type, field), CLI_REQUIRED, 0, 0, NULL                              \
+	}
+#define CLI_ARGS(type, field, name, least)                                                                             \
+	{                                                                                                              \
+		CLI_KIND_ARGS, name, NULL, offsetof(type, field), 0, least, 0, NULL                                    \
+	}
+#define CLI_OPT(kind, type, field, name, arg, help)                                                                    \
+	{                                                                                                              \
+		kind, name, arg, offsetof(type, field), 0, 0, 0, help                                                  \
+	}
+#define CLI_OPT_F(kind, type, field, name, arg, flags, help)                                                           \
+	{                                                                                                              \
+		kind, name, arg, offsetof(type, field), flags, 0, 0, help                                              \
+	}
+#define CLI_INT(type, field, name, arg, lo, hi, help)                                                                  \
+	{                                                                                                              \
+		CLI_INT, name, arg, offsetof(type, field), 0, lo, hi, help                                             \
+	}
+#define CLI_NUM(type, field, name, arg, lo, hi, help)                                                                  \
+	{                                                                                                              \
+		CLI_NUMBER, name, arg, offsetof(type, field), 0, lo, hi, help                                          \
+	}
+#define CLI_END                                                                                                        \
+	{                                                                                                              \
+		CLI_KIND_END, NULL, NULL, 0, 0, 0, 0, NULL                                                             \
+	}
 
 typedef struct td_cli td_cli;
 typedef struct td_ws td_ws;
@@ -76,11 +97,11 @@ enum {
 
 typedef struct cli_command {
 	const char *name;
-	const char *summary;  /* one line in `thuadat --help` */
-	const char *about;    /* printed under the options by `thuadat CMD --help`; may be NULL */
-	const char *expect;   /* what the positional arguments are, for "expected ..." */
-	const cli_opt *opts;  /* ends with CLI_END */
-	size_t args_size;     /* sizeof the arguments struct */
+	const char *summary;          /* one line in `thuadat --help` */
+	const char *about;            /* printed under the options by `thuadat CMD --help`; may be NULL */
+	const char *expect;           /* what the positional arguments are, for "expected ..." */
+	const cli_opt *opts;          /* ends with CLI_END */
+	size_t args_size;             /* sizeof the arguments struct */
 	void (*defaults)(void *args); /* NULL: all zero */
 	/* Run with parsed arguments; ws is open when the dispatch entry asks for it. Returns an exit code. */
 	int (*run)(td_cli *cli, td_ws *ws, void *args);

@@ -23,7 +23,7 @@ struct cli_stream {
 	const char *tag; /* "" for stdout, "error: " style prefix in the log for stderr */
 	char *line;      /* the unfinished line */
 	size_t len, cap;
-	int failed;      /* a write to fd failed */
+	int failed; /* a write to fd failed */
 	struct cli_output *out;
 };
 
@@ -229,7 +229,8 @@ int cli_output_start(td_cli *cli, const char *log_path)
 	stderr = f[1];
 	cli->output = o;
 	if (o->log_fd >= 0) {
-		char *inv = filter(cli->invocation ? cli->invocation : "thuadat", strlen(cli->invocation ? cli->invocation : "thuadat"));
+		char *inv = filter(cli->invocation ? cli->invocation : "thuadat",
+				   strlen(cli->invocation ? cli->invocation : "thuadat"));
 		log_line(o, "start: ", inv ? inv : "thuadat");
 		free(inv);
 	}

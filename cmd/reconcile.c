@@ -5,9 +5,9 @@
  * campaign target. Exit 2 while a commune is below the target, 1 when
  * reply rows could not be applied (listed), 0 otherwise.
  */
+#include "reconcile.h"
 #include "cli.h"
 #include "identity.h"
-#include "reconcile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +46,15 @@ static void print_summary(const td_cli *cli, const td_reconcile_summary *s, cons
 	for (int i = 0; i < s->nlisted && (cli->verbose || i < 10); i++)
 		printf("  %s: %s\n", s->listed[i].where, s->listed[i].what);
 	if (unapplied > (cli->verbose ? s->nlisted : (s->nlisted < 10 ? s->nlisted : 10)))
-		printf("  ... all of them in the workspace table c06_replies%s%s\n", csv ? " and in " : "", csv ? csv : "");
+		printf("  ... all of them in the workspace table c06_replies%s%s\n", csv ? " and in " : "",
+		       csv ? csv : "");
 	if (s->graded) {
 		int moved = 0;
 		for (int from = 1; from <= 3; from++)
 			for (int to = 1; to <= 3; to++)
 				if (s->moves[from][to]) {
-					printf("%s%ld parcels from group %d to group %d", moved ? ", " : "groups: ",
-					       s->moves[from][to], from, to);
+					printf("%s%ld parcels from group %d to group %d",
+					       moved ? ", " : "groups: ", s->moves[from][to], from, to);
 					moved = 1;
 				}
 		printf("%s\n", moved ? "" : "groups: no parcel changed group");
@@ -90,7 +91,8 @@ static void print_json(const td_reconcile_summary *s)
 		cli_json_str(stdout, v->name);
 		printf(",\"owners\":%ld,\"verified\":%ld,\"mismatched\":%ld,\"not_found\":%ld,\"percent\":%.2f,"
 		       "\"meets_target\":%s}",
-		       v->owners, v->verified, v->mismatched, v->not_found, v->percent, v->meets_target ? "true" : "false");
+		       v->owners, v->verified, v->mismatched, v->not_found, v->percent,
+		       v->meets_target ? "true" : "false");
 	}
 	printf("],\"not_applied\":[");
 	for (int i = 0; i < s->nlisted; i++) {
@@ -144,19 +146,23 @@ static int run(td_cli *cli, td_ws *ws, void *p)
 	return rc;
 }
 
-static const cli_opt options[] = {
-	CLI_ARG(struct reconcile_args, workspace, "WORKSPACE"),
-	CLI_ARGS(struct reconcile_args, replies, "REPLY", 1),
-	CLI_OPT(CLI_STRING, struct reconcile_args, profile, "profile", "P",
-		"rule profile for the re-grade and the verification target\n"
-		"([campaign] verified_target_percent; default: default)"),
-	CLI_OPT(CLI_PATH, struct reconcile_args, unapplied_csv, "unapplied-csv", "FILE",
-		"also write the rows that could not be applied as CSV"),
-	CLI_END};
+static const cli_opt options[] = {CLI_ARG(struct reconcile_args, workspace, "WORKSPACE"),
+				  CLI_ARGS(struct reconcile_args, replies, "REPLY", 1),
+				  CLI_OPT(CLI_STRING, struct reconcile_args, profile, "profile", "P",
+					  "rule profile for the re-grade and the verification target\n"
+					  "([campaign] verified_target_percent; default: default)"),
+				  CLI_OPT(CLI_PATH, struct reconcile_args, unapplied_csv, "unapplied-csv", "FILE",
+					  "also write the rows that could not be applied as CSV"),
+				  CLI_END};
 
 const cli_command cmd_reconcile = {
-	"reconcile", "apply C06's replies: verification, corrected details, groups, rates",
+	"reconcile",
+	"apply C06's replies: verification, corrected details, groups, rates",
 	"REPLY...: C06's answers, the lists of 'export --c06' with the status and corrected\n"
 	"values filled in, as .xls, .xlsx or .csv (UTF-8).\n"
 	"exit: 0 done, 1 some rows not applied, 2 a commune below the target, 4 a malformed reply",
-	"a workspace and at least one reply file", options, sizeof(struct reconcile_args), NULL, run};
+	"a workspace and at least one reply file",
+	options,
+	sizeof(struct reconcile_args),
+	NULL,
+	run};

@@ -5,8 +5,8 @@
  * updated and overdue pending changes. Stores the week's figures in the
  * workspace for the next report. Exit 1 when any change is overdue.
  */
-#include "cli.h"
 #include "report.h"
+#include "cli.h"
 
 #include <math.h>
 
@@ -77,9 +77,10 @@ static int run(td_cli *cli, td_ws *ws, void *p)
 		printf("%s\n", r.json);
 	} else if (!cli->quiet) {
 		printf("report %s (%s to %s), figures as of %s, %s%s\n", r.week, r.from, r.to, r.as_of,
-		       r.total.has_prev ? "changes since " : "no earlier report", r.total.has_prev ? r.total.prev_week : "");
-		printf("%-8s %9s %12s %12s %12s %14s %7s %8s %10s\n", "commune", "parcels", "group 1", "group 2", "group 3",
-		       "verified", "rate", "updated", "overdue");
+		       r.total.has_prev ? "changes since " : "no earlier report",
+		       r.total.has_prev ? r.total.prev_week : "");
+		printf("%-8s %9s %12s %12s %12s %14s %7s %8s %10s\n", "commune", "parcels", "group 1", "group 2",
+		       "group 3", "verified", "rate", "updated", "overdue");
 		for (int i = 0; i < r.ncommunes; i++)
 			print_row(&r.communes[i]);
 		print_row(&r.total);
@@ -115,8 +116,13 @@ static const cli_opt options[] = {
 		"rows per sheet before a list continues on the next sheet"),
 	CLI_END};
 
-const cli_command cmd_report = {"report", "weekly progress report (XLSX and HTML) with overdue-change alerts",
+const cli_command cmd_report = {"report",
+				"weekly progress report (XLSX and HTML) with overdue-change alerts",
 				"Stores the week's figures; the next report shows the change since the latest\n"
 				"earlier week. Sheets and columns come from schemas/report/*.csv.\n"
 				"Exit 1 when a pending change is overdue.",
-				"one workspace path", options, sizeof(struct report_args), defaults, run};
+				"one workspace path",
+				options,
+				sizeof(struct report_args),
+				defaults,
+				run};

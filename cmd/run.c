@@ -84,7 +84,10 @@ static void job_commands(char *buf, size_t size)
 	for (size_t i = 0; i < ncmd && n < size; i++)
 		if (all[i].needs & CLI_JOB) {
 			k++;
-			n += (size_t)snprintf(buf + n, size - n, "%s%s", k == 1 ? "" : k == count ? " or " : ", ",
+			n += (size_t)snprintf(buf + n, size - n, "%s%s",
+					      k == 1       ? ""
+					      : k == count ? " or "
+							   : ", ",
 					      all[i].cmd->name);
 		}
 }
@@ -96,11 +99,12 @@ static td_status on_section(struct job *job, const char *section, int line, td_e
 
 	if (!d || !(d->needs & CLI_JOB)) {
 		job_commands(list, sizeof(list));
-		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown stage [%s] (expected %s)", job->path, line,
-				    section, list);
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown stage [%s] (expected %s)", job->path,
+				    line, section, list);
 	}
 	if (job->n == MAX_STAGES)
-		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: more than %d stages", job->path, line, MAX_STAGES);
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: more than %d stages", job->path, line,
+				    MAX_STAGES);
 	job->stages[job->n].d = d;
 	job->stages[job->n].args = cli_args_new(d->cmd);
 	if (!job->stages[job->n].args)
@@ -119,8 +123,9 @@ static td_status on_key(const char *section, const char *key, const char *value,
 
 	if (!section[0]) {
 		if (!key || strcmp(key, "workspace") != 0)
-			return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' (expected workspace)",
-					    job->path, line, key ? key : "");
+			return td_error_set(err, TD_ERR_USAGE,
+					    "'%s' line %d: unknown setting '%s' (expected workspace)", job->path, line,
+					    key ? key : "");
 		job->workspace = keep(job, value, 1, err);
 		return job->workspace ? TD_OK : err->code;
 	}
@@ -129,13 +134,14 @@ static td_status on_key(const char *section, const char *key, const char *value,
 	st = &job->stages[job->n - 1];
 	o = cli_job_opt(st->d->cmd, key);
 	if (!o)
-		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' in [%s]", job->path, line, key,
-				    section);
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' in [%s]", job->path, line,
+				    key, section);
 	v = keep(job, value, o->kind == CLI_PATH, err);
 	if (!v)
 		return err->code;
 	if (!cli_set(o, st->args, v, msg, sizeof(msg)))
-		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: [%s] %s = %s", job->path, line, section, key, msg);
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: [%s] %s = %s", job->path, line, section, key,
+				    msg);
 	return TD_OK;
 }
 
@@ -207,7 +213,12 @@ static int run(td_cli *cli, td_ws *unused, void *p)
 
 static const cli_opt options[] = {CLI_ARG(struct run_args, job, "JOB.ini"), CLI_END};
 
-const cli_command cmd_run = {"run", "run the stages listed in a job file (what cron calls)",
+const cli_command cmd_run = {"run",
+			     "run the stages listed in a job file (what cron calls)",
 			     "Runs the stages of the job file in order; each section takes the keys its\n"
 			     "command's --help lists. See 'man thuadat' for the format.",
-			     "one job file", options, sizeof(struct run_args), NULL, run};
+			     "one job file",
+			     options,
+			     sizeof(struct run_args),
+			     NULL,
+			     run};

@@ -3,8 +3,8 @@
  * with its id, kind, rows held, checksum and path; `--remove ID` removes
  * one source and every row it brought, in one audited transaction.
  */
-#include "cli.h"
 #include "sources.h"
+#include "cli.h"
 
 #include <stdlib.h>
 
@@ -34,7 +34,8 @@ static int list(td_cli *cli, const char *path)
 	for (size_t i = 0; i < n; i++) {
 		cli_mask(s[i].path, masked, sizeof(masked));
 		if (cli->json) {
-			printf("{\"id\":%lld,\"kind\":\"%s\",\"records\":%lld,\"checksum\":\"%s\",\"size\":%lld,\"reader\":",
+			printf("{\"id\":%lld,\"kind\":\"%s\",\"records\":%lld,\"checksum\":\"%s\",\"size\":%lld,"
+			       "\"reader\":",
 			       s[i].id, s[i].kind, s[i].records, s[i].checksum, s[i].size);
 			cli_json_str(stdout, s[i].reader);
 			printf(",\"encoding\":");
@@ -47,8 +48,8 @@ static int list(td_cli *cli, const char *path)
 			cli_json_str(stdout, masked);
 			printf("}\n");
 		} else if (!cli->quiet) {
-			printf("%4lld  %-10s %9lld  %-8s  %-19.19s  %s\n", s[i].id, s[i].kind, s[i].records, s[i].checksum,
-			       s[i].ingested, masked);
+			printf("%4lld  %-10s %9lld  %-8s  %-19.19s  %s\n", s[i].id, s[i].kind, s[i].records,
+			       s[i].checksum, s[i].ingested, masked);
 			if (cli->verbose && (s[i].options[0] || s[i].encoding[0]))
 				printf("      reader %s%s%s%s%s\n", s[i].reader, s[i].encoding[0] ? ", text " : "",
 				       s[i].encoding, s[i].options[0] ? ", options " : "", s[i].options);
@@ -90,14 +91,18 @@ static int run(td_cli *cli, td_ws *unused, void *p)
 	return a->remove ? remove_source(cli, a->workspace, a->remove) : list(cli, a->workspace);
 }
 
-static const cli_opt options[] = {
-	CLI_ARG(struct sources_args, workspace, "WORKSPACE"),
-	CLI_INT(struct sources_args, remove, "remove", "ID", 1, 1e15,
-		"remove source ID and its parcels, register rows, boundaries or scans\n"
-		"(audited; owners only it named and never verified go too)"),
-	CLI_END};
+static const cli_opt options[] = {CLI_ARG(struct sources_args, workspace, "WORKSPACE"),
+				  CLI_INT(struct sources_args, remove, "remove", "ID", 1, 1e15,
+					  "remove source ID and its parcels, register rows, boundaries or scans\n"
+					  "(audited; owners only it named and never verified go too)"),
+				  CLI_END};
 
-const cli_command cmd_sources = {"sources", "list the files a workspace was ingested from, or remove one",
+const cli_command cmd_sources = {"sources",
+				 "list the files a workspace was ingested from, or remove one",
 				 "Without --remove: the sources, with id, kind, records held, CRC-32, when and path\n"
 				 "(-v: reader, text encoding and the options it was read with).",
-				 "one workspace path", options, sizeof(struct sources_args), NULL, run};
+				 "one workspace path",
+				 options,
+				 sizeof(struct sources_args),
+				 NULL,
+				 run};

@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential cmake pkg-config
 libgdal-dev gdal-bin libproj-dev proj-bin libgeos-dev
 libsqlite3-dev sqlite3 libspatialite-dev libsqlite3-mod-spatialite
-libxlsxwriter-dev zlib1g-dev libutf8proc-dev nettle-dev time
+libxlsxwriter-dev zlib1g-dev clang-format libutf8proc-dev nettle-dev time
 clang-14 libclang-rt-14-dev
 dpkg-dev unzip libxml2-utils"
 

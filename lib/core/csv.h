@@ -19,9 +19,9 @@
 #include <stdio.h>
 
 typedef struct td_csv {
-	FILE *fp;  /* not owned */
-	char sep;  /* ',' or ';' */
-	int col;   /* cells written in the current row */
+	FILE *fp; /* not owned */
+	char sep; /* ',' or ';' */
+	int col;  /* cells written in the current row */
 } td_csv;
 
 /* Start a file on fp: the byte order mark; sep is the separator (',' when 0). */

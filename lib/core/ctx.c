@@ -53,8 +53,7 @@ td_status td_ctx_new(const char *schema_dir, td_ctx **out, td_error *err)
 		if (is_dir(candidates[i]))
 			dir = candidates[i];
 	if (!dir)
-		return td_error_set(err, TD_ERR_USAGE,
-				    "cannot find the schemas directory (set THUADAT_SCHEMA_DIR)");
+		return td_error_set(err, TD_ERR_USAGE, "cannot find the schemas directory (set THUADAT_SCHEMA_DIR)");
 
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)

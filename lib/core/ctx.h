@@ -40,7 +40,7 @@ typedef struct td_ctx {
 	PJ_CONTEXT *proj;
 	char schema_dir[TD_PATH_MAX];
 	char geos_msg[512]; /* last GEOS error, for messages */
-	char csv_sep;       /* separator of the CSV files written: ',' (default) or ';' (Excel in a Vietnamese locale) */
+	char csv_sep; /* separator of the CSV files written: ',' (default) or ';' (Excel in a Vietnamese locale) */
 } td_ctx;
 
 /*

@@ -23,14 +23,14 @@
 /* Never renumber, never reuse a code: scripts and the exit-code map rely on them. */
 typedef enum td_status {
 	TD_OK = 0,
-	TD_ERR_USAGE = 1,      /* bad option, bad profile or job file */
-	TD_ERR_INPUT = 2,      /* unreadable or invalid input file */
-	TD_ERR_WORKSPACE = 3,  /* not a workspace, wrong schema version */
-	TD_ERR_LOCKED = 4,     /* another writer holds the workspace */
-	TD_ERR_IO = 5,         /* read/write failure on an output or the workspace */
-	TD_ERR_NOMEM = 6,      /* allocation failed */
-	TD_ERR_INTERNAL = 7,   /* a library (GDAL, GEOS, PROJ, SQLite) failed unexpectedly */
-	TD_ERR_CANCELLED = 8   /* the progress callback asked to stop */
+	TD_ERR_USAGE = 1,     /* bad option, bad profile or job file */
+	TD_ERR_INPUT = 2,     /* unreadable or invalid input file */
+	TD_ERR_WORKSPACE = 3, /* not a workspace, wrong schema version */
+	TD_ERR_LOCKED = 4,    /* another writer holds the workspace */
+	TD_ERR_IO = 5,        /* read/write failure on an output or the workspace */
+	TD_ERR_NOMEM = 6,     /* allocation failed */
+	TD_ERR_INTERNAL = 7,  /* a library (GDAL, GEOS, PROJ, SQLite) failed unexpectedly */
+	TD_ERR_CANCELLED = 8  /* the progress callback asked to stop */
 } td_status;
 
 #define TD_ERROR_MSG_MAX 1024
@@ -48,8 +48,7 @@ void td_error_init(td_error *err);
  * `return td_error_set(err, TD_ERR_INPUT, "cannot open '%s': %s", p, why);`.
  * Keeps an earlier failure if one is recorded. err may be NULL.
  */
-td_status td_error_set(td_error *err, td_status code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+td_status td_error_set(td_error *err, td_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* A short English description of a status code; never NULL. */
 const char *td_strerror(td_status code);

@@ -15,7 +15,7 @@
 #include "error.h"
 
 typedef td_status (*td_ini_fn)(const char *section, const char *key, const char *value, int line, void *arg,
-				td_error *err);
+			       td_error *err);
 
 /*
  * Parse path. A section header with no keys is reported once with key and

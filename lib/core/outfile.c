@@ -106,8 +106,8 @@ td_status td_outfile_mkdir(char *dir, td_error *err)
 			continue;
 		*p = '\0';
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			td_status rc = td_error_set(err, TD_ERR_IO, "cannot create directory '%s': %s", dir,
-						    strerror(errno));
+			td_status rc =
+				td_error_set(err, TD_ERR_IO, "cannot create directory '%s': %s", dir, strerror(errno));
 			*p = '/';
 			return rc;
 		}

@@ -17,8 +17,8 @@
 #include <sys/types.h>
 
 typedef struct td_outfile {
-	FILE *fp;          /* open for writing; NULL after commit/abort */
-	char path[TD_PATH_MAX];   /* the target */
+	FILE *fp;               /* open for writing; NULL after commit/abort */
+	char path[TD_PATH_MAX]; /* the target */
 	char tmp_path[TD_PATH_MAX];
 } td_outfile;
 
@@ -85,7 +85,8 @@ typedef struct td_outdir {
 	int open;         /* the staging folder exists */
 } td_outdir;
 
-/* Create dir (and parents, 0700), remove leftovers of killed runs, create the staging folder. TD_ERR_IO naming the folder. */
+/* Create dir (and parents, 0700), remove leftovers of killed runs, create the staging folder. TD_ERR_IO naming the
+ * folder. */
 td_status td_outdir_open(td_outdir *d, const char *dir, td_error *err);
 
 /*

@@ -21,12 +21,15 @@
 #define TD_STRBUF_MAX ((size_t)16 << 20) /* bytes, terminator included */
 
 typedef struct td_strbuf {
-	char *p;     /* NUL-terminated once anything was added; owned */
+	char *p; /* NUL-terminated once anything was added; owned */
 	size_t len;
 	size_t cap;
-	int failed;  /* an append ran out of memory or past TD_STRBUF_MAX */
+	int failed; /* an append ran out of memory or past TD_STRBUF_MAX */
 } td_strbuf;
-#define TD_STRBUF_INIT {NULL, 0, 0, 0}
+#define TD_STRBUF_INIT                                                                                                 \
+	{                                                                                                              \
+		NULL, 0, 0, 0                                                                                          \
+	}
 
 /* Append n bytes of s. */
 void td_strbuf_add(td_strbuf *b, const char *s, size_t n);

@@ -14,8 +14,7 @@ static td_status normalise(const char *s, utf8proc_option_t opts, char **out, td
 					  UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | opts);
 	*out = NULL;
 	if (n < 0)
-		return td_error_set(err, n == UTF8PROC_ERROR_NOMEM ? TD_ERR_NOMEM : TD_ERR_INPUT,
-				    "not valid UTF-8");
+		return td_error_set(err, n == UTF8PROC_ERROR_NOMEM ? TD_ERR_NOMEM : TD_ERR_INPUT, "not valid UTF-8");
 	*out = (char *)res;
 	return TD_OK;
 }

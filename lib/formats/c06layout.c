@@ -7,8 +7,9 @@
 #include <string.h>
 
 static const char *const field_names[TD_C06_FIELD_COUNT] = {
-	"seq", "owner_ref", "cccd", "owner_name", "birth_year", "gender", "id_province", "commune", "sheet", "parcel",
-	"gcn_serial", "gcn_date", "status", "new_cccd", "new_owner_name", "new_birth_year", "new_gender", "note",
+	"seq",         "owner_ref", "cccd",           "owner_name",     "birth_year", "gender",
+	"id_province", "commune",   "sheet",          "parcel",         "gcn_serial", "gcn_date",
+	"status",      "new_cccd",  "new_owner_name", "new_birth_year", "new_gender", "note",
 	"parcel_id"};
 
 const char *td_c06_field_name(td_c06_field f)
@@ -37,10 +38,12 @@ td_status td_c06_layout_read(td_ctx *ctx, td_c06_layout *l, td_error *err)
 		while (k < TD_C06_FIELD_COUNT && strcmp(field_names[k], name) != 0)
 			k++;
 		if (ih < 0 || k == TD_C06_FIELD_COUNT || l->n == TD_C06_MAX_COLUMNS)
-			rc = td_error_set(err, TD_ERR_USAGE, "'%s' line %lld: unknown field '%s' (expected seq, owner_ref, "
+			rc = td_error_set(err, TD_ERR_USAGE,
+					  "'%s' line %lld: unknown field '%s' (expected seq, owner_ref, "
 					  "cccd, owner_name, birth_year, gender, id_province, commune, sheet, parcel, "
 					  "gcn_serial, gcn_date, status, new_cccd, new_owner_name, new_birth_year, "
-					  "new_gender or note)", l->path, (long long)OGR_F_GetFID(f) + 1, name);
+					  "new_gender or note)",
+					  l->path, (long long)OGR_F_GetFID(f) + 1, name);
 		else {
 			l->field[l->n] = (td_c06_field)k;
 			snprintf(l->header[l->n], sizeof(l->header[0]), "%s", OGR_F_GetFieldAsString(f, ih));

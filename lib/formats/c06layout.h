@@ -15,27 +15,27 @@
 /* The fields a column of the list can hold. */
 typedef enum td_c06_field {
 	/* sent to C06 */
-	TD_C06_SEQ,            /* row number */
-	TD_C06_OWNER_REF,      /* owners.id: the key reconcile matches replies by */
+	TD_C06_SEQ,       /* row number */
+	TD_C06_OWNER_REF, /* owners.id: the key reconcile matches replies by */
 	TD_C06_CCCD,
 	TD_C06_OWNER_NAME,
 	TD_C06_BIRTH_YEAR,
 	TD_C06_GENDER,
-	TD_C06_ID_PROVINCE,    /* digits 1-3 of a CCCD: province of birth registration */
+	TD_C06_ID_PROVINCE, /* digits 1-3 of a CCCD: province of birth registration */
 	TD_C06_COMMUNE,
 	TD_C06_SHEET,
 	TD_C06_PARCEL,
 	TD_C06_GCN_SERIAL,
 	TD_C06_GCN_DATE,
 	/* filled in by C06: the reply */
-	TD_C06_STATUS,         /* matched / mismatched / not found (schemas/c06/statuses.csv) */
-	TD_C06_NEW_CCCD,       /* corrected values from the population database */
+	TD_C06_STATUS,   /* matched / mismatched / not found (schemas/c06/statuses.csv) */
+	TD_C06_NEW_CCCD, /* corrected values from the population database */
 	TD_C06_NEW_OWNER_NAME,
 	TD_C06_NEW_BIRTH_YEAR,
 	TD_C06_NEW_GENDER,
 	TD_C06_NOTE,
 	/* sent to C06 (added after the reply fields, so the numbers above stay) */
-	TD_C06_PARCEL_ID,      /* the parcel ID (mã định danh thửa đất) of the certificate's parcel */
+	TD_C06_PARCEL_ID, /* the parcel ID (mã định danh thửa đất) of the certificate's parcel */
 	TD_C06_FIELD_COUNT
 } td_c06_field;
 

@@ -16,10 +16,10 @@ struct cfb {
 	const unsigned char *b;
 	size_t n;
 	const char *name;
-	unsigned ss;       /* sector size */
-	uint32_t nsec;     /* whole sectors after the header */
+	unsigned ss;   /* sector size */
+	uint32_t nsec; /* whole sectors after the header */
 	uint32_t *fat;
-	uint32_t nfat;     /* entries */
+	uint32_t nfat; /* entries */
 	td_error *err;
 };
 
@@ -51,8 +51,8 @@ static td_status bad(const char *name, td_error *err, const char *fmt, ...)
  * sector id must be below nvalid), at most max of them. *out (malloc'd) and
  * *count; a loop, an id out of range or a chain longer than max is refused.
  */
-static td_status chain(struct cfb *c, const uint32_t *next, uint32_t ntab, uint32_t nvalid, uint32_t start,
-		       size_t max, const char *what, uint32_t **out, size_t *count)
+static td_status chain(struct cfb *c, const uint32_t *next, uint32_t ntab, uint32_t nvalid, uint32_t start, size_t max,
+		       const char *what, uint32_t **out, size_t *count)
 {
 	unsigned char *seen = calloc((size_t)ntab / 8 + 1, 1);
 	uint32_t *ids = NULL;
@@ -145,7 +145,8 @@ static td_status assemble(struct cfb *c, const uint32_t *ids, size_t nids, size_
 	unsigned char *p;
 
 	if (nids < (size + unit - 1) / unit)
-		return bad(c->name, c->err, "the workbook stream's chain holds %zu bytes of its %zu", nids * unit, size);
+		return bad(c->name, c->err, "the workbook stream's chain holds %zu bytes of its %zu", nids * unit,
+			   size);
 	p = malloc(size ? size : 1);
 	if (!p)
 		return td_error_set(c->err, TD_ERR_NOMEM, "out of memory");
@@ -218,15 +219,16 @@ static td_status workbook_stream(struct cfb *c, unsigned char **stream, size_t *
 		unsigned type = e[0x42], nlen = u16(e + 0x40);
 		if (type == 0)
 			continue;
-		if ((type != 1 && type != 2 && type != 5) || nlen < 2 || nlen > 64 || nlen % 2 || u16(e + nlen - 2) != 0 ||
-		    (i == 0) != (type == 5)) {
+		if ((type != 1 && type != 2 && type != 5) || nlen < 2 || nlen > 64 || nlen % 2 ||
+		    u16(e + nlen - 2) != 0 || (i == 0) != (type == 5)) {
 			rc = bad(c->name, c->err, "directory entry %zu is malformed", i);
 			goto done;
 		}
 		for (int k = 0; k < 3; k++) {
 			uint32_t link = u32(e + 0x44 + 4 * k);
 			if (link != NOSTREAM && link >= nent) {
-				rc = bad(c->name, c->err, "directory entry %zu links to entry %u of %zu", i, link, nent);
+				rc = bad(c->name, c->err, "directory entry %zu links to entry %u of %zu", i, link,
+					 nent);
 				goto done;
 			}
 		}
@@ -237,9 +239,11 @@ static td_status workbook_stream(struct cfb *c, unsigned char **stream, size_t *
 	}
 	wb = find_entry(dir, nent, "Workbook");
 	if (wb < 0) {
-		rc = find_entry(dir, nent, "Book") >= 0 ? bad(c->name, c->err, "an Excel 5.0/95 (BIFF5) workbook; save it as "
-								   "Excel 97-2003 or XLSX")
-							 : bad(c->name, c->err, "no Workbook stream (not an Excel file)");
+		rc = find_entry(dir, nent, "Book") >= 0
+			     ? bad(c->name, c->err,
+				   "an Excel 5.0/95 (BIFF5) workbook; save it as "
+				   "Excel 97-2003 or XLSX")
+			     : bad(c->name, c->err, "no Workbook stream (not an Excel file)");
 		goto done;
 	}
 	size64 = u32(dir + 128 * wb + 0x78) | (major == 4 ? (uint64_t)u32(dir + 128 * wb + 0x7C) << 32 : 0);
@@ -259,8 +263,9 @@ static td_status workbook_stream(struct cfb *c, unsigned char **stream, size_t *
 		/* A small stream lives in 64-byte mini sectors inside the root entry's stream. */
 		uint64_t msize = u32(dir + 0x78);
 		size_t nmf = 0, nmini;
-		rc = msize > c->n ? bad(c->name, c->err, "the mini stream claims %llu bytes", (unsigned long long)msize)
-				  : chain(c, c->fat, c->nfat, c->nsec, u32(dir + 0x74), c->nsec, "mini stream", &ids, &nids);
+		rc = msize > c->n
+			     ? bad(c->name, c->err, "the mini stream claims %llu bytes", (unsigned long long)msize)
+			     : chain(c, c->fat, c->nfat, c->nsec, u32(dir + 0x74), c->nsec, "mini stream", &ids, &nids);
 		if (rc == TD_OK)
 			rc = assemble(c, ids, nids, c->ss, NULL, (size_t)msize, &mini);
 		free(ids);
@@ -273,8 +278,8 @@ static td_status workbook_stream(struct cfb *c, unsigned char **stream, size_t *
 			mfat[nmf++] = u32(sector(c, ids[i / (c->ss / 4)]) + 4 * (i % (c->ss / 4)));
 		nmini = (size_t)msize / 64;
 		if (rc == TD_OK)
-			rc = chain(c, mfat, (uint32_t)nmf, (uint32_t)nmini, u32(dir + 128 * wb + 0x74), nmini, "workbook",
-				   &mids, &nm);
+			rc = chain(c, mfat, (uint32_t)nmf, (uint32_t)nmini, u32(dir + 128 * wb + 0x74), nmini,
+				   "workbook", &mids, &nm);
 		if (rc == TD_OK)
 			rc = assemble(c, mids, nm, 64, mini, size, stream);
 	}
@@ -485,7 +490,8 @@ static td_status sheet_record(const struct biff *w, struct sheet *sh, uint32_t n
 		sh->col0 = u16(b + 8);
 		sh->col1 = u16(b + 10);
 		if (sh->row0 > sh->row1 || sh->row1 > 65536 || sh->col0 > sh->col1 || sh->col1 > 256)
-			return rec_bad(w, "dimensions rows %u-%u, columns %u-%u", sh->row0, sh->row1, sh->col0, sh->col1);
+			return rec_bad(w, "dimensions rows %u-%u, columns %u-%u", sh->row0, sh->row1, sh->col0,
+				       sh->col1);
 		sh->dims = 1;
 		return TD_OK;
 	}
@@ -505,7 +511,7 @@ static td_status sheet_record(const struct biff *w, struct sheet *sh, uint32_t n
 		if (w->size < 6 || !string_fits(w, 6, 1))
 			return rec_bad(w, "a text cell whose string does not fit its %u bytes", w->size);
 		return cell(w, sh, nxf, u16(b), u16(b + 2), u16(b + 4));
-	case 0x00BD: /* MULRK */
+	case 0x00BD:   /* MULRK */
 	case 0x00BE: { /* MULBLANK */
 		unsigned each = w->type == 0x00BD ? 6 : 2, n, first;
 		if (w->size < 6 + each || (w->size - 6) % each)
@@ -602,7 +608,8 @@ static td_status check_biff(const unsigned char *s, size_t n, const char *name, 
 			break;
 		}
 		if (w.size > MAX_RECORD || w.pos + 4 + w.size > n) {
-			rc = rec_bad(&w, "%u bytes, past the end of the stream or the BIFF8 limit of %d", w.size, MAX_RECORD);
+			rc = rec_bad(&w, "%u bytes, past the end of the stream or the BIFF8 limit of %d", w.size,
+				     MAX_RECORD);
 			break;
 		}
 		if (w.type == 0x0809) { /* BOF */

@@ -5,8 +5,8 @@
  */
 #include "dgn.h"
 #include "grow.h"
-#include "text.h"
 #include "source.h"
+#include "text.h"
 
 #include <cpl_error.h>
 #include <ctype.h>
@@ -243,10 +243,11 @@ static td_status add_sheet(reader *r, OGRFeatureH f, int ltext, long element)
 				  "cannot read '%s' element %ld: text '%s' on the sheet level %d holds no sheet number",
 				  r->path, element, text, r->p->sheet_label_level);
 	else if (r->out->sheet && r->out->sheet != sheet)
-		st = td_error_set(r->err, TD_ERR_INPUT,
-				  "cannot read '%s' element %ld: a second sheet number %ld on level %d (the first was %ld); "
-				  "a DGN file holds one sheet",
-				  r->path, element, sheet, r->p->sheet_label_level, r->out->sheet);
+		st = td_error_set(
+			r->err, TD_ERR_INPUT,
+			"cannot read '%s' element %ld: a second sheet number %ld on level %d (the first was %ld); "
+			"a DGN file holds one sheet",
+			r->path, element, sheet, r->p->sheet_label_level, r->out->sheet);
 	else
 		r->out->sheet = sheet;
 	free(text);
@@ -297,7 +298,8 @@ static td_status read_elements(reader *r)
 		f = NULL;
 	}
 	if (st == TD_OK && CPLGetLastErrorType() >= CE_Failure)
-		st = td_error_set(r->err, TD_ERR_INPUT, "cannot read '%s': %s", r->path, td_source_gdal_reason("malformed DGN"));
+		st = td_error_set(r->err, TD_ERR_INPUT, "cannot read '%s': %s", r->path,
+				  td_source_gdal_reason("malformed DGN"));
 done:
 	OGR_F_Destroy(f);
 	if (ds)
@@ -657,8 +659,9 @@ td_status td_dgn_read(GEOSContextHandle_t h, const char *path, const td_dgn_prof
 	if (p->text_encoding == TD_ENC_UNKNOWN)
 		return td_error_set(err, TD_ERR_USAGE, "DGN profile for '%s': no text encoding", path);
 	if (p->sheet_label_level >= 0 && is_label_level(p, p->sheet_label_level))
-		return td_error_set(err, TD_ERR_USAGE, "DGN profile for '%s': level %d holds both sheet and parcel labels",
-				    path, p->sheet_label_level);
+		return td_error_set(err, TD_ERR_USAGE,
+				    "DGN profile for '%s': level %d holds both sheet and parcel labels", path,
+				    p->sheet_label_level);
 	memset(&r, 0, sizeof(r));
 	r.h = h;
 	r.path = path;

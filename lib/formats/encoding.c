@@ -80,7 +80,7 @@ struct vni_code {
 	uint16_t letter;
 	uint16_t mark[2];
 };
-#define VNI(byte) [(byte) - 0xE0]
+#define VNI(byte) [(byte)-0xE0]
 static const struct vni_code vni_codes[32] = {
 	VNI(0xE0) = {0, {CIRCUMFLEX, GRAVE}},
 	VNI(0xE1) = {0, {CIRCUMFLEX, ACUTE}},
@@ -163,18 +163,15 @@ static const struct {
 	const char *name;
 	td_encoding enc;
 } encoding_names[] = {
-	{"UTF-8", TD_ENC_UTF8},   {"UTF8", TD_ENC_UTF8},
-	{"TCVN3", TD_ENC_TCVN3},  {"ABC", TD_ENC_TCVN3},          {"TCVN", TD_ENC_TCVN3},
-	{"TCVN5712", TD_ENC_TCVN3},
-	{"VNI", TD_ENC_VNI},      {"VNI-Windows", TD_ENC_VNI},    {"VNI-Win", TD_ENC_VNI},
-	{"CP1258", TD_ENC_CP1258}, {"Windows-1258", TD_ENC_CP1258},
-	{"VISCII", TD_ENC_VISCII},
-	{"ASCII", TD_ENC_ASCII},  {"US-ASCII", TD_ENC_ASCII},
+	{"UTF-8", TD_ENC_UTF8},    {"UTF8", TD_ENC_UTF8},           {"TCVN3", TD_ENC_TCVN3},
+	{"ABC", TD_ENC_TCVN3},     {"TCVN", TD_ENC_TCVN3},          {"TCVN5712", TD_ENC_TCVN3},
+	{"VNI", TD_ENC_VNI},       {"VNI-Windows", TD_ENC_VNI},     {"VNI-Win", TD_ENC_VNI},
+	{"CP1258", TD_ENC_CP1258}, {"Windows-1258", TD_ENC_CP1258}, {"VISCII", TD_ENC_VISCII},
+	{"ASCII", TD_ENC_ASCII},   {"US-ASCII", TD_ENC_ASCII},
 };
 
 /* The encodings the detector tries, in order of preference on a tie. */
-static const td_encoding candidates[] = {TD_ENC_UTF8, TD_ENC_TCVN3, TD_ENC_VNI, TD_ENC_CP1258,
-					 TD_ENC_VISCII};
+static const td_encoding candidates[] = {TD_ENC_UTF8, TD_ENC_TCVN3, TD_ENC_VNI, TD_ENC_CP1258, TD_ENC_VISCII};
 
 /*
  * Vietnamese spelling without tone marks: onset + nucleus + final. The
@@ -190,17 +187,17 @@ struct spelling {
 };
 #define S(text) text, sizeof(text) - 1
 static const struct spelling nuclei[] = {
-	{S("a"), ANY},     {S("ă"), CLOSED},  {S("â"), CLOSED},  {S("e"), ANY},     {S("ê"), ANY},
-	{S("i"), ANY},     {S("o"), ANY},     {S("ô"), ANY},     {S("ơ"), ANY},     {S("u"), ANY},
-	{S("ư"), ANY},     {S("y"), ANY},     {S("ai"), OPEN},   {S("ao"), OPEN},   {S("au"), OPEN},
-	{S("ay"), OPEN},   {S("âu"), OPEN},   {S("ây"), OPEN},   {S("eo"), OPEN},   {S("êu"), OPEN},
-	{S("ia"), OPEN},   {S("iê"), CLOSED}, {S("iu"), OPEN},   {S("oa"), ANY},    {S("oă"), CLOSED},
-	{S("oe"), ANY},    {S("oi"), OPEN},   {S("ôi"), OPEN},   {S("ơi"), OPEN},   {S("oo"), CLOSED},
-	{S("ua"), OPEN},   {S("uâ"), CLOSED}, {S("uê"), ANY},    {S("ui"), OPEN},   {S("uô"), CLOSED},
-	{S("uơ"), OPEN},   {S("ưa"), OPEN},   {S("ưi"), OPEN},   {S("ưu"), OPEN},   {S("ươ"), CLOSED},
-	{S("uy"), ANY},    {S("yê"), CLOSED}, {S("iêu"), OPEN},  {S("oai"), OPEN},  {S("oao"), OPEN},
-	{S("oay"), OPEN},  {S("oeo"), OPEN},  {S("uây"), OPEN},  {S("uôi"), OPEN},  {S("ươi"), OPEN},
-	{S("ươu"), OPEN},  {S("uya"), OPEN},  {S("uyê"), CLOSED}, {S("uyu"), OPEN}, {S("yêu"), OPEN},
+	{S("a"), ANY},    {S("ă"), CLOSED},  {S("â"), CLOSED},   {S("e"), ANY},    {S("ê"), ANY},
+	{S("i"), ANY},    {S("o"), ANY},     {S("ô"), ANY},      {S("ơ"), ANY},    {S("u"), ANY},
+	{S("ư"), ANY},    {S("y"), ANY},     {S("ai"), OPEN},    {S("ao"), OPEN},  {S("au"), OPEN},
+	{S("ay"), OPEN},  {S("âu"), OPEN},   {S("ây"), OPEN},    {S("eo"), OPEN},  {S("êu"), OPEN},
+	{S("ia"), OPEN},  {S("iê"), CLOSED}, {S("iu"), OPEN},    {S("oa"), ANY},   {S("oă"), CLOSED},
+	{S("oe"), ANY},   {S("oi"), OPEN},   {S("ôi"), OPEN},    {S("ơi"), OPEN},  {S("oo"), CLOSED},
+	{S("ua"), OPEN},  {S("uâ"), CLOSED}, {S("uê"), ANY},     {S("ui"), OPEN},  {S("uô"), CLOSED},
+	{S("uơ"), OPEN},  {S("ưa"), OPEN},   {S("ưi"), OPEN},    {S("ưu"), OPEN},  {S("ươ"), CLOSED},
+	{S("uy"), ANY},   {S("yê"), CLOSED}, {S("iêu"), OPEN},   {S("oai"), OPEN}, {S("oao"), OPEN},
+	{S("oay"), OPEN}, {S("oeo"), OPEN},  {S("uây"), OPEN},   {S("uôi"), OPEN}, {S("ươi"), OPEN},
+	{S("ươu"), OPEN}, {S("uya"), OPEN},  {S("uyê"), CLOSED}, {S("uyu"), OPEN}, {S("yêu"), OPEN},
 };
 static const struct spelling onsets[] = {
 	{S(""), 0},   {S("b"), 0},  {S("c"), 0},   {S("ch"), 0}, {S("d"), 0},  {S("đ"), 0},  {S("g"), 0},
@@ -209,7 +206,7 @@ static const struct spelling onsets[] = {
 	{S("r"), 0},  {S("s"), 0},  {S("t"), 0},   {S("th"), 0}, {S("tr"), 0}, {S("v"), 0},  {S("x"), 0},
 };
 static const struct spelling finals[] = {
-	{S(""), 0}, {S("c"), 0},  {S("ch"), 0}, {S("k"), 0}, {S("m"), 0},
+	{S(""), 0},  {S("c"), 0},  {S("ch"), 0}, {S("k"), 0}, {S("m"), 0},
 	{S("n"), 0}, {S("ng"), 0}, {S("nh"), 0}, {S("p"), 0}, {S("t"), 0},
 };
 #undef S
@@ -243,8 +240,7 @@ td_status td_encoding_parse(const char *name, td_encoding *out, td_error *err)
 			return TD_OK;
 		}
 	}
-	return td_error_set(err, TD_ERR_USAGE,
-			    "unknown encoding '%s' (use UTF-8, TCVN3, VNI, CP1258, VISCII or ASCII)",
+	return td_error_set(err, TD_ERR_USAGE, "unknown encoding '%s' (use UTF-8, TCVN3, VNI, CP1258, VISCII or ASCII)",
 			    name ? name : "");
 }
 
@@ -397,16 +393,14 @@ td_status td_encoding_decode(td_encoding e, const char *bytes, size_t len, char 
 	bad = decode_raw(e, (const unsigned char *)bytes, len, raw, &n);
 	if (bad < len) {
 		unsigned char b = (unsigned char)bytes[bad];
-		st = td_error_set(err, TD_ERR_INPUT, "invalid %s byte 0x%02X at offset %zu%s",
-				  td_encoding_name(e), b, bad,
-				  e == TD_ENC_VNI && b >= 0xC0 && !vni_codes[b & 0x1F].letter &&
-						  vni_codes[b & 0x1F].mark[0]
-					  ? " (a mark with no letter it can go on)"
-					  : "");
+		st = td_error_set(
+			err, TD_ERR_INPUT, "invalid %s byte 0x%02X at offset %zu%s", td_encoding_name(e), b, bad,
+			e == TD_ENC_VNI && b >= 0xC0 && !vni_codes[b & 0x1F].letter && vni_codes[b & 0x1F].mark[0]
+				? " (a mark with no letter it can go on)"
+				: "");
 		goto done;
 	}
-	r = utf8proc_map((const utf8proc_uint8_t *)raw, (utf8proc_ssize_t)n, &nfc,
-			 UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	r = utf8proc_map((const utf8proc_uint8_t *)raw, (utf8proc_ssize_t)n, &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 	if (r < 0) {
 		st = td_error_set(err, r == UTF8PROC_ERROR_NOMEM ? TD_ERR_NOMEM : TD_ERR_INTERNAL,
 				  "cannot normalise decoded text: %s", utf8proc_errmsg(r));
@@ -472,8 +466,8 @@ static int fits(const char *onset, const struct spelling *v, const char *final, 
 		return 0;
 	if (!front && (strcmp(onset, "gh") == 0 || strcmp(onset, "ngh") == 0))
 		return 0;
-	if (front && (strcmp(onset, "c") == 0 || strcmp(onset, "ng") == 0 ||
-		      (strcmp(onset, "g") == 0 && v->s[0] != 'i')))
+	if (front &&
+	    (strcmp(onset, "c") == 0 || strcmp(onset, "ng") == 0 || (strcmp(onset, "g") == 0 && v->s[0] != 'i')))
 		return 0;
 	if ((strcmp(final, "ch") == 0 || strcmp(final, "nh") == 0) &&
 	    !(last == 'a' || last == 'i' || last == 'y' || (v->len >= 2 && memcmp(v->s + v->len - 2, "ê", 2) == 0)))
@@ -515,8 +509,8 @@ static int is_syllable(const char *w, size_t len)
 
 	while (i < len) {
 		utf8proc_int32_t cp, small, parts[4];
-		utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)w + i,
-						      (utf8proc_ssize_t)(len - i), &cp);
+		utf8proc_ssize_t r =
+			utf8proc_iterate((const utf8proc_uint8_t *)w + i, (utf8proc_ssize_t)(len - i), &cp);
 		utf8proc_ssize_t k;
 		int boundclass = 0, toned = 0;
 		if (r <= 0)
@@ -572,9 +566,9 @@ static int has_high_byte(const unsigned char *s, size_t len)
 
 struct td_encoding_detector {
 	size_t strings;
-	size_t words;                           /* words with a byte above 0x7F */
-	size_t utf8_valid;                      /* of those, valid UTF-8 */
-	size_t vietnamese[TD_ENC_ASCII + 1];    /* of those, a syllable in each encoding */
+	size_t words;                        /* words with a byte above 0x7F */
+	size_t utf8_valid;                   /* of those, valid UTF-8 */
+	size_t vietnamese[TD_ENC_ASCII + 1]; /* of those, a syllable in each encoding */
 };
 
 td_encoding_detector *td_encoding_detector_new(void)
@@ -643,8 +637,8 @@ td_encoding td_encoding_detector_result(const td_encoding_detector *d, char *why
 	/* Valid UTF-8 by chance is rare in legacy text, so it wins unless beaten. */
 	if (d->utf8_valid == d->words && d->vietnamese[TD_ENC_UTF8] == d->vietnamese[best]) {
 		snprintf(why, why_size,
-			 "UTF-8: all %zu words with non-ASCII bytes are valid UTF-8, %zu read as Vietnamese",
-			 d->words, d->vietnamese[TD_ENC_UTF8]);
+			 "UTF-8: all %zu words with non-ASCII bytes are valid UTF-8, %zu read as Vietnamese", d->words,
+			 d->vietnamese[TD_ENC_UTF8]);
 		return TD_ENC_UTF8;
 	}
 	if (d->vietnamese[best] == 0) {
@@ -655,13 +649,13 @@ td_encoding td_encoding_detector_result(const td_encoding_detector *d, char *why
 	}
 	if (2 * d->vietnamese[best] <= d->words) {
 		snprintf(why, why_size,
-			 "unknown: no encoding reads most of the %zu words with non-ASCII bytes as Vietnamese (best: %s %zu)",
+			 "unknown: no encoding reads most of the %zu words with non-ASCII bytes as Vietnamese (best: "
+			 "%s %zu)",
 			 d->words, td_encoding_name(best), d->vietnamese[best]);
 		return TD_ENC_UNKNOWN;
 	}
 	snprintf(why, why_size, "%s: %zu of %zu words with non-ASCII bytes read as Vietnamese (next: %s %zu)",
-		 td_encoding_name(best), d->vietnamese[best], d->words, td_encoding_name(next),
-		 d->vietnamese[next]);
+		 td_encoding_name(best), d->vietnamese[best], d->words, td_encoding_name(next), d->vietnamese[next]);
 	return best;
 }
 

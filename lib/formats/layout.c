@@ -45,7 +45,8 @@ static td_status open_csv(const char *path, const char *const *cols, int ncols, 
 			GDALClose(*ds);
 			*ds = NULL;
 			return td_error_set(err, TD_ERR_USAGE, "'%s' line 1: no column '%s' (expected the columns %s)",
-					    path, cols[i], nrequired == 2 ? "sheet,name" : "header,field,width,type[,format]");
+					    path, cols[i],
+					    nrequired == 2 ? "sheet,name" : "header,field,width,type[,format]");
 		}
 	}
 	return TD_OK;
@@ -86,8 +87,9 @@ static td_status read_column(const char *path, long line, OGRFeatureH f, const i
 				    path, line, field, type, type_names[fields[k].type]);
 	c->width = strtod(width, &end);
 	if (!*width || *end || !(c->width > 0 && c->width <= 255))
-		return td_error_set(err, TD_ERR_USAGE, "'%s' line %ld: width '%s': expected a number above 0, at most 255",
-				    path, line, width);
+		return td_error_set(err, TD_ERR_USAGE,
+				    "'%s' line %ld: width '%s': expected a number above 0, at most 255", path, line,
+				    width);
 	if (strlen(format) >= sizeof(c->format))
 		return td_error_set(err, TD_ERR_USAGE, "'%s' line %ld: format longer than %zu bytes", path, line,
 				    sizeof(c->format) - 1);
@@ -144,8 +146,8 @@ static const char *bad_sheet_name(const char *name)
 	return NULL;
 }
 
-td_status td_layout_read_names(const char *path, const char *const *keys, int nkeys,
-			       char (*names)[TD_SHEET_NAME_MAX], td_error *err)
+td_status td_layout_read_names(const char *path, const char *const *keys, int nkeys, char (*names)[TD_SHEET_NAME_MAX],
+			       td_error *err)
 {
 	static const char *const cols[] = {"sheet", "name"};
 	GDALDatasetH ds = NULL;
@@ -169,12 +171,14 @@ td_status td_layout_read_names(const char *path, const char *const *keys, int nk
 		else if (names[k][0])
 			rc = td_error_set(err, TD_ERR_USAGE, "'%s' line %ld: sheet '%s' named twice", path, line, key);
 		else if (why)
-			rc = td_error_set(err, TD_ERR_USAGE, "'%s' line %ld: sheet name '%s' %s", path, line, name, why);
+			rc = td_error_set(err, TD_ERR_USAGE, "'%s' line %ld: sheet name '%s' %s", path, line, name,
+					  why);
 		for (int i = 0; rc == TD_OK && i < nkeys; i++)
 			if (names[i][0] && td_text_key(names[i], a, sizeof(a)) && td_text_key(name, b, sizeof(b)) &&
 			    strcmp(a, b) == 0)
-				rc = td_error_set(err, TD_ERR_USAGE, "'%s' line %ld: sheet name '%s' is already used for '%s'",
-						  path, line, name, keys[i]);
+				rc = td_error_set(err, TD_ERR_USAGE,
+						  "'%s' line %ld: sheet name '%s' is already used for '%s'", path, line,
+						  name, keys[i]);
 		if (rc == TD_OK)
 			snprintf(names[k], TD_SHEET_NAME_MAX, "%s", name);
 		OGR_F_Destroy(f);
@@ -188,8 +192,7 @@ td_status td_layout_read_names(const char *path, const char *const *keys, int nk
 }
 
 td_status td_layout_read_book(const td_ctx *ctx, const char *dir, const char *const *keys, int nkeys,
-			      char (*names)[TD_SHEET_NAME_MAX], const td_layout_file *files, int nfiles,
-			      td_error *err)
+			      char (*names)[TD_SHEET_NAME_MAX], const td_layout_file *files, int nfiles, td_error *err)
 {
 	char rel[512], path[TD_PATH_MAX];
 	td_status rc;

@@ -50,11 +50,11 @@ typedef struct td_field {
 #define TD_LAYOUT_MAX_COLUMNS 64
 
 typedef struct td_column {
-	int field;          /* index into the catalogue */
-	td_cell_type type;  /* how its cells are written */
-	double width;       /* characters */
+	int field;         /* index into the catalogue */
+	td_cell_type type; /* how its cells are written */
+	double width;      /* characters */
 	char header[256];
-	char format[64];    /* Excel number format */
+	char format[64]; /* Excel number format */
 } td_column;
 
 typedef struct td_layout {
@@ -78,13 +78,13 @@ td_status td_layout_read(const char *path, const td_field *fields, int nfields, 
  * A name must be 1 to 31 characters without []:*?/\, not start or end with
  * an apostrophe, and differ from the others ignoring case (Excel's rules).
  */
-td_status td_layout_read_names(const char *path, const char *const *keys, int nkeys,
-			       char (*names)[TD_SHEET_NAME_MAX], td_error *err);
+td_status td_layout_read_names(const char *path, const char *const *keys, int nkeys, char (*names)[TD_SHEET_NAME_MAX],
+			       td_error *err);
 
 /* One layout file of a workbook and the fields its sheet offers. */
 typedef struct td_layout_file {
-	const char *name;      /* file name inside the workbook's directory, "groups.csv" */
-	td_layout *layout;     /* filled */
+	const char *name;  /* file name inside the workbook's directory, "groups.csv" */
+	td_layout *layout; /* filled */
 	const td_field *fields;
 	int nfields;
 } td_layout_file;
@@ -94,7 +94,6 @@ typedef struct td_layout_file {
  * td_layout_read_names) and each of its layout files from schemas/<dir>/.
  */
 td_status td_layout_read_book(const td_ctx *ctx, const char *dir, const char *const *keys, int nkeys,
-			      char (*names)[TD_SHEET_NAME_MAX], const td_layout_file *files, int nfiles,
-			      td_error *err);
+			      char (*names)[TD_SHEET_NAME_MAX], const td_layout_file *files, int nfiles, td_error *err);
 
 #endif

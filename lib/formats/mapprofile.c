@@ -59,8 +59,9 @@ static td_status on_key(const char *section, const char *key, const char *value,
 	if (strcmp(section, "columns") == 0)
 		return TD_OK; /* field names for maps other than DGN, read by ingest */
 	if (strcmp(section, "dgn") != 0)
-		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown section [%s] (expected [dgn] or [columns])",
-				    p->path, line, section);
+		return td_error_set(err, TD_ERR_USAGE,
+				    "'%s' line %d: unknown section [%s] (expected [dgn] or [columns])", p->path, line,
+				    section);
 	if (!key)
 		return TD_OK;
 	if (strcmp(key, "boundary_levels") == 0)

@@ -60,8 +60,7 @@ int td_scans_match_name(const char *pattern, const char *name, td_scan_file *f)
 				if (n >= sizeof(f->commune))
 					return 0;
 				memcpy(f->commune, value, n + 1);
-			}
-			else if (strcmp(field, "sheet") == 0)
+			} else if (strcmp(field, "sheet") == 0)
 				f->sheet = strtol(value, NULL, 10);
 			else if (strcmp(field, "parcel") == 0)
 				f->parcel = strtol(value, NULL, 10);
@@ -70,8 +69,7 @@ int td_scans_match_name(const char *pattern, const char *name, td_scan_file *f)
 					return 0;
 				for (size_t i = 0; i <= n; i++)
 					f->kind[i] = (char)toupper((unsigned char)value[i]);
-			}
-			else if (strcmp(field, "any") != 0)
+			} else if (strcmp(field, "any") != 0)
 				return 0;
 		} else if (*p++ != *s++) {
 			return 0;
@@ -152,7 +150,8 @@ static td_status walk(td_scan_list *list, const char *dir, const char *rel, td_e
 		struct stat st;
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if ((size_t)snprintf(child, sizeof(child), "%s%s%s", rel, rel[0] ? "/" : "", e->d_name) >= sizeof(child) ||
+		if ((size_t)snprintf(child, sizeof(child), "%s%s%s", rel, rel[0] ? "/" : "", e->d_name) >=
+			    sizeof(child) ||
 		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, child) >= sizeof(path))
 			rc = td_error_set(err, TD_ERR_INPUT, "path too long below '%s'", dir);
 		else if (lstat(path, &st) != 0)

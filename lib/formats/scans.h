@@ -18,20 +18,20 @@
 #define TD_SCANS_DEFAULT_PATTERN "{commune}_{sheet}_{parcel}_{kind}"
 
 typedef struct td_scan_file {
-	char *path;           /* relative to the folder */
+	char *path; /* relative to the folder */
 	int64_t size;
-	char checksum[9];     /* CRC-32, hex */
-	const char *format;   /* "PDF", "JPEG", "PNG", "TIFF", or NULL: not readable */
-	int matched;          /* the name matched the pattern */
+	char checksum[9];   /* CRC-32, hex */
+	const char *format; /* "PDF", "JPEG", "PNG", "TIFF", or NULL: not readable */
+	int matched;        /* the name matched the pattern */
 	char commune[16];
 	long sheet, parcel;
-	char kind[64];        /* upper case; a field of 63 or more characters matches nothing */
+	char kind[64]; /* upper case; a field of 63 or more characters matches nothing */
 } td_scan_file;
 
 typedef struct td_scan_list {
-	td_scan_file *files;  /* sorted by path */
+	td_scan_file *files; /* sorted by path */
 	size_t n;
-	char checksum[9];     /* over every file's path and checksum: the folder's fingerprint */
+	char checksum[9]; /* over every file's path and checksum: the folder's fingerprint */
 	int64_t size;
 } td_scan_list;
 

@@ -1,13 +1,13 @@
 #include "source.h"
 #include "cfb.h"
 
+#include <cpl_csv.h>
 #include <cpl_error.h>
 #include <cpl_string.h>
-#include <errno.h>
-#include <stdbool.h>
-#include <cpl_csv.h>
 #include <cpl_vsi.h>
+#include <errno.h>
 #include <gdal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -268,7 +268,8 @@ void *td_source_open_vector(const char *path, int raw_text, td_error *err)
 		td_error why;
 		td_error_init(&why);
 		/* GDAL says "not recognized" for an empty file too: say what the file is. */
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && td_source_sniff(path, what, sizeof(what), &why) == TD_OK &&
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    td_source_sniff(path, what, sizeof(what), &why) == TD_OK &&
 		    (st.st_size == 0 || strncmp(what, "UTF-16", 6) == 0 || strncmp(what, "a PDF", 5) == 0 ||
 		     strncmp(what, "a ZIP", 5) == 0 || strncmp(what, "an OLE2", 7) == 0))
 			td_error_set(err, TD_ERR_INPUT, "cannot read map '%s': it is %s, not a map", path, what);

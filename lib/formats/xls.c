@@ -126,13 +126,13 @@ struct table {
 struct part {
 	char *name;
 	size_t table;
-	uint32_t nrows;              /* rows 0..nrows-1, all with a ROW record */
+	uint32_t nrows; /* rows 0..nrows-1, all with a ROW record */
 	int has_cells;
 	uint16_t col_first, col_end; /* used columns, for DIMENSIONS */
 	uint64_t data_off, data_len; /* row blocks in the scratch file */
 	uint32_t *dbcell;            /* DBCELL offsets relative to data_off */
 	size_t ndbcell, dbcell_cap;
-	int frozen;                  /* row 0 is a header, kept in view (PANE) */
+	int frozen; /* row 0 is a header, kept in view (PANE) */
 };
 
 struct slot {
@@ -155,9 +155,9 @@ struct td_xls {
 	size_t ntables, tables_cap;
 	struct part *parts;
 	size_t nparts, parts_cap;
-	int cont;         /* number of the last continuation part of the current table */
-	long data_rows;   /* rows ended on the current table, header excluded */
-	int in_header;    /* td_xls_set_header() is encoding cells */
+	int cont;       /* number of the last continuation part of the current table */
+	long data_rows; /* rows ended on the current table, header excluded */
+	int in_header;  /* td_xls_set_header() is encoding cells */
 
 	struct cell row[TD_XLS_MAX_COLS]; /* the row being filled */
 	int row_lo, row_hi;               /* used columns of row; lo > hi when empty */
@@ -262,8 +262,7 @@ static int utf8_next(const unsigned char *s, uint32_t *cp)
 			return 0;
 		c = c << 6 | (s[i] & 0x3F);
 	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
-	    (c >= 0xD800 && c <= 0xDFFF))
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) || (c >= 0xD800 && c <= 0xDFFF))
 		return 0;
 	*cp = c;
 	return n;
@@ -364,8 +363,8 @@ static void cell_where(td_xls *x, int col, char *buf, size_t n)
 	if (x->in_header)
 		snprintf(buf, n, "sheet '%s' header column %s", x->tables[x->ntables - 1].name, cn);
 	else
-		snprintf(buf, n, "sheet '%s' data row %ld column %s", x->tables[x->ntables - 1].name,
-			 x->data_rows + 1, cn);
+		snprintf(buf, n, "sheet '%s' data row %ld column %s", x->tables[x->ntables - 1].name, x->data_rows + 1,
+			 cn);
 }
 
 static uint32_t hash_bytes(const uint8_t *p, size_t n)
@@ -430,8 +429,7 @@ static td_status intern(td_xls *x, const uint8_t *e, size_t n, uint32_t *idx, td
 		}
 	}
 	if (x->arena_len + n > ARENA_MAX || x->nstr == UINT32_MAX)
-		return td_error_set(err, TD_ERR_INPUT, "'%s': more distinct text than an .xls file can hold",
-				    x->path);
+		return td_error_set(err, TD_ERR_INPUT, "'%s': more distinct text than an .xls file can hold", x->path);
 	if (x->arena_len + n > x->arena_cap) {
 		size_t cap = x->arena_cap * 2;
 		uint8_t *a;
@@ -491,7 +489,7 @@ static td_status flush_block(td_xls *x, td_error *err)
 		put16(r + 4, first_row + (uint32_t)i);
 		put16(r + 6, x->blk_first[i]);
 		put16(r + 8, x->blk_end[i]);
-		put16(r + 10, 0x00FF); /* default height */
+		put16(r + 10, 0x00FF);     /* default height */
 		put32(r + 16, 0x000F0100); /* "always 1" bit, default XF 15 */
 	}
 	/*
@@ -693,8 +691,7 @@ static td_status usable(td_xls *x, int col, td_error *err)
 	if (x->broken)
 		return td_error_set(err, x->broken, "%s", x->broken_msg);
 	if (!x->nparts)
-		return td_error_set(err, TD_ERR_USAGE, "'%s': no sheet yet: call td_xls_add_sheet() first",
-				    x->path);
+		return td_error_set(err, TD_ERR_USAGE, "'%s': no sheet yet: call td_xls_add_sheet() first", x->path);
 	if (col < 0 || col >= TD_XLS_MAX_COLS)
 		return td_error_set(err, TD_ERR_USAGE, "'%s': column %d is outside 0..%d", x->path, col,
 				    TD_XLS_MAX_COLS - 1);
@@ -721,10 +718,10 @@ static td_status string_index(td_xls *x, int col, const char *utf8, uint32_t *id
 	if (bad || units > TD_XLS_MAX_CHARS) {
 		cell_where(x, col, where, sizeof(where));
 		if (bad)
-			return td_error_set(err, TD_ERR_INPUT, "'%s': %s: invalid UTF-8 at byte %zu",
-					    x->path, where, bad);
-		return td_error_set(err, TD_ERR_INPUT, "'%s': %s: text longer than %d characters",
-				    x->path, where, TD_XLS_MAX_CHARS);
+			return td_error_set(err, TD_ERR_INPUT, "'%s': %s: invalid UTF-8 at byte %zu", x->path, where,
+					    bad);
+		return td_error_set(err, TD_ERR_INPUT, "'%s': %s: text longer than %d characters", x->path, where,
+				    TD_XLS_MAX_CHARS);
 	}
 	put16(x->enc, (uint32_t)units);
 	x->enc[2] = (uint8_t)wide;
@@ -806,8 +803,8 @@ td_status td_xls_write_date(td_xls *x, int col, int y, int m, int d, td_error *e
 	if (!td_xls_date_serial(y, m, d, &c.num)) {
 		cell_where(x, col, where, sizeof(where));
 		return td_error_set(err, TD_ERR_INPUT,
-				    "'%s': %s: %04d-%02d-%02d is not a date between 1900-01-01 and 9999-12-31",
-				    x->path, where, y, m, d);
+				    "'%s': %s: %04d-%02d-%02d is not a date between 1900-01-01 and 9999-12-31", x->path,
+				    where, y, m, d);
 	}
 	c.kind = CELL_NUMBER;
 	c.xf = XF_DATE;
@@ -869,8 +866,7 @@ td_status td_xls_add_sheet(td_xls *x, const char *name, td_error *err)
 	if ((why = bad_sheet_name(name)))
 		return td_error_set(err, TD_ERR_USAGE, "'%s': sheet name '%s' %s", x->path, name, why);
 	if (name_taken(x, name))
-		return td_error_set(err, TD_ERR_USAGE, "'%s': sheet name '%s' is already used", x->path,
-				    name);
+		return td_error_set(err, TD_ERR_USAGE, "'%s': sheet name '%s' is already used", x->path, name);
 	if (x->nparts >= MAX_SHEETS)
 		return td_error_set(err, TD_ERR_USAGE, "'%s': more than %d sheets", x->path, MAX_SHEETS);
 	if (x->nparts) {
@@ -913,8 +909,7 @@ td_status td_xls_set_header(td_xls *x, const char *const *cells, int ncols, td_e
 		return td_error_set(err, TD_ERR_USAGE, "'%s': a header needs 1 to %d columns", x->path,
 				    TD_XLS_MAX_COLS);
 	if (cur_part(x)->nrows || x->cont > 1 || row_pending(x))
-		return td_error_set(err, TD_ERR_USAGE,
-				    "'%s': the header must be the first row of sheet '%s'", x->path,
+		return td_error_set(err, TD_ERR_USAGE, "'%s': the header must be the first row of sheet '%s'", x->path,
 				    x->tables[x->ntables - 1].name);
 	memset(hdr, 0, sizeof(hdr));
 	x->in_header = 1;
@@ -942,8 +937,7 @@ td_status td_xls_set_column_width(td_xls *x, int col, double width, td_error *er
 	if ((st = usable(x, col, err)) != TD_OK)
 		return st;
 	if (!(width > 0 && width <= 255))
-		return td_error_set(err, TD_ERR_USAGE, "'%s': column width %g is outside (0, 255]",
-				    x->path, width);
+		return td_error_set(err, TD_ERR_USAGE, "'%s': column width %g is outside (0, 255]", x->path, width);
 	x->tables[x->ntables - 1].width[col] = (uint16_t)lround(width * 256);
 	return TD_OK;
 }
@@ -1155,11 +1149,11 @@ static void out_globals(const td_xls *x, struct out *o, const uint64_t *starts)
 	out_xf(o, 0, 0, 1, 0x00); /* style XF 0: Normal */
 	for (int i = 1; i < 15; i++)
 		out_xf(o, i < 3 ? 1 : i < 5 ? 2 : 0, 0, 1, 0xF4);
-	out_xf(o, 0, 0, 0, 0x00);              /* 15: general */
-	out_xf(o, 0, FMT_TEXT, 0, 0x04);       /* 16: text, own number format */
-	out_xf(o, 0, FMT_DATE, 0, 0x04);       /* 17: date */
-	out_xf(o, FONT_BOLD, 0, 0, 0x08);      /* 18: header, own font */
-	put16(b, 0x8000);                      /* built-in style Normal on XF 0 */
+	out_xf(o, 0, 0, 0, 0x00);         /* 15: general */
+	out_xf(o, 0, FMT_TEXT, 0, 0x04);  /* 16: text, own number format */
+	out_xf(o, 0, FMT_DATE, 0, 0x04);  /* 17: date */
+	out_xf(o, FONT_BOLD, 0, 0, 0x08); /* 18: header, own font */
+	put16(b, 0x8000);                 /* built-in style Normal on XF 0 */
 	b[2] = 0;
 	b[3] = 0xFF;
 	out_rec(o, R_STYLE, b, 4);
@@ -1266,7 +1260,7 @@ static td_status out_sheet(td_xls *x, struct out *o, size_t ip, uint64_t start, 
 	put16(b, R_INDEX);
 	put16(b + 2, 16 + 4 * (uint32_t)p->ndbcell);
 	put32(b + 4, 0);
-	put32(b + 8, 0);        /* first row */
+	put32(b + 8, 0);         /* first row */
 	put32(b + 12, p->nrows); /* first row of the unused tail */
 	put32(b + 16, (uint32_t)defcol);
 	out_bytes(o, b, 20);
@@ -1288,8 +1282,7 @@ static td_status out_sheet(td_xls *x, struct out *o, size_t ip, uint64_t start, 
 	}
 	out_rec(o, R_DIMENSIONS, b, 14);
 	if (o->pos != start + prefix)
-		return td_error_set(err, TD_ERR_INTERNAL, "'%s': sheet '%s' header size mismatch", x->path,
-				    p->name);
+		return td_error_set(err, TD_ERR_INTERNAL, "'%s': sheet '%s' header size mismatch", x->path, p->name);
 
 	/* The row blocks, copied through the (now unused) block buffer. */
 	if (fseeko(x->scratch, (off_t)p->data_off, SEEK_SET) != 0)
@@ -1298,8 +1291,8 @@ static td_status out_sheet(td_xls *x, struct out *o, size_t ip, uint64_t start, 
 	for (left = p->data_len; left;) {
 		size_t k = left < 65536 ? (size_t)left : 65536;
 		if (fread(x->blk, 1, k, x->scratch) != k)
-			return breakdown(x, err, TD_ERR_IO, "cannot read temporary data for '%s': %s",
-					 x->path, ferror(x->scratch) ? strerror(errno) : "file too short");
+			return breakdown(x, err, TD_ERR_IO, "cannot read temporary data for '%s': %s", x->path,
+					 ferror(x->scratch) ? strerror(errno) : "file too short");
 		out_bytes(o, x->blk, k);
 		left -= k;
 	}
@@ -1322,8 +1315,7 @@ static td_status out_sheet(td_xls *x, struct out *o, size_t ip, uint64_t start, 
 }
 
 /* One 128-byte directory entry. */
-static void dir_entry(uint8_t *e, const char *name, uint8_t type, uint32_t child, uint32_t start,
-		      uint32_t size)
+static void dir_entry(uint8_t *e, const char *name, uint8_t type, uint32_t child, uint32_t start, uint32_t size)
 {
 	size_t n = strlen(name);
 
@@ -1369,8 +1361,8 @@ static td_status write_file(td_xls *x, td_error *err)
 	w = starts[x->nparts];
 	if (w > UINT32_MAX) {
 		st = td_error_set(err, TD_ERR_INPUT,
-				  "'%s': %llu bytes of workbook data exceed the 4 GiB an .xls file can hold",
-				  x->path, (unsigned long long)w);
+				  "'%s': %llu bytes of workbook data exceed the 4 GiB an .xls file can hold", x->path,
+				  (unsigned long long)w);
 		goto done;
 	}
 	wlen = w < STREAM_MIN ? STREAM_MIN : w;
@@ -1533,8 +1525,8 @@ td_status td_xls_new(const char *path, td_xls **out, td_error *err)
 	 * and loses its name at once, so that nothing is left behind on a crash. */
 	fd = make_temp(path, ".cells-", &x->scratch_path);
 	if (fd < 0) {
-		st = td_error_set(err, TD_ERR_IO, "cannot create a temporary file next to '%s': %s",
-				  path, strerror(errno));
+		st = td_error_set(err, TD_ERR_IO, "cannot create a temporary file next to '%s': %s", path,
+				  strerror(errno));
 		goto done;
 	}
 	if (unlink(x->scratch_path) == 0) {
@@ -1543,8 +1535,8 @@ td_status td_xls_new(const char *path, td_xls **out, td_error *err)
 	}
 	x->scratch = fdopen(fd, "w+b");
 	if (!x->scratch) {
-		st = td_error_set(err, TD_ERR_IO, "cannot open a temporary file next to '%s': %s",
-				  path, strerror(errno));
+		st = td_error_set(err, TD_ERR_IO, "cannot open a temporary file next to '%s': %s", path,
+				  strerror(errno));
 		close(fd);
 		goto done;
 	}
@@ -1595,14 +1587,14 @@ td_status td_xls_close(td_xls *x, td_error *err)
 
 	fd = make_temp(x->path, ".tmp-", &x->tmp_path);
 	if (fd < 0) {
-		st = td_error_set(err, TD_ERR_IO, "cannot create a temporary file next to '%s': %s",
-				  x->path, strerror(errno));
+		st = td_error_set(err, TD_ERR_IO, "cannot create a temporary file next to '%s': %s", x->path,
+				  strerror(errno));
 		goto done;
 	}
 	x->out = fdopen(fd, "wb");
 	if (!x->out) {
-		st = td_error_set(err, TD_ERR_IO, "cannot open a temporary file next to '%s': %s",
-				  x->path, strerror(errno));
+		st = td_error_set(err, TD_ERR_IO, "cannot open a temporary file next to '%s': %s", x->path,
+				  strerror(errno));
 		close(fd);
 		goto done;
 	}
@@ -1612,14 +1604,13 @@ td_status td_xls_close(td_xls *x, td_error *err)
 	errno = 0;
 	if (fclose(x->out) != 0) {
 		x->out = NULL;
-		st = td_error_set(err, TD_ERR_IO, "cannot write '%s': %s", x->path,
-				  strerror(errno ? errno : EIO));
+		st = td_error_set(err, TD_ERR_IO, "cannot write '%s': %s", x->path, strerror(errno ? errno : EIO));
 		goto done;
 	}
 	x->out = NULL;
 	if (rename(x->tmp_path, x->path) != 0) {
-		st = td_error_set(err, TD_ERR_IO, "cannot rename '%s' to '%s': %s", x->tmp_path,
-				  x->path, strerror(errno));
+		st = td_error_set(err, TD_ERR_IO, "cannot rename '%s' to '%s': %s", x->tmp_path, x->path,
+				  strerror(errno));
 		goto done;
 	}
 	free(x->tmp_path);

@@ -49,10 +49,10 @@
 #include "error.h"
 
 /* Limits of the BIFF8 format. */
-#define TD_XLS_MAX_ROWS 65536     /* rows per sheet, header included */
-#define TD_XLS_MAX_COLS 256       /* columns 0..255 */
-#define TD_XLS_MAX_CHARS 32767    /* UTF-16 code units in one cell */
-#define TD_XLS_MAX_NAME 31        /* UTF-16 code units in a sheet name */
+#define TD_XLS_MAX_ROWS 65536  /* rows per sheet, header included */
+#define TD_XLS_MAX_COLS 256    /* columns 0..255 */
+#define TD_XLS_MAX_CHARS 32767 /* UTF-16 code units in one cell */
+#define TD_XLS_MAX_NAME 31     /* UTF-16 code units in a sheet name */
 
 typedef struct td_xls td_xls;
 

@@ -1,9 +1,9 @@
 #include "identity.h"
 #include "text.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <ctype.h>
 #include <string.h>
 
 /* Province-of-registration codes (pre-2025 provinces; unchanged by the merger). */

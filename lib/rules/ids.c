@@ -128,17 +128,18 @@ td_status td_id_set_format(td_id_settings *s, const char *text, td_error *err)
 			n = strcspn(p, "{}");
 			if (p[n] == '}' || n >= sizeof(t.parts[0].text) ||
 			    (t.nparts > 0 && t.parts[t.nparts - 1].field == TD_ID_LITERAL))
-				return td_error_set(err, TD_ERR_USAGE, "ID format '%s': unexpected '}' or literal too long",
-						    text);
+				return td_error_set(err, TD_ERR_USAGE,
+						    "ID format '%s': unexpected '}' or literal too long", text);
 			t.parts[t.nparts].field = TD_ID_LITERAL;
 			memcpy(t.parts[t.nparts].text, p, n);
 			t.parts[t.nparts].text[n] = '\0';
 			t.parts[t.nparts].width = (int)n;
 			for (size_t i = 0; i < n; i++)
 				if ((unsigned char)p[i] < 0x21 || (unsigned char)p[i] > 0x7e)
-					return td_error_set(err, TD_ERR_USAGE,
-							    "ID format '%s': literal text must be printable ASCII without spaces",
-							    text);
+					return td_error_set(
+						err, TD_ERR_USAGE,
+						"ID format '%s': literal text must be printable ASCII without spaces",
+						text);
 			t.nparts++;
 			p += n;
 			continue;
@@ -156,17 +157,20 @@ td_status td_id_set_format(td_id_settings *s, const char *text, td_error *err)
 			char *end;
 			long w = strtol(p + 5, &end, 10);
 			if (end != p + n || w < 1 || w > SEQ_MAX_DIGITS)
-				return td_error_set(err, TD_ERR_USAGE, "ID format '%s': expected {seq:N} with N from 1 to %d",
-						    text, SEQ_MAX_DIGITS);
+				return td_error_set(err, TD_ERR_USAGE,
+						    "ID format '%s': expected {seq:N} with N from 1 to %d", text,
+						    SEQ_MAX_DIGITS);
 			t.parts[t.nparts].field = TD_ID_SEQ;
 			t.parts[t.nparts].width = (int)w;
 		} else {
-			return td_error_set(err, TD_ERR_USAGE,
-					    "ID format '%s': unknown field '%.*s}' (expected {commune}, {seq:N} or {check})",
-					    text, (int)n, p);
+			return td_error_set(
+				err, TD_ERR_USAGE,
+				"ID format '%s': unknown field '%.*s}' (expected {commune}, {seq:N} or {check})", text,
+				(int)n, p);
 		}
 		if (seen[t.parts[t.nparts].field]++)
-			return td_error_set(err, TD_ERR_USAGE, "ID format '%s': '%.*s}' appears twice", text, (int)n, p);
+			return td_error_set(err, TD_ERR_USAGE, "ID format '%s': '%.*s}' appears twice", text, (int)n,
+					    p);
 		t.nparts++;
 		p += n + 1;
 	}
@@ -202,12 +206,14 @@ td_status td_id_make(const td_id_settings *s, const char *commune, long seq, cha
 	for (int i = 0; i < w; i++)
 		limit *= 10;
 	if (strlen(commune) != COMMUNE_DIGITS || !all_digits(commune))
-		return td_error_set(err, TD_ERR_INPUT, "commune code '%s' is not %d digits, as the ID format '%s' needs",
-				    commune, COMMUNE_DIGITS, s->format);
+		return td_error_set(err, TD_ERR_INPUT,
+				    "commune code '%s' is not %d digits, as the ID format '%s' needs", commune,
+				    COMMUNE_DIGITS, s->format);
 	if (seq < 1 || seq >= limit)
-		return td_error_set(err, TD_ERR_USAGE,
-				    "commune %s has used every sequence number of %d digits: widen {seq:N} in the ID format '%s'",
-				    commune, w, s->format);
+		return td_error_set(
+			err, TD_ERR_USAGE,
+			"commune %s has used every sequence number of %d digits: widen {seq:N} in the ID format '%s'",
+			commune, w, s->format);
 	for (int i = 0; i < s->nparts; i++) {
 		const char *piece = field;
 		switch (s->parts[i].field) {
@@ -268,18 +274,19 @@ td_status td_id_parse(const td_id_settings *s, const char *id, char *commune, lo
 		int w = s->parts[i].field == TD_ID_CHECK ? check_width(s->check) : s->parts[i].width;
 		if (s->parts[i].field == TD_ID_LITERAL) {
 			if (strncmp(id + pos, s->parts[i].text, (size_t)w) != 0)
-				return td_error_set(err, TD_ERR_INPUT,
-						    "'%s' is not a parcel ID: characters %zu to %zu should read '%s' (%s)", id,
-						    pos + 1, pos + (size_t)w, s->parts[i].text, s->format);
+				return td_error_set(
+					err, TD_ERR_INPUT,
+					"'%s' is not a parcel ID: characters %zu to %zu should read '%s' (%s)", id,
+					pos + 1, pos + (size_t)w, s->parts[i].text, s->format);
 			pos += (size_t)w;
 			continue;
 		}
 		for (int k = 0; k < w; k++)
 			if (id[pos + (size_t)k] < '0' || id[pos + (size_t)k] > '9')
-				return td_error_set(err, TD_ERR_INPUT,
-						    "'%s' is not a parcel ID: character %zu is '%c', expected a digit of %s",
-						    id, pos + (size_t)k + 1, id[pos + (size_t)k],
-						    field_name(s->parts[i].field));
+				return td_error_set(
+					err, TD_ERR_INPUT,
+					"'%s' is not a parcel ID: character %zu is '%c', expected a digit of %s", id,
+					pos + (size_t)k + 1, id[pos + (size_t)k], field_name(s->parts[i].field));
 		if (s->parts[i].field == TD_ID_COMMUNE)
 			memcpy(com, id + pos, COMMUNE_DIGITS);
 		if (s->parts[i].field == TD_ID_SEQ)
@@ -290,10 +297,11 @@ td_status td_id_parse(const td_id_settings *s, const char *id, char *commune, lo
 					   ? td_iso7064_mod11_10(digits) == id[pos]
 					   : td_iso7064_mod97_10(digits, cc) && memcmp(cc, id + pos, 2) == 0;
 			if (!good)
-				return td_error_set(err, TD_ERR_INPUT,
-						    "'%s' is not a valid parcel ID: the check digits do not match (ISO 7064 %s); "
-						    "a digit is mistyped or two are swapped",
-						    id, td_id_check_name(s->check));
+				return td_error_set(
+					err, TD_ERR_INPUT,
+					"'%s' is not a valid parcel ID: the check digits do not match (ISO 7064 %s); "
+					"a digit is mistyped or two are swapped",
+					id, td_id_check_name(s->check));
 		} else {
 			strncat(digits, id + pos, (size_t)w);
 		}
@@ -391,8 +399,9 @@ static td_status on_key(const char *section, const char *key, const char *value,
 		else if (strcmp(value, "mod11-10") == 0)
 			s->check = TD_ID_MOD11_10;
 		else
-			return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: check = '%s': expected mod97-10 or mod11-10",
-					    l->path, line, value);
+			return td_error_set(err, TD_ERR_USAGE,
+					    "'%s' line %d: check = '%s': expected mod97-10 or mod11-10", l->path, line,
+					    value);
 		return TD_OK;
 	}
 	if (strcmp(key, "address_link") == 0) {
@@ -410,17 +419,19 @@ static td_status on_key(const char *section, const char *key, const char *value,
 		else if (strcmp(value, "template") == 0)
 			s->scheme = TD_ID_TEMPLATE;
 		else
-			return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: scheme = '%s': expected official or template",
-					    l->path, line, value);
+			return td_error_set(err, TD_ERR_USAGE,
+					    "'%s' line %d: scheme = '%s': expected official or template", l->path, line,
+					    value);
 		return TD_OK;
 	}
 	if (strcmp(key, "polylabel_precision") == 0) {
 		char *end;
 		v = strtod(value, &end);
 		if (end == value || *end || !isfinite(v) || v < 0.0001 || v > 1)
-			return td_error_set(err, TD_ERR_USAGE,
-					    "'%s' line %d: polylabel_precision = '%s': expected metres from 0.0001 to 1",
-					    l->path, line, value);
+			return td_error_set(
+				err, TD_ERR_USAGE,
+				"'%s' line %d: polylabel_precision = '%s': expected metres from 0.0001 to 1", l->path,
+				line, value);
 		s->polylabel_precision = v;
 		return TD_OK;
 	}
@@ -472,8 +483,9 @@ td_status td_id_official_parse(const char *id, double *lat, double *lon, td_erro
 				    "0-9 b-h j k m n p-z (no a, i, l, o; lower case)",
 				    id, bad, id[bad - 1]);
 	if (n != TD_ID_OFFICIAL_LEN)
-		return td_error_set(err, TD_ERR_INPUT, "'%s' is not a parcel ID: expected %d GeoHash characters, got %zu",
-				    id, TD_ID_OFFICIAL_LEN, n);
+		return td_error_set(err, TD_ERR_INPUT,
+				    "'%s' is not a parcel ID: expected %d GeoHash characters, got %zu", id,
+				    TD_ID_OFFICIAL_LEN, n);
 	if (!td_geohash_decode(id, &y, &x, NULL, NULL))
 		return td_error_set(err, TD_ERR_INPUT, "'%s' is not a parcel ID", id);
 	if (y < TD_ID_VN_LAT_MIN || y > TD_ID_VN_LAT_MAX || x < TD_ID_VN_LON_MIN || x > TD_ID_VN_LON_MAX)

@@ -47,7 +47,8 @@ typedef enum td_id_check {
 /* ISO 7064 MOD 11-10 check digit of a string of decimal digits; 0 if it is empty or holds another character. */
 char td_iso7064_mod11_10(const char *digits);
 
-/* ISO 7064 MOD 97-10 check digits of a string of decimal digits into out; 0 if it is empty or holds another character. */
+/* ISO 7064 MOD 97-10 check digits of a string of decimal digits into out; 0 if it is empty or holds another character.
+ */
 int td_iso7064_mod97_10(const char *digits, char out[3]);
 
 /* 1 if digits followed by its check character(s) is valid under alg. */
@@ -61,19 +62,19 @@ enum td_id_field { TD_ID_LITERAL, TD_ID_COMMUNE, TD_ID_SEQ, TD_ID_CHECK };
 #define TD_ID_PARTS_MAX 16
 
 typedef struct td_id_settings {
-	td_id_scheme scheme;          /* official (default) or template */
-	double polylabel_precision;   /* official: metres; the label point is this close to the deepest */
-	char format[128];             /* the template as written */
+	td_id_scheme scheme;        /* official (default) or template */
+	double polylabel_precision; /* official: metres; the label point is this close to the deepest */
+	char format[128];           /* the template as written */
 	struct {
 		enum td_id_field field;
-		char text[32];        /* TD_ID_LITERAL: the text */
-		int width;            /* characters it takes in an ID */
+		char text[32]; /* TD_ID_LITERAL: the text */
+		int width;     /* characters it takes in an ID */
 	} parts[TD_ID_PARTS_MAX];
 	int nparts;
 	td_id_check check;
-	char address_link[512];       /* template for parcels.address_link; "" leaves it NULL */
-	double match_tolerance;       /* same parcel: area(old △ new) / larger area <= this */
-	double lineage_min_overlap;   /* parent: overlap / smaller area >= this */
+	char address_link[512];     /* template for parcels.address_link; "" leaves it NULL */
+	double match_tolerance;     /* same parcel: area(old △ new) / larger area <= this */
+	double lineage_min_overlap; /* parent: overlap / smaller area >= this */
 } td_id_settings;
 
 /* The defaults of schemas/rules/default.ini's [id] section. */

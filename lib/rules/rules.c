@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TD_RULE_ENTRY(id, criterion, severity, group, summary) \
+#define TD_RULE_ENTRY(id, criterion, severity, group, summary)                                                         \
 	{TD_RULE_##id, #id, criterion, TD_SEV_##severity, group, summary},
 static const td_rule catalogue[TD_RULE_COUNT] = {TD_FOREACH_RULE(TD_RULE_ENTRY)};
 #undef TD_RULE_ENTRY
@@ -206,8 +206,8 @@ static td_status on_key(const char *section, const char *key, const char *value,
 		return tolerance(l, key, value, line, err);
 	if (strcmp(section, "campaign") == 0) {
 		if (strcmp(key, "verified_target_percent") != 0)
-			return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' in [campaign]", l->path,
-					    line, key);
+			return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' in [campaign]",
+					    l->path, line, key);
 		if (!parse_number(value, &v) || v < 0 || v > 100)
 			return bad_value(l, line, key, value, "a percentage", err);
 		l->s->verified_target_percent = v;
@@ -216,8 +216,8 @@ static td_status on_key(const char *section, const char *key, const char *value,
 	if (strcmp(section, "accept") == 0) {
 		int errors = strcmp(key, "max_errors") == 0;
 		if (!errors && strcmp(key, "max_outside_group1_percent") != 0)
-			return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' in [accept]", l->path,
-					    line, key);
+			return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown setting '%s' in [accept]",
+					    l->path, line, key);
 		if (strcmp(value, "any") == 0)
 			v = -1;
 		else if (!parse_number(value, &v) || v < 0 || (errors && v != floor(v)) || (!errors && v > 100))
@@ -233,8 +233,9 @@ static td_status on_key(const char *section, const char *key, const char *value,
 		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: '%s' is outside any section", l->path, line, key);
 	rule = td_rule_find(key);
 	if (!rule)
-		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown rule '%s' (see 'thuadat check --list-rules')",
-				    l->path, line, key);
+		return td_error_set(err, TD_ERR_USAGE,
+				    "'%s' line %d: unknown rule '%s' (see 'thuadat check --list-rules')", l->path, line,
+				    key);
 	if (strcmp(section, "severity") == 0) {
 		if (strcmp(value, "error") == 0)
 			l->s->severity[rule->id] = TD_SEV_ERROR;

@@ -121,7 +121,7 @@ static void changes_json(struct td_audit_changes *c, td_strbuf *b)
 		td_strbuf_str(b, first ? "" : ",");
 		td_strbuf_json(b, c->t[i].name);
 		td_strbuf_fmt(b, ":{\"inserted\":%lld,\"updated\":%lld,\"deleted\":%lld}", c->t[i].n[0], c->t[i].n[1],
-			c->t[i].n[2]);
+			      c->t[i].n[2]);
 		first = 0;
 	}
 	if (c && c->failed)
@@ -251,7 +251,8 @@ td_status td_audit_append(td_ws *ws, int64_t run_id, const char *command, const 
 
 	if (rc == TD_OK && head_id < 0)
 		rc = td_error_set(err, TD_ERR_WORKSPACE,
-				  "workspace '%s': the audit chain head is damaged; run 'thuadat audit verify'", ws->path);
+				  "workspace '%s': the audit chain head is damaged; run 'thuadat audit verify'",
+				  ws->path);
 	if (rc == TD_OK)
 		rc = inputs_json(ws, run_id, &inputs, err);
 	if (rc != TD_OK)
@@ -262,7 +263,8 @@ td_status td_audit_append(td_ws *ws, int64_t run_id, const char *command, const 
 		goto done;
 	}
 	utc_now(now);
-	e = (td_audit_entry){head_id + 1, run_id, now, os_user, command, argv, inputs.p, changes.p, summary, prev, NULL};
+	e = (td_audit_entry){head_id + 1, run_id,    now,     os_user, command, argv,
+			     inputs.p,    changes.p, summary, prev,    NULL};
 	td_audit_hash(&e, hash);
 	rc = td_ws_prepare(ws,
 			   "INSERT INTO audit_log (id, run_id, time, os_user, command, argv, inputs, changes, summary, "
@@ -288,7 +290,8 @@ td_status td_audit_append(td_ws *ws, int64_t run_id, const char *command, const 
 	sqlite3_finalize(st);
 	st = NULL;
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws, "INSERT OR REPLACE INTO ws_meta (key, value) VALUES ('audit_head', ?)", &st, err);
+		rc = td_ws_prepare(ws, "INSERT OR REPLACE INTO ws_meta (key, value) VALUES ('audit_head', ?)", &st,
+				   err);
 	if (rc == TD_OK) {
 		snprintf(head, sizeof(head), "%lld %s", e.id, hash);
 		sqlite3_bind_text(st, 1, head, -1, SQLITE_STATIC);
@@ -328,8 +331,7 @@ static void entry_from(sqlite3_stmt *st, td_audit_entry *e)
 
 #define ENTRY_COLUMNS "id, run_id, time, os_user, command, argv, inputs, changes, summary, prev_hash, hash"
 
-td_status td_audit_each(td_ws *ws, long limit, int (*fn)(const td_audit_entry *e, void *arg), void *arg,
-			td_error *err)
+td_status td_audit_each(td_ws *ws, long limit, int (*fn)(const td_audit_entry *e, void *arg), void *arg, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	td_audit_entry e;
@@ -411,18 +413,21 @@ td_status td_audit_verify(td_ws *ws, td_audit_report *rep, td_error *err)
 		}
 		td_audit_hash(&e, hash);
 		if (!e.hash || strcmp(hash, e.hash) != 0)
-			problem(rep, e.id, "entry %lld was changed after it was written: its contents do not match its hash",
+			problem(rep, e.id,
+				"entry %lld was changed after it was written: its contents do not match its hash",
 				e.id);
 		if (!e.prev_hash || strcmp(prev, e.prev_hash) != 0)
 			problem(rep, e.id,
-				"entry %lld does not follow the entry before it (%lld): that entry was changed, replaced "
+				"entry %lld does not follow the entry before it (%lld): that entry was changed, "
+				"replaced "
 				"or removed",
 				e.id, last_id);
 		if (e.run_id) {
 			sqlite3_reset(run);
 			sqlite3_bind_int64(run, 1, e.run_id);
 			if (sqlite3_step(run) != SQLITE_ROW)
-				problem(rep, e.id, "entry %lld: its run %lld is gone from the runs table", e.id, e.run_id);
+				problem(rep, e.id, "entry %lld: its run %lld is gone from the runs table", e.id,
+					e.run_id);
 			else if (!e.command || strcmp((const char *)sqlite3_column_text(run, 0), e.command) != 0)
 				problem(rep, e.id, "entry %lld: its run %lld is now recorded as another command", e.id,
 					e.run_id);
@@ -442,11 +447,12 @@ td_status td_audit_verify(td_ws *ws, td_audit_report *rep, td_error *err)
 	 * their entries in the inputs' own trails.
 	 */
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT id, command FROM runs WHERE id NOT IN (SELECT run_id FROM audit_log "
-				   "WHERE run_id IS NOT NULL) AND id >= coalesce((SELECT min(run_id) FROM merge_inputs), 0) "
-				   "ORDER BY id",
-				   &st, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT id, command FROM runs WHERE id NOT IN (SELECT run_id FROM audit_log "
+			"WHERE run_id IS NOT NULL) AND id >= coalesce((SELECT min(run_id) FROM merge_inputs), 0) "
+			"ORDER BY id",
+			&st, err);
 	while (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW)
 		problem(rep, 0, "run %lld (%s) has no audit entry: its entry was removed",
 			(long long)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));

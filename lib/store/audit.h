@@ -69,20 +69,19 @@ void td_audit_hash(const td_audit_entry *e, char hex[65]);
  * Call fn for each entry in id order; limit > 0 keeps only the last limit
  * entries. The entry's strings live until fn returns. fn returns 0 to stop.
  */
-td_status td_audit_each(td_ws *ws, long limit, int (*fn)(const td_audit_entry *e, void *arg), void *arg,
-			td_error *err);
+td_status td_audit_each(td_ws *ws, long limit, int (*fn)(const td_audit_entry *e, void *arg), void *arg, td_error *err);
 
 #define TD_AUDIT_MAX_PROBLEMS 32
 
 typedef struct td_audit_report {
-	int intact;             /* 1 when no problem was found */
-	long entries;           /* entries read */
-	long long head_id;      /* the last entry, as the chain head names it */
+	int intact;        /* 1 when no problem was found */
+	long entries;      /* entries read */
+	long long head_id; /* the last entry, as the chain head names it */
 	char head_hash[65];
-	long nproblems_total;   /* problems found; the first TD_AUDIT_MAX_PROBLEMS are listed */
+	long nproblems_total; /* problems found; the first TD_AUDIT_MAX_PROBLEMS are listed */
 	int nproblems;
 	struct {
-		long long entry;    /* the entry concerned; 0 for the trail as a whole */
+		long long entry; /* the entry concerned; 0 for the trail as a whole */
 		char what[256];
 	} problems[TD_AUDIT_MAX_PROBLEMS];
 } td_audit_report;

@@ -11,8 +11,7 @@
  * PROJ uses: the published rotation signs are flipped. PROJ 9.1 emits this
  * same string for EPSG:9210.
  */
-#define VN2000_TOWGS84 \
-	"+towgs84=-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278"
+#define VN2000_TOWGS84 "+towgs84=-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278"
 
 void td_crs_release(td_crs *crs)
 {
@@ -25,8 +24,8 @@ void td_crs_release(td_crs *crs)
 void td_crs_vn2000_tm3(double central_meridian, char *buf, size_t size)
 {
 	snprintf(buf, size,
-		 "+proj=tmerc +lat_0=0 +lon_0=%.10g +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 "
-		 VN2000_TOWGS84 " +units=m +no_defs +type=crs",
+		 "+proj=tmerc +lat_0=0 +lon_0=%.10g +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 " VN2000_TOWGS84
+		 " +units=m +no_defs +type=crs",
 		 central_meridian);
 }
 
@@ -101,8 +100,8 @@ td_status td_crs_from_province(td_ctx *ctx, const char *code, td_crs *out, td_er
 }
 
 /* The seven parameters of VN2000_TOWGS84, for a PROJ pipeline step. */
-#define VN2000_HELMERT \
-	"+proj=helmert +x=-191.90441429 +y=-39.30318279 +z=-111.45032835 +rx=0.00928836 +ry=-0.01975479 " \
+#define VN2000_HELMERT                                                                                                 \
+	"+proj=helmert +x=-191.90441429 +y=-39.30318279 +z=-111.45032835 +rx=0.00928836 +ry=-0.01975479 "              \
 	"+rz=0.00427372 +s=0.252906278 +convention=position_vector"
 
 /* A projection parameter by EPSG code, converted to degrees or metres; NAN if absent. */

@@ -11,11 +11,11 @@
 #include "ctx.h"
 
 typedef struct td_crs {
-	int srs_id;         /* EPSG code, or TD_CRS_LOCAL_BASE + province number */
-	char org[16];       /* "EPSG" or "thuadat" */
+	int srs_id;   /* EPSG code, or TD_CRS_LOCAL_BASE + province number */
+	char org[16]; /* "EPSG" or "thuadat" */
 	int org_id;
 	char name[160];
-	char *wkt;          /* WKT1 (GDAL flavour), owned */
+	char *wkt; /* WKT1 (GDAL flavour), owned */
 } td_crs;
 
 #define TD_CRS_LOCAL_BASE 900000

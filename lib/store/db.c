@@ -79,12 +79,12 @@ td_status td_ws_sqlerr(td_ws *ws, const char *what, td_error *err)
 				    "rolled back first, and this user may not write the file: run any writing "
 				    "command on it, e.g. 'thuadat check %s', as a user who may",
 				    ws->path, ws->path);
-	td_status st = (code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_READONLY ||
-			code == SQLITE_CANTOPEN)
-			       ? TD_ERR_IO
-		       : code == SQLITE_NOMEM ? TD_ERR_NOMEM
-		       : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? TD_ERR_WORKSPACE
-									: TD_ERR_INTERNAL;
+	td_status st =
+		(code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_READONLY || code == SQLITE_CANTOPEN)
+			? TD_ERR_IO
+		: code == SQLITE_NOMEM                            ? TD_ERR_NOMEM
+		: code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? TD_ERR_WORKSPACE
+								  : TD_ERR_INTERNAL;
 	return td_error_set(err, st, "workspace '%s': %s: %s", ws->path, what, sqlite3_errmsg(ws->db));
 }
 

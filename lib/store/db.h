@@ -29,19 +29,19 @@ typedef td_status (*td_ws_hook)(struct td_ws *ws, void *arg, td_error *err);
 #define TD_WS_MAX_PENDING 8
 
 typedef struct td_ws {
-	td_ctx *ctx;     /* not owned */
+	td_ctx *ctx; /* not owned */
 	sqlite3 *db;
 	char *path;
 	char *lock_path; /* NULL when opened for reading */
 	int lock_fd;
-	int srs_id;      /* srs_id of the layers */
-	char *crs_wkt;   /* the workspace CRS, WKT */
+	int srs_id;    /* srs_id of the layers */
+	char *crs_wkt; /* the workspace CRS, WKT */
 	char crs_name[128];
-	int64_t run_id;  /* the open stage's row in runs, 0 outside a stage */
-	const char *invocation; /* command line recorded in runs; set by the caller, not owned */
-	char stage[32];  /* the open stage's command, for its audit entry */
+	int64_t run_id;                   /* the open stage's row in runs, 0 outside a stage */
+	const char *invocation;           /* command line recorded in runs; set by the caller, not owned */
+	char stage[32];                   /* the open stage's command, for its audit entry */
 	struct td_audit_changes *changes; /* rows changed by the open stage (audit.c) */
-	td_ws_hook before_commit; /* set by the caller; NULL: none */
+	td_ws_hook before_commit;         /* set by the caller; NULL: none */
 	void *before_commit_arg;
 	/* Files written inside the open stage, renamed into place only once it committed. */
 	struct td_outfile *pending[TD_WS_MAX_PENDING];

@@ -134,10 +134,25 @@ static int x_unfetch(sqlite3_file *p, sqlite3_int64 off, void *ptr)
 	return REAL(p)->pMethods->xUnfetch(REAL(p), off, ptr);
 }
 
-static const sqlite3_io_methods fault_methods = {
-	3, x_close, x_read, x_write, x_truncate, x_sync, x_file_size, x_lock, x_unlock, x_check_reserved,
-	x_file_control, x_sector_size, x_device_characteristics, x_shm_map, x_shm_lock, x_shm_barrier,
-	x_shm_unmap, x_fetch, x_unfetch};
+static const sqlite3_io_methods fault_methods = {3,
+						 x_close,
+						 x_read,
+						 x_write,
+						 x_truncate,
+						 x_sync,
+						 x_file_size,
+						 x_lock,
+						 x_unlock,
+						 x_check_reserved,
+						 x_file_control,
+						 x_sector_size,
+						 x_device_characteristics,
+						 x_shm_map,
+						 x_shm_lock,
+						 x_shm_barrier,
+						 x_shm_unmap,
+						 x_fetch,
+						 x_unfetch};
 
 static int x_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out_flags)
 {

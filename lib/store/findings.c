@@ -11,17 +11,19 @@
 td_status td_findings_state_get(td_ws *ws, td_findings_state *state, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	td_status rc = td_ws_prepare(ws,
-				     "SELECT (SELECT MAX(id) FROM runs WHERE command = 'check'), "
-				     "(SELECT MAX(id) FROM runs WHERE command IN ('ingest', 'merge', 'fix-apply', 'fix-undo') "
-				     " AND id <> ?1)", /* not the stage asking, which may be a fix about to apply */
-				     &st, err);
+	td_status rc =
+		td_ws_prepare(ws,
+			      "SELECT (SELECT MAX(id) FROM runs WHERE command = 'check'), "
+			      "(SELECT MAX(id) FROM runs WHERE command IN ('ingest', 'merge', 'fix-apply', 'fix-undo') "
+			      " AND id <> ?1)", /* not the stage asking, which may be a fix about to apply */
+			      &st, err);
 
 	*state = TD_FINDINGS_NONE;
 	if (rc == TD_OK)
 		sqlite3_bind_int64(st, 1, ws->run_id);
 	if (rc == TD_OK && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		*state = sqlite3_column_int64(st, 1) > sqlite3_column_int64(st, 0) ? TD_FINDINGS_STALE : TD_FINDINGS_FRESH;
+		*state = sqlite3_column_int64(st, 1) > sqlite3_column_int64(st, 0) ? TD_FINDINGS_STALE
+										   : TD_FINDINGS_FRESH;
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -41,7 +43,8 @@ td_status td_findings_identity(td_ws *ws, const td_rule_settings *rules, long co
 		"  AND p.sheet = r.sheet AND p.parcel = r.parcel AND p.geom IS NOT NULL ORDER BY p.fid LIMIT 1), "
 		" ?1, ?2, ?3, r.commune, r.sheet, r.parcel, td_mask_text(printf('register row %d: %s', r.source_row, "
 		"  CASE o.verification WHEN 'mismatched' THEN 'C06 found that the details of owner ''' || o.name || "
-		"   ''' (ID ' || coalesce(td_mask_id(o.cccd), 'none') || ') differ from the national population database' "
+		"   ''' (ID ' || coalesce(td_mask_id(o.cccd), 'none') || ') differ from the national population "
+		"database' "
 		"  WHEN 'not_found' THEN 'C06 found no record of owner ''' || o.name || ''' (ID ' || "
 		"   coalesce(td_mask_id(o.cccd), 'none') || ') in the national population database' "
 		"  ELSE 'the identity of owner ''' || o.name || ''' (ID ' || coalesce(td_mask_id(o.cccd), 'none') || "
@@ -50,11 +53,12 @@ td_status td_findings_identity(td_ws *ws, const td_rule_settings *rules, long co
 	static const char *const where[2] = {
 		"o.verification IN ('mismatched', 'not_found') ORDER BY r.commune, r.sheet, r.parcel, r.id",
 		"o.verification = 'unverified' AND r.gcn_serial IS NOT NULL AND (?2 = 'error' OR EXISTS "
-		"(SELECT 1 FROM owners WHERE verification <> 'unverified')) ORDER BY r.commune, r.sheet, r.parcel, r.id"};
+		"(SELECT 1 FROM owners WHERE verification <> 'unverified')) ORDER BY r.commune, r.sheet, r.parcel, "
+		"r.id"};
 	static const td_rule_id ids[2] = {TD_RULE_IDENTITY_MISMATCH, TD_RULE_IDENTITY_UNVERIFIED};
 	char sql[2048];
-	td_status rc = td_ws_exec(ws, "DELETE FROM findings WHERE rule_id IN ('IDENTITY_MISMATCH', 'IDENTITY_UNVERIFIED')",
-				  err);
+	td_status rc = td_ws_exec(
+		ws, "DELETE FROM findings WHERE rule_id IN ('IDENTITY_MISMATCH', 'IDENTITY_UNVERIFIED')", err);
 
 	for (int k = 0; k < 2 && rc == TD_OK; k++) {
 		const td_rule *r = td_rule_get(ids[k]);

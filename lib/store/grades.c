@@ -66,10 +66,11 @@ td_status td_grades_compute(td_ws *ws, const td_rule_settings *rules, td_error *
 		rc = td_ws_exec(ws, grade_sql, err);
 	/* Every map parcel has a grade; only the parcels whose group changed are written. */
 	if (rc == TD_OK)
-		rc = td_ws_exec(ws,
-				"UPDATE parcels SET grp = g.grp FROM parcel_grade g WHERE g.commune = parcels.commune "
-				"AND g.sheet = parcels.sheet AND g.parcel = parcels.parcel AND parcels.grp IS NOT g.grp",
-				err);
+		rc = td_ws_exec(
+			ws,
+			"UPDATE parcels SET grp = g.grp FROM parcel_grade g WHERE g.commune = parcels.commune "
+			"AND g.sheet = parcels.sheet AND g.parcel = parcels.parcel AND parcels.grp IS NOT g.grp",
+			err);
 	return rc;
 }
 

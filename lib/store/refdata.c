@@ -53,7 +53,8 @@ static td_status read_province(OGRFeatureH f, const char *path, td_province *out
 				    (long long)OGR_F_GetFID(f) + 1);
 	out->epsg = (int)strtol(epsg, &end, 10);
 	if (*end)
-		return td_error_set(err, TD_ERR_USAGE, "'%s' line %lld: bad epsg", path, (long long)OGR_F_GetFID(f) + 1);
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %lld: bad epsg", path,
+				    (long long)OGR_F_GetFID(f) + 1);
 	return TD_OK;
 }
 
@@ -180,8 +181,8 @@ static td_status load_table(td_ws *ws, const char *table, td_error *err)
 				sqlite3_bind_null(st, i + 1);
 		}
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			rc = td_error_set(err, TD_ERR_USAGE, "'%s' line %lld: %s", path,
-					  (long long)OGR_F_GetFID(f) + 1, sqlite3_errmsg(ws->db));
+			rc = td_error_set(err, TD_ERR_USAGE, "'%s' line %lld: %s", path, (long long)OGR_F_GetFID(f) + 1,
+					  sqlite3_errmsg(ws->db));
 			goto done;
 		}
 		sqlite3_reset(st);

@@ -70,8 +70,11 @@ td_status td_sources_clear(td_ws *ws, long long id, const char *kind, td_error *
 {
 	static const struct {
 		const char *kind, *table;
-	} tables[] = {{"map", "parcels"},      {"map", "map_problems"}, {"register", "register_rows"},
-		      {"boundaries", "communes"}, {"scans", "scans"}};
+	} tables[] = {{"map", "parcels"},
+		      {"map", "map_problems"},
+		      {"register", "register_rows"},
+		      {"boundaries", "communes"},
+		      {"scans", "scans"}};
 	char sql[128];
 	td_status rc = TD_OK;
 
@@ -107,7 +110,8 @@ td_status td_sources_remove(td_ws *ws, long long id, td_source_info *info, td_er
 		read_info(st, info);
 	sqlite3_finalize(st);
 	if (!found)
-		return td_error_set(err, TD_ERR_USAGE, "the workspace has no source %lld (see 'thuadat sources WS')", id);
+		return td_error_set(err, TD_ERR_USAGE, "the workspace has no source %lld (see 'thuadat sources WS')",
+				    id);
 	rc = td_ws_begin(ws, "sources", err);
 	if (rc == TD_OK)
 		rc = td_sources_clear(ws, id, info->kind, err);

@@ -20,16 +20,16 @@
 
 typedef struct td_source_info {
 	long long id;
-	char kind[16];      /* map, register, boundaries, scans */
+	char kind[16]; /* map, register, boundaries, scans */
 	char path[1024];
-	char reader[32];    /* GDAL driver, DGN or folder */
-	char encoding[32];  /* "" if not recorded */
-	char options[512];  /* the reading options that are part of its identity; "" none */
+	char reader[32];   /* GDAL driver, DGN or folder */
+	char encoding[32]; /* "" if not recorded */
+	char options[512]; /* the reading options that are part of its identity; "" none */
 	char checksum[9];
 	long long size;
-	long long records;  /* parcels, rows, communes or files stored */
-	long long run_id;   /* the ingest that read it */
-	char ingested[32];  /* when, UTC, from runs */
+	long long records; /* parcels, rows, communes or files stored */
+	long long run_id;  /* the ingest that read it */
+	char ingested[32]; /* when, UTC, from runs */
 } td_source_info;
 
 /* Every source, by id, into *out (caller frees) and *n. */

@@ -53,11 +53,12 @@ td_status td_styles_load(td_ws *ws, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	char path[4200], *qml = NULL;
-	td_status rc = td_ws_prepare(ws,
-				     "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
-				     "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner) "
-				     "VALUES ('', '', ?1, 'geom', ?2, ?3, '', 1, 'thuadat ' || ?4, '')",
-				     &st, err);
+	td_status rc =
+		td_ws_prepare(ws,
+			      "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+			      "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner) "
+			      "VALUES ('', '', ?1, 'geom', ?2, ?3, '', 1, 'thuadat ' || ?4, '')",
+			      &st, err);
 
 	for (size_t i = 0; rc == TD_OK && i < sizeof(styles) / sizeof(styles[0]); i++) {
 		rc = td_ctx_schema_file(ws->ctx, styles[i].file, path, sizeof(path), err);

@@ -42,8 +42,9 @@ td_status td_ws_communes(td_ws *ws, const char *table, char (**out)[16], size_t 
 		}
 		list = grown;
 		if (strlen(c) >= sizeof(list[0]))
-			rc = td_error_set(err, TD_ERR_INPUT, "workspace '%s': commune code '%s' is longer than %zu bytes",
-					  ws->path, c, sizeof(list[0]) - 1);
+			rc = td_error_set(err, TD_ERR_INPUT,
+					  "workspace '%s': commune code '%s' is longer than %zu bytes", ws->path, c,
+					  sizeof(list[0]) - 1);
 		else
 			snprintf(list[(*n)++], sizeof(list[0]), "%s", c);
 	}
@@ -202,16 +203,14 @@ static td_status lock_acquire(td_ws *ws, td_error *err)
 					    ws->path, holder);
 		}
 		/* The previous holder may have unlinked the file we locked: retry on the new one. */
-		if (fstat(fd, &a) == 0 && stat(ws->lock_path, &b) == 0 && a.st_ino == b.st_ino &&
-		    a.st_dev == b.st_dev)
+		if (fstat(fd, &a) == 0 && stat(ws->lock_path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
 			break;
 		close(fd);
 	}
 	n = (size_t)snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, n, 0) != (ssize_t)n) {
 		close(fd);
-		return td_error_set(err, TD_ERR_IO, "cannot write lock file '%s': %s", ws->lock_path,
-				    strerror(errno));
+		return td_error_set(err, TD_ERR_IO, "cannot write lock file '%s': %s", ws->lock_path, strerror(errno));
 	}
 	ws->lock_fd = fd;
 	return TD_OK;
@@ -456,11 +455,10 @@ void td_ws_rollback(td_ws *ws)
 }
 
 /* The R-tree insert trigger of a layer (%1$s: its table), as GDAL and QGIS write it. */
-static const char rtree_insert_trigger[] =
-	"CREATE TRIGGER rtree_%1$s_geom_insert AFTER INSERT ON %1$s "
-	"WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN "
-	"INSERT OR REPLACE INTO rtree_%1$s_geom VALUES (NEW.fid, ST_MinX(NEW.geom), "
-	"ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;";
+static const char rtree_insert_trigger[] = "CREATE TRIGGER rtree_%1$s_geom_insert AFTER INSERT ON %1$s "
+					   "WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN "
+					   "INSERT OR REPLACE INTO rtree_%1$s_geom VALUES (NEW.fid, ST_MinX(NEW.geom), "
+					   "ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;";
 
 /* The GeoPackage R-tree extension for one layer, as GDAL and QGIS write it. */
 static td_status create_rtree(td_ws *ws, const char *t, td_error *err)
@@ -743,8 +741,7 @@ static td_status verify(td_ws *ws, td_error *err)
 	sqlite3_finalize(st);
 	st = NULL;
 	if (app_id != GPKG_APPLICATION_ID ||
-	    sqlite3_table_column_metadata(ws->db, NULL, "ws_meta", "value", NULL, NULL, NULL, NULL, NULL) !=
-		    SQLITE_OK)
+	    sqlite3_table_column_metadata(ws->db, NULL, "ws_meta", "value", NULL, NULL, NULL, NULL, NULL) != SQLITE_OK)
 		return td_error_set(err, TD_ERR_WORKSPACE,
 				    "'%s' is not a thuadat workspace (create one with 'thuadat init')", ws->path);
 	rc = td_ws_meta(ws, "schema_version", version, sizeof(version), err);

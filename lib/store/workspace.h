@@ -29,12 +29,15 @@
 #define TD_SCHEMA_VERSION 3
 
 typedef struct td_ws_create_options {
-	const char *crs;      /* "EPSG:9210", or any CRS PROJ understands */
-	const char *province; /* province code from ref_provinces; used when crs is NULL */
-	int force;            /* replace an existing file */
+	const char *crs;        /* "EPSG:9210", or any CRS PROJ understands */
+	const char *province;   /* province code from ref_provinces; used when crs is NULL */
+	int force;              /* replace an existing file */
 	const char *invocation; /* command line for the first audit entry; NULL: "init" */
 } td_ws_create_options;
-#define TD_WS_CREATE_OPTIONS_INIT {NULL, NULL, 0, NULL}
+#define TD_WS_CREATE_OPTIONS_INIT                                                                                      \
+	{                                                                                                              \
+		NULL, NULL, 0, NULL                                                                                    \
+	}
 
 /*
  * Create a new workspace at path: schema, reference tables from schemas/ref,
@@ -97,6 +100,5 @@ td_status td_ws_communes(td_ws *ws, const char *table, char (**out)[16], size_t 
  */
 td_status td_ws_rtree_suspend(td_ws *ws, const char *table, td_error *err);
 td_status td_ws_rtree_resume(td_ws *ws, const char *table, td_error *err);
-
 
 #endif

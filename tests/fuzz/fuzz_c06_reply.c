@@ -40,8 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = fz_note("reconcile", td_reconcile_run(ws, &o, NULL, NULL, &s, &err), &err);
 	if (rc != TD_OK && !err.msg[0])
 		abort();
-	if (rc == TD_OK && (s.nlisted < 0 || s.nlisted > TD_RECONCILE_LIST_MAX ||
-			    s.matched + s.mismatched + s.not_found + s.unanswered + s.unmatched + s.conflicts != s.rows))
+	if (rc == TD_OK &&
+	    (s.nlisted < 0 || s.nlisted > TD_RECONCILE_LIST_MAX ||
+	     s.matched + s.mismatched + s.not_found + s.unanswered + s.unmatched + s.conflicts != s.rows))
 		abort(); /* every row read is counted once */
 	td_reconcile_summary_release(&s);
 	td_ws_close(ws);

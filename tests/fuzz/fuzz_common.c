@@ -4,8 +4,8 @@
 #include "ingest.h"
 
 #include <cpl_error.h>
-#include <gdal.h>
 #include <dirent.h>
+#include <gdal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +92,8 @@ td_status fz_note(const char *what, td_status rc, const td_error *err)
 	if (verbose < 0)
 		verbose = getenv("TD_FUZZ_VERBOSE") != NULL;
 	if (verbose)
-		fprintf(stderr, "%s: %s%s%s\n", what, td_strerror(rc), rc == TD_OK ? "" : ": ", rc == TD_OK ? "" : err->msg);
+		fprintf(stderr, "%s: %s%s%s\n", what, td_strerror(rc), rc == TD_OK ? "" : ": ",
+			rc == TD_OK ? "" : err->msg);
 	return rc;
 }
 

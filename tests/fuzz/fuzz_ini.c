@@ -15,8 +15,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* What ini.h promises the callback; any break of it aborts. */
-static td_status on_key(const char *section, const char *key, const char *value, int line, void *arg,
-			td_error *err)
+static td_status on_key(const char *section, const char *key, const char *value, int line, void *arg, td_error *err)
 {
 	int *last = arg;
 

@@ -1,4 +1,5 @@
-/* Fuzz register reading (lib/ingest.c, the register part of td_ingest_run) with CSV (any encoding; detection runs first). */
+/* Fuzz register reading (lib/ingest.c, the register part of td_ingest_run) with CSV (any encoding; detection runs
+ * first). */
 #include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -1,4 +1,5 @@
-/* Fuzz register reading (lib/ingest.c, the register part of td_ingest_run) with XLS (GDAL's XLS driver, libfreexl, under it). */
+/* Fuzz register reading (lib/ingest.c, the register part of td_ingest_run) with XLS (GDAL's XLS driver, libfreexl,
+ * under it). */
 #include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -72,7 +72,8 @@ int main(int argc, char **argv)
 			char path[4200];
 			snprintf(path, sizeof(path), "%s/%s", argv[i], list[j]->d_name);
 			if (strncmp(list[j]->d_name, "open-", 5) == 0 && !getenv("TD_FUZZ_OPEN")) {
-				fprintf(stderr, "replay: skipping %s: a known open crash (TD_FUZZ_OPEN=1 runs it)\n", path);
+				fprintf(stderr, "replay: skipping %s: a known open crash (TD_FUZZ_OPEN=1 runs it)\n",
+					path);
 			} else if (list[j]->d_name[0] != '.' && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 				fprintf(stderr, "replay: %s\n", path);
 				if (!run_file(path))

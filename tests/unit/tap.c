@@ -33,8 +33,7 @@ void tap_check_dbl(const char *file, int line, const char *expr, double expected
 
 void tap_check_str(const char *file, int line, const char *expr, const char *expected, const char *actual)
 {
-	int ok = (expected == NULL && actual == NULL) ||
-		 (expected && actual && strcmp(expected, actual) == 0);
+	int ok = (expected == NULL && actual == NULL) || (expected && actual && strcmp(expected, actual) == 0);
 	result(ok);
 	if (!ok)
 		fprintf(stderr, "%s:%d: %s: expected \"%s\", got \"%s\"\n", file, line, expr,

@@ -5,8 +5,8 @@
  * nothing left by a rolled-back stage, and verify's verdicts.
  */
 #include "audit.h"
-#include "workspace.h"
 #include "tap.h"
+#include "workspace.h"
 
 #include <gdal.h>
 #include <stdio.h>
@@ -16,11 +16,28 @@
 static void test_hash(void)
 {
 	char hex[65];
-	td_audit_entry first = {1, 0, "2026-11-01T08:00:00.000Z", "cuong", "init", "thuadat init", "[]", "{}", NULL,
-				"0000000000000000000000000000000000000000000000000000000000000000", NULL};
-	td_audit_entry second = {2, 7, "2026-11-01T08:00:01.000Z", "Cường", "check", "thuadat check",
-				 "[{\"kind\":\"map\",\"path\":\"a.gpkg\",\"checksum\":\"1234abcd\"}]", "{}",
-				 "{\"errors\":0}", "abc", NULL};
+	td_audit_entry first = {1,
+				0,
+				"2026-11-01T08:00:00.000Z",
+				"cuong",
+				"init",
+				"thuadat init",
+				"[]",
+				"{}",
+				NULL,
+				"0000000000000000000000000000000000000000000000000000000000000000",
+				NULL};
+	td_audit_entry second = {2,
+				 7,
+				 "2026-11-01T08:00:01.000Z",
+				 "Cường",
+				 "check",
+				 "thuadat check",
+				 "[{\"kind\":\"map\",\"path\":\"a.gpkg\",\"checksum\":\"1234abcd\"}]",
+				 "{}",
+				 "{\"errors\":0}",
+				 "abc",
+				 NULL};
 
 	td_audit_hash(&first, hex);
 	CHECK_STR("fa906778d6ce5ac4b1ad903021fcaf6a50624b3272cc7ddb7c2a9f43d8553840", hex);
@@ -75,8 +92,9 @@ static void test_trail(td_ctx *ctx, const char *dir)
 		return;
 	CHECK_INT(1, count(ws, "SELECT COUNT(*) FROM audit_log"));
 	CHECK_STR("init|thuadat init ws.gpkg --crs EPSG:9210 # 031*******34|[]",
-		  text(ws, "SELECT command || '|' || argv || '|' || inputs FROM audit_log WHERE id = 1 AND run_id IS NULL", buf,
-		       sizeof(buf)));
+		  text(ws,
+		       "SELECT command || '|' || argv || '|' || inputs FROM audit_log WHERE id = 1 AND run_id IS NULL",
+		       buf, sizeof(buf)));
 
 	/* A stage: its changes counted per table, the noted input listed. */
 	ws->invocation = "thuadat test";
@@ -94,9 +112,11 @@ static void test_trail(td_ctx *ctx, const char *dir)
 		  text(ws, "SELECT changes FROM audit_log WHERE id = 2", buf, sizeof(buf)));
 	CHECK_STR("[{\"kind\":\"c06_reply\",\"path\":\"tra-loi.xlsx\",\"checksum\":\"0badf00d\"}]",
 		  text(ws, "SELECT inputs FROM audit_log WHERE id = 2", buf, sizeof(buf)));
-	CHECK_STR("test|thuadat test|{\"n\":1}",
-		  text(ws, "SELECT a.command || '|' || a.argv || '|' || a.summary FROM audit_log a JOIN runs r ON r.id = a.run_id "
-			   "WHERE a.id = 2", buf, sizeof(buf)));
+	CHECK_STR("test|thuadat test|{\"n\":1}", text(ws,
+						      "SELECT a.command || '|' || a.argv || '|' || a.summary FROM "
+						      "audit_log a JOIN runs r ON r.id = a.run_id "
+						      "WHERE a.id = 2",
+						      buf, sizeof(buf)));
 
 	/* A stage rolled back leaves no entry, and its noted inputs go with it. */
 	CHECK_INT(TD_OK, td_ws_begin(ws, "test", &err));
@@ -104,8 +124,10 @@ static void test_trail(td_ctx *ctx, const char *dir)
 	td_ws_rollback(ws);
 	CHECK_INT(TD_OK, td_ws_begin(ws, "test", &err));
 	CHECK_INT(TD_OK, td_ws_commit(ws, NULL, &err));
-	CHECK_STR("[]|{}|", text(ws, "SELECT inputs || '|' || changes || '|' || coalesce(summary, '') FROM audit_log "
-				     "WHERE id = 3", buf, sizeof(buf)));
+	CHECK_STR("[]|{}|", text(ws,
+				 "SELECT inputs || '|' || changes || '|' || coalesce(summary, '') FROM audit_log "
+				 "WHERE id = 3",
+				 buf, sizeof(buf)));
 	CHECK_INT(3, count(ws, "SELECT COUNT(*) FROM audit_log"));
 
 	CHECK_INT(TD_OK, td_audit_verify(ws, &rep, &err));

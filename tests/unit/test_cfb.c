@@ -211,8 +211,9 @@ static void damage(const char *dir)
 		memcpy(g.b, f.b, f.n);
 		put32(g.b + sst + 8, unique + 1);
 		CHECK_INT(TD_ERR_INPUT, check(&g, &err));
-		snprintf(want, sizeof(want), "the shared string table announces %u strings; string %u is cut or malformed",
-			 unique + 1, unique + 1);
+		snprintf(want, sizeof(want),
+			 "the shared string table announces %u strings; string %u is cut or malformed", unique + 1,
+			 unique + 1);
 		CHECK_STR(want, strstr(err.msg, "the shared") ? strstr(err.msg, "the shared") : err.msg);
 	}
 	free(g.b);

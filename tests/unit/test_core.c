@@ -23,14 +23,12 @@ struct seen {
 	char log[1024];
 };
 
-static td_status collect(const char *section, const char *key, const char *value, int line, void *arg,
-			 td_error *err)
+static td_status collect(const char *section, const char *key, const char *value, int line, void *arg, td_error *err)
 {
 	struct seen *s = arg;
 	size_t n = strlen(s->log);
 	(void)err;
-	snprintf(s->log + n, sizeof(s->log) - n, "%d:[%s]%s=%s;", line, section, key ? key : "-",
-		 value ? value : "-");
+	snprintf(s->log + n, sizeof(s->log) - n, "%d:[%s]%s=%s;", line, section, key ? key : "-", value ? value : "-");
 	return TD_OK;
 }
 

@@ -20,10 +20,10 @@ static void check_week(const char *date, const char *week, const char *monday)
 
 int main(void)
 {
-	static const char *const bad_dates[] = {"2026-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-1-05",
-						"06/11/2026", "2026-11-06 ", "", "0999-01-01", "2026-11-0x"};
-	static const char *const bad_weeks[] = {"2026-W00", "2026-W54", "2021-W53", "2026W45", "2026-X45", "2026-W4",
-						"2026-W455", ""};
+	static const char *const bad_dates[] = {"2026-02-29", "2026-13-01",  "2026-00-10", "2026-04-31", "2026-1-05",
+						"06/11/2026", "2026-11-06 ", "",           "0999-01-01", "2026-11-0x"};
+	static const char *const bad_weeks[] = {"2026-W00", "2026-W54", "2021-W53",  "2026W45",
+						"2026-X45", "2026-W4",  "2026-W455", ""};
 	char buf[11], wb[9];
 	long d;
 	td_week w;

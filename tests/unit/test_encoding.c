@@ -25,12 +25,11 @@ struct row {
 
 /* Realistic full names; the all-capital ones are how .VnTimeH users typed them. */
 static const char *const names[] = {
-	"Nguyễn Văn An", "Trần Thị Bích Ngọc", "Lê Hoàng Long", "Phạm Minh Tuấn",
-	"Hoàng Thị Thu Hương", "Huỳnh Đức Thịnh", "Phan Thanh Bình", "Vũ Thị Hồng Nhung",
-	"Võ Quốc Trung", "Đặng Thùy Dương", "Bùi Xuân Trường", "Đỗ Ngọc Ánh",
-	"Hồ Thị Mỹ Duyên", "Ngô Quang Huy", "Dương Văn Lượng", "Lý Thị Kiều Oanh",
-	"Trịnh Xuân Khải", "Đinh Thị Yến", "Tạ Quang Nghĩa", "Lưu Thị Tuyết Mai",
-	"NGUYỄN THỊ LAN", "ĐOÀN VĂN KHƯƠNG",
+	"Nguyễn Văn An",    "Trần Thị Bích Ngọc", "Lê Hoàng Long",     "Phạm Minh Tuấn", "Hoàng Thị Thu Hương",
+	"Huỳnh Đức Thịnh",  "Phan Thanh Bình",    "Vũ Thị Hồng Nhung", "Võ Quốc Trung",  "Đặng Thùy Dương",
+	"Bùi Xuân Trường",  "Đỗ Ngọc Ánh",        "Hồ Thị Mỹ Duyên",   "Ngô Quang Huy",  "Dương Văn Lượng",
+	"Lý Thị Kiều Oanh", "Trịnh Xuân Khải",    "Đinh Thị Yến",      "Tạ Quang Nghĩa", "Lưu Thị Tuyết Mai",
+	"NGUYỄN THỊ LAN",   "ĐOÀN VĂN KHƯƠNG",
 };
 #define NAMES (sizeof(names) / sizeof(names[0]))
 
@@ -207,8 +206,12 @@ static void test_decode(void)
 	CHECK_DECODE("Nguyen", TD_ENC_ASCII, "Nguyen");
 	CHECK_DECODE("", TD_ENC_TCVN3, "");
 	/* TCVN3 capitals with tones come out small; VNI keeps the case. */
-	CHECK_DECODE("NGUYễN ĐứC", TD_ENC_TCVN3, "NGUY\xD4N \xA7\xF8" "C");
-	CHECK_DECODE("NGUYỄN ĐỨC", TD_ENC_VNI, "NGUYE\xC3N \xD1\xD6\xD9" "C");
+	CHECK_DECODE("NGUYễN ĐứC", TD_ENC_TCVN3,
+		     "NGUY\xD4N \xA7\xF8"
+		     "C");
+	CHECK_DECODE("NGUYỄN ĐỨC", TD_ENC_VNI,
+		     "NGUYE\xC3N \xD1\xD6\xD9"
+		     "C");
 	/* A VNI mark byte of the other case still takes the case of its letter. */
 	CHECK_DECODE("Việt", TD_ENC_VNI, "Vie\xC4t");
 
@@ -240,9 +243,9 @@ static void test_parse(void)
 		const char *name;
 		td_encoding enc;
 	} cases[] = {
-		{"utf8", TD_ENC_UTF8},       {"UTF-8", TD_ENC_UTF8},        {"tcvn3", TD_ENC_TCVN3},
-		{"ABC", TD_ENC_TCVN3},       {"tcvn5712", TD_ENC_TCVN3},    {"vni", TD_ENC_VNI},
-		{"VNI-Windows", TD_ENC_VNI}, {"cp1258", TD_ENC_CP1258},     {"windows-1258", TD_ENC_CP1258},
+		{"utf8", TD_ENC_UTF8},       {"UTF-8", TD_ENC_UTF8},     {"tcvn3", TD_ENC_TCVN3},
+		{"ABC", TD_ENC_TCVN3},       {"tcvn5712", TD_ENC_TCVN3}, {"vni", TD_ENC_VNI},
+		{"VNI-Windows", TD_ENC_VNI}, {"cp1258", TD_ENC_CP1258},  {"windows-1258", TD_ENC_CP1258},
 		{"viscii", TD_ENC_VISCII},   {"ascii", TD_ENC_ASCII},
 	};
 	td_encoding e = TD_ENC_UNKNOWN;
@@ -286,8 +289,7 @@ static size_t encode_legacy(const struct row *rows, size_t nrows, td_encoding e,
 }
 
 /* names[i] in encoding e into out; returns the length. */
-static size_t encode_name(const struct row *rows, size_t nrows, td_encoding e, size_t i, char *out,
-			  size_t size)
+static size_t encode_name(const struct row *rows, size_t nrows, td_encoding e, size_t i, char *out, size_t size)
 {
 	char *tmp = NULL;
 	size_t n = 0;
@@ -331,15 +333,14 @@ static char *casefold(const char *s)
 /* Round trips, the detector on the whole set, and on each name alone. */
 static void test_detector(const struct row *rows, size_t nrows)
 {
-	static const td_encoding sets[] = {TD_ENC_TCVN3, TD_ENC_VNI,   TD_ENC_CP1258,
+	static const td_encoding sets[] = {TD_ENC_TCVN3,  TD_ENC_VNI,  TD_ENC_CP1258,
 					   TD_ENC_VISCII, TD_ENC_UTF8, TD_ENC_ASCII};
 	char why[256];
 
 	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
 		td_encoding_detector *all = NULL;
 		size_t alone = 0;
-		if ((sets[s] == TD_ENC_CP1258 || sets[s] == TD_ENC_VISCII) &&
-		    !have_iconv(td_encoding_name(sets[s])))
+		if ((sets[s] == TD_ENC_CP1258 || sets[s] == TD_ENC_VISCII) && !have_iconv(td_encoding_name(sets[s])))
 			continue;
 		all = td_encoding_detector_new();
 		for (size_t i = 0; i < NAMES; i++) {
@@ -411,11 +412,11 @@ static void test_detector_edges(void)
 
 static void test_residue(void)
 {
-	CHECK_INT(1, td_encoding_has_residue("§inh V¨n A"));         /* TCVN3 as Windows-1252 */
-	CHECK_INT(1, td_encoding_has_residue("Vieät Nam"));          /* VNI as Windows-1252 */
-	CHECK_INT(1, td_encoding_has_residue("Lê Hoµng"));           /* one word is enough */
-	CHECK_INT(1, td_encoding_has_residue("NGUYÔN"));             /* .VnTimeH capitals */
-	CHECK_INT(1, td_encoding_has_residue("NGUYEÃN"));            /* VNI capitals */
+	CHECK_INT(1, td_encoding_has_residue("§inh V¨n A")); /* TCVN3 as Windows-1252 */
+	CHECK_INT(1, td_encoding_has_residue("Vieät Nam"));  /* VNI as Windows-1252 */
+	CHECK_INT(1, td_encoding_has_residue("Lê Hoµng"));   /* one word is enough */
+	CHECK_INT(1, td_encoding_has_residue("NGUYÔN"));     /* .VnTimeH capitals */
+	CHECK_INT(1, td_encoding_has_residue("NGUYEÃN"));    /* VNI capitals */
 	CHECK_INT(0, td_encoding_has_residue("Nguyễn Văn An"));
 	CHECK_INT(0, td_encoding_has_residue("Nguyen Van An"));
 	/* Western words with accents are left alone: é is a Vietnamese letter too,
@@ -424,7 +425,7 @@ static void test_residue(void)
 	CHECK_INT(0, td_encoding_has_residue("Müller José"));
 	/* VNI "Thị" shown as Windows-1252 is the real word "Thò": cannot tell. */
 	CHECK_INT(0, td_encoding_has_residue("Thò"));
-	CHECK_INT(0, td_encoding_has_residue("\xA7inh"));            /* not UTF-8 */
+	CHECK_INT(0, td_encoding_has_residue("\xA7inh")); /* not UTF-8 */
 	CHECK_INT(0, td_encoding_has_residue(""));
 }
 

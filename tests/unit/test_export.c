@@ -32,17 +32,18 @@ struct table {
 static struct table tab;
 
 static const char *const group_headers[] = {
-	"Số tờ", "Số thửa", "Mã định danh thửa đất", "Diện tích bản đồ (m²)", "Diện tích sổ (m²)", "Loại đất",
-	"Chủ sử dụng", "Số phát hành GCN", "Ngày cấp GCN", "Tiêu chí không đạt", "Mã lỗi", NULL,
+	"Số tờ",    "Số thửa",     "Mã định danh thửa đất", "Diện tích bản đồ (m²)", "Diện tích sổ (m²)",
+	"Loại đất", "Chủ sử dụng", "Số phát hành GCN",      "Ngày cấp GCN",          "Tiêu chí không đạt",
+	"Mã lỗi",   NULL,
 };
 static const char *const finding_headers[] = {
-	"Mã lỗi", "Mức độ", "Tiêu chí", "Số tờ", "Số thửa", "Xã liên quan", "Tờ liên quan",
-	"Thửa liên quan", "X", "Y", "Giá trị", "Ngưỡng", "Mô tả", NULL,
+	"Mã lỗi",         "Mức độ", "Tiêu chí", "Số tờ",   "Số thửa", "Xã liên quan", "Tờ liên quan",
+	"Thửa liên quan", "X",      "Y",        "Giá trị", "Ngưỡng",  "Mô tả",        NULL,
 };
 static const char *const summary_headers[] = {"Nội dung", "Giá trị", NULL};
 static const char *const cert_headers[] = {
-	"STT", "Số phát hành GCN", "Ngày cấp GCN", "Số tờ", "Số thửa", "Chủ sử dụng", "Số CCCD/CMND",
-	"Diện tích (m²)", "Loại đất", "Dòng trong sổ", NULL,
+	"STT",          "Số phát hành GCN", "Ngày cấp GCN", "Số tờ",         "Số thửa", "Chủ sử dụng",
+	"Số CCCD/CMND", "Diện tích (m²)",   "Loại đất",     "Dòng trong sổ", NULL,
 };
 static const char *const sheet_names[] = {"Tổng hợp", "Nhóm 1", "Nhóm 2", "Nhóm 3", "Lỗi", "GCN chưa có trong CSDL"};
 
@@ -208,64 +209,65 @@ static int make_workspace(td_ctx *ctx, const char *path, int with_data)
 	}
 	ok = td_ws_begin(ws, "test", &err) == TD_OK;
 	if (ok && with_data) {
-		snprintf(text, sizeof(text),
-			 "INSERT INTO sources (id, path, kind, reader, encoding, crs, checksum, size, records, run_id) "
-			 "VALUES (1, '/data/map.gpkg', 'map', 'GPKG', NULL, 'EPSG:9210', "
-			 " '00000000', 1, 5, %1$lld),"
-			 " (2, '/data/register.csv', 'register', 'CSV', 'UTF-8', NULL, '00000000', 1, 5, %1$lld);"
-			 "INSERT INTO parcels (geom, commune, sheet, parcel, landuse, map_area, source_id, "
-			 " source_feature) VALUES"
-			 " (AsGPB(GeomFromText('MULTIPOLYGON(((590000 2300000,590010 2300000,590010 2300010,"
-			 "  590000 2300010,590000 2300000)))', %2$d)), '11311', 1, 1, 'ONT', 100, 1, 1),"
-			 " (AsGPB(GeomFromText('MULTIPOLYGON(((590010 2300000,590030 2300000,590030 2300006.25,"
-			 "  590010 2300006.25,590010 2300000)))', %2$d)), '11311', 1, 2, 'CLN', 125, 1, 2),"
-			 " (AsGPB(GeomFromText('MULTIPOLYGON(((590100 2300100,590110.5 2300100,590110.5 2300104.3,"
-			 "  590100 2300104.3,590100 2300100)))', %2$d)), '11311', 2, 5, 'BHK', NULL, 1, 3),"
-			 /* The same key drawn again: the first drawing is the one shown. */
-			 " (AsGPB(GeomFromText('MULTIPOLYGON(((590200 2300200,590230 2300200,590230 2300233.3,"
-			 "  590200 2300233.3,590200 2300200)))', %2$d)), '11311', 1, 1, 'XXX', 999, 1, 4),"
-			 " (AsGPB(GeomFromText('MULTIPOLYGON(((580000 2330000,580012 2330000,580012 2330012,"
-			 "  580000 2330012,580000 2330000)))', %2$d)), '00001', 1, 1, 'ODT', 144, 1, 5),"
-			 /* On the map without a polygon: its certificate is not in the database. */
-			 " (NULL, '11311', 4, 2, 'ONT', 50, 1, 6);"
-			 "UPDATE parcels SET parcel_id = '031131100000007' WHERE fid = 1;"
-			 "UPDATE parcels SET parcel_id = '000010000000001' WHERE fid = 5;"
-			 "INSERT INTO register_rows (source_id, source_row, commune, sheet, parcel, area, landuse, "
-			 " owner_name, cccd, birth_year, gender, gcn_serial, gcn_date, last_change) VALUES"
-			 " (2, 2, '11311', 1, 1, 100.5, 'ONT', 'Nguyễn Thị Hồng Nhung', '001190012345', 1990, 'Nữ',"
-			 "  'CS 000123', '2015-03-12', '2021-05-20'),"
-			 " (2, 3, '11311', 1, 1, 100.5, 'ONT', 'Đặng Văn Đức', '001085054321', 1985, 'Nam',"
-			 "  'CS 000123', '2015-03-12', '2021-05-20'),"
-			 " (2, 4, '11311', 1, 2, 130, NULL, 'Trần Văn An', NULL, NULL, NULL, NULL, NULL, NULL),"
-			 " (2, 5, '11311', 3, 7, 80, 'LUC', 'Lê Thị Bình', '031190000001', 1990, 'Nữ',"
-			 "  'BĐ 012345', '2019-06-02', NULL),"
-			 " (2, 7, '11311', 3, 7, 80, 'LUC', 'Lê Văn Cường', '001080000002', 1980, 'Nam',"
-			 "  'BĐ 012345', '2019-06-02', NULL),"
-			 " (2, 8, '11311', 4, 2, 50.25, 'ONT', 'Vũ Thị Thu', NULL, NULL, NULL, 'CX 000002', NULL, NULL),"
-			 " (2, 6, '00001', 1, 1, 144.2, 'ODT', 'Phạm Thị Hoa', NULL, NULL, NULL, NULL, NULL, NULL);"
-			 "INSERT INTO parcel_grade VALUES"
-			 " ('11311', 3, 7, 3, 'đủ', 'REGISTER_NO_MAP'),"
-			 " ('11311', 1, 2, 2, 'đúng', 'AREA_MISMATCH,OVERLAP'),"
-			 " ('11311', 2, 5, 3, 'đúng,đủ', 'AREA_MISMATCH,MAP_NO_REGISTER'),"
-			 " ('11311', 1, 1, 1, '', ''),"
-			 " ('11311', 4, 2, 3, 'đúng', 'GEOM_MISSING'),"
-			 " ('00001', 1, 1, 1, '', '');"
-			 "INSERT INTO findings (geom, rule_id, severity, criterion, commune, sheet, parcel, "
-			 " other_commune, other_sheet, other_parcel, value, tolerance, message) VALUES"
-			 " (NULL, 'REGISTER_NO_MAP', 'error', 'đủ', '11311', 3, 7, NULL, NULL, NULL, NULL, NULL,"
-			 "  'Thửa có trong sổ, không có trên bản đồ'),"
-			 " (AsGPB(GeomFromText('POINT(590012.3456 2300001.5)', %2$d)), 'OVERLAP', 'warning', 'đúng',"
-			 "  '11311', 1, 2, '00001', 1, 1, 0.25, 0.1, 'Chồng lấn thửa 1/1 xã 00001'),"
-			 " (AsGPB(GeomFromText('POINT(590020 2300003.125)', %2$d)), 'AREA_MISMATCH', 'error', 'đúng',"
-			 "  '11311', 1, 2, NULL, NULL, NULL, 5, 2, 'Diện tích bản đồ 125,0 m² khác sổ 130,0 m²'),"
-			 " (AsGPB(GeomFromText('POINT(590105.25 2300102.15)', %2$d)), 'MAP_NO_REGISTER', 'warning',"
-			 "  'đủ', '11311', 2, 5, NULL, NULL, NULL, NULL, NULL, 'Thửa không có trong sổ'),"
-			 " (AsGPB(GeomFromText('POINT(590010 2300003.125)', %2$d)), 'OVERLAP', 'warning', 'đúng',"
-			 "  '11311', 1, 1, '11311', 1, 2, 0.5, 0.1, 'Chồng lấn thửa 1/2'),"
-			 /* Findings of no commune belong to no workbook. */
-			 " (NULL, 'SOURCE_EMPTY', 'warning', 'đủ', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-			 "  'Tệp không có dữ liệu');",
-			 (long long)ws->run_id, ws->srs_id);
+		snprintf(
+			text, sizeof(text),
+			"INSERT INTO sources (id, path, kind, reader, encoding, crs, checksum, size, records, run_id) "
+			"VALUES (1, '/data/map.gpkg', 'map', 'GPKG', NULL, 'EPSG:9210', "
+			" '00000000', 1, 5, %1$lld),"
+			" (2, '/data/register.csv', 'register', 'CSV', 'UTF-8', NULL, '00000000', 1, 5, %1$lld);"
+			"INSERT INTO parcels (geom, commune, sheet, parcel, landuse, map_area, source_id, "
+			" source_feature) VALUES"
+			" (AsGPB(GeomFromText('MULTIPOLYGON(((590000 2300000,590010 2300000,590010 2300010,"
+			"  590000 2300010,590000 2300000)))', %2$d)), '11311', 1, 1, 'ONT', 100, 1, 1),"
+			" (AsGPB(GeomFromText('MULTIPOLYGON(((590010 2300000,590030 2300000,590030 2300006.25,"
+			"  590010 2300006.25,590010 2300000)))', %2$d)), '11311', 1, 2, 'CLN', 125, 1, 2),"
+			" (AsGPB(GeomFromText('MULTIPOLYGON(((590100 2300100,590110.5 2300100,590110.5 2300104.3,"
+			"  590100 2300104.3,590100 2300100)))', %2$d)), '11311', 2, 5, 'BHK', NULL, 1, 3),"
+			/* The same key drawn again: the first drawing is the one shown. */
+			" (AsGPB(GeomFromText('MULTIPOLYGON(((590200 2300200,590230 2300200,590230 2300233.3,"
+			"  590200 2300233.3,590200 2300200)))', %2$d)), '11311', 1, 1, 'XXX', 999, 1, 4),"
+			" (AsGPB(GeomFromText('MULTIPOLYGON(((580000 2330000,580012 2330000,580012 2330012,"
+			"  580000 2330012,580000 2330000)))', %2$d)), '00001', 1, 1, 'ODT', 144, 1, 5),"
+			/* On the map without a polygon: its certificate is not in the database. */
+			" (NULL, '11311', 4, 2, 'ONT', 50, 1, 6);"
+			"UPDATE parcels SET parcel_id = '031131100000007' WHERE fid = 1;"
+			"UPDATE parcels SET parcel_id = '000010000000001' WHERE fid = 5;"
+			"INSERT INTO register_rows (source_id, source_row, commune, sheet, parcel, area, landuse, "
+			" owner_name, cccd, birth_year, gender, gcn_serial, gcn_date, last_change) VALUES"
+			" (2, 2, '11311', 1, 1, 100.5, 'ONT', 'Nguyễn Thị Hồng Nhung', '001190012345', 1990, 'Nữ',"
+			"  'CS 000123', '2015-03-12', '2021-05-20'),"
+			" (2, 3, '11311', 1, 1, 100.5, 'ONT', 'Đặng Văn Đức', '001085054321', 1985, 'Nam',"
+			"  'CS 000123', '2015-03-12', '2021-05-20'),"
+			" (2, 4, '11311', 1, 2, 130, NULL, 'Trần Văn An', NULL, NULL, NULL, NULL, NULL, NULL),"
+			" (2, 5, '11311', 3, 7, 80, 'LUC', 'Lê Thị Bình', '031190000001', 1990, 'Nữ',"
+			"  'BĐ 012345', '2019-06-02', NULL),"
+			" (2, 7, '11311', 3, 7, 80, 'LUC', 'Lê Văn Cường', '001080000002', 1980, 'Nam',"
+			"  'BĐ 012345', '2019-06-02', NULL),"
+			" (2, 8, '11311', 4, 2, 50.25, 'ONT', 'Vũ Thị Thu', NULL, NULL, NULL, 'CX 000002', NULL, NULL),"
+			" (2, 6, '00001', 1, 1, 144.2, 'ODT', 'Phạm Thị Hoa', NULL, NULL, NULL, NULL, NULL, NULL);"
+			"INSERT INTO parcel_grade VALUES"
+			" ('11311', 3, 7, 3, 'đủ', 'REGISTER_NO_MAP'),"
+			" ('11311', 1, 2, 2, 'đúng', 'AREA_MISMATCH,OVERLAP'),"
+			" ('11311', 2, 5, 3, 'đúng,đủ', 'AREA_MISMATCH,MAP_NO_REGISTER'),"
+			" ('11311', 1, 1, 1, '', ''),"
+			" ('11311', 4, 2, 3, 'đúng', 'GEOM_MISSING'),"
+			" ('00001', 1, 1, 1, '', '');"
+			"INSERT INTO findings (geom, rule_id, severity, criterion, commune, sheet, parcel, "
+			" other_commune, other_sheet, other_parcel, value, tolerance, message) VALUES"
+			" (NULL, 'REGISTER_NO_MAP', 'error', 'đủ', '11311', 3, 7, NULL, NULL, NULL, NULL, NULL,"
+			"  'Thửa có trong sổ, không có trên bản đồ'),"
+			" (AsGPB(GeomFromText('POINT(590012.3456 2300001.5)', %2$d)), 'OVERLAP', 'warning', 'đúng',"
+			"  '11311', 1, 2, '00001', 1, 1, 0.25, 0.1, 'Chồng lấn thửa 1/1 xã 00001'),"
+			" (AsGPB(GeomFromText('POINT(590020 2300003.125)', %2$d)), 'AREA_MISMATCH', 'error', 'đúng',"
+			"  '11311', 1, 2, NULL, NULL, NULL, 5, 2, 'Diện tích bản đồ 125,0 m² khác sổ 130,0 m²'),"
+			" (AsGPB(GeomFromText('POINT(590105.25 2300102.15)', %2$d)), 'MAP_NO_REGISTER', 'warning',"
+			"  'đủ', '11311', 2, 5, NULL, NULL, NULL, NULL, NULL, 'Thửa không có trong sổ'),"
+			" (AsGPB(GeomFromText('POINT(590010 2300003.125)', %2$d)), 'OVERLAP', 'warning', 'đúng',"
+			"  '11311', 1, 1, '11311', 1, 2, 0.5, 0.1, 'Chồng lấn thửa 1/2'),"
+			/* Findings of no commune belong to no workbook. */
+			" (NULL, 'SOURCE_EMPTY', 'warning', 'đủ', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+			"  'Tệp không có dữ liệu');",
+			(long long)ws->run_id, ws->srs_id);
 		ok = sql(ws, text) == TD_OK;
 	}
 	if (ok)
@@ -617,7 +619,8 @@ static void test_export(td_ctx *ctx, const char *base)
 			CHECK_STR(f2, sum.files[1]);
 			CHECK(sum.files[2] == NULL);
 		}
-		CHECK_STR("{\"command\":\"export\",\"workbooks\":2,\"parcels\":6,\"findings\":5,\"certificates\":2}", sum.json);
+		CHECK_STR("{\"command\":\"export\",\"workbooks\":2,\"parcels\":6,\"findings\":5,\"certificates\":2}",
+			  sum.json);
 		CHECK_INT(2, calls);
 		CHECK_DBL(1.0, last_done, 1e-12);
 		td_export_summary_release(&sum);
@@ -696,8 +699,9 @@ static void test_export(td_ctx *ctx, const char *base)
  */
 static void test_continuation(td_ctx *ctx, const char *base)
 {
-	static const char *const names[] = {"Tổng hợp", "Nhóm 1", "Nhóm 2", "Nhóm 3", "Nhóm 3 (2)",
-					    "Lỗi", "Lỗi (2)", "Lỗi (3)", "GCN chưa có trong CSDL"};
+	static const char *const names[] = {"Tổng hợp", "Nhóm 1",     "Nhóm 2",
+					    "Nhóm 3",   "Nhóm 3 (2)", "Lỗi",
+					    "Lỗi (2)",  "Lỗi (3)",    "GCN chưa có trong CSDL"};
 	static const int rows[] = {16, 1, 1, 2, 1, 2, 2, 1, 2};
 	td_export_options o = TD_EXPORT_OPTIONS_INIT;
 	td_export_summary sum;

@@ -160,8 +160,9 @@ static long runs_in(const char *path)
 	long n = -1;
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, "SELECT (SELECT quick_check = 'ok' FROM pragma_quick_check), (SELECT count(*) FROM runs)",
-			       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(
+		    db, "SELECT (SELECT quick_check = 'ok' FROM pragma_quick_check), (SELECT count(*) FROM runs)", -1,
+		    &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0))
 		n = sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
@@ -305,7 +306,8 @@ static void stage_under_faults(const char *name, td_status (*fn)(td_ws *, td_err
 				    (fn == do_merge ? runs_in(tmp("merge-hp.gpkg")) + 1 : runs_in(before) + 1);
 		if (rc == TD_ERR_IO || rc == TD_ERR_NOMEM || rc == TD_ERR_WORKSPACE || committed)
 			failed_right++;
-		/* SQLite retries some reads (a page it already holds, the journal check): then the result must not change. */
+		/* SQLite retries some reads (a page it already holds, the journal check): then the result must not
+		 * change. */
 		else if (rc == TD_OK && reads && memcmp(baseline, exported, sizeof(baseline)) == 0)
 			failed_right++;
 		else

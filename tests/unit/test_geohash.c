@@ -242,8 +242,8 @@ static void test_label_points(GEOSContextHandle_t h)
 	/* Two equal parts: the centroid falls between them. */
 	label_case(h, "two parts", "MULTIPOLYGON(((0 0,4 0,4 4,0 4,0 0)),((10 0,14 0,14 4,10 4,10 0)))", 2, 1);
 	/* In VN-2000 coordinates: a 20 m x 25 m rectangle; radius 10. */
-	label_case(h, "rectangle", "POLYGON((600000 2300000,600020 2300000,600020 2300025,600000 2300025,600000 2300000))",
-		   10, 0);
+	label_case(h, "rectangle",
+		   "POLYGON((600000 2300000,600020 2300000,600020 2300025,600000 2300025,600000 2300000))", 10, 0);
 	/* A bow-tie is made valid first: the point is inside one of its triangles. */
 	g = wkt(h, "POLYGON((0 0,10 10,10 0,0 10,0 0))");
 	CHECK_INT(TD_OK, td_label_point(h, g, 0.01, &x, &y, &r, &err));

@@ -24,8 +24,8 @@ static void test_mod11_10_vectors(void)
 		const char *data;
 		char check;
 	} v[] = {
-		{"0794", '5'},  {"79462", '3'},     {"00200667308", '5'}, {"6511224300430482", '7'},
-		{"003", '2'},   {"4555773880", '8'}, {"05320162033", '8'}, {"4716", '6'},
+		{"0794", '5'},     {"79462", '3'},        {"00200667308", '5'}, {"6511224300430482", '7'},
+		{"003", '2'},      {"4555773880", '8'},   {"05320162033", '8'}, {"4716", '6'},
 		{"42328026", '0'}, {"308655184386", '3'},
 	};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -49,9 +49,8 @@ static void test_mod97_10_vectors(void)
 	static const struct {
 		const char *data, *check;
 	} v[] = {
-		{"794", "44"},          {"9005965", "01"},  {"1701224967751", "81"},
-		{"32142829123456987654321611", "82"}, {"33769", "59"}, {"4134", "15"},
-		{"810045", "07"},       {"00855544", "86"},
+		{"794", "44"},   {"9005965", "01"}, {"1701224967751", "81"}, {"32142829123456987654321611", "82"},
+		{"33769", "59"}, {"4134", "15"},    {"810045", "07"},        {"00855544", "86"},
 	};
 	char cc[3];
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -183,11 +182,14 @@ static void test_template(void)
 	} bad[] = {
 		{"{commune}{seq:7}", "ID format '{commune}{seq:7}' needs {commune}, {seq:N} and {check}"},
 		{"{commune}{check}{seq:7}", "ID format '{commune}{check}{seq:7}': {check} must come last"},
-		{"{commune}{commune}{seq:7}{check}", "ID format '{commune}{commune}{seq:7}{check}': '{commune}' appears twice"},
-		{"{commune}{seq:0}{check}", "ID format '{commune}{seq:0}{check}': expected {seq:N} with N from 1 to 12"},
-		{"{commune}{seq:13}{check}", "ID format '{commune}{seq:13}{check}': expected {seq:N} with N from 1 to 12"},
-		{"{tinh}{commune}{seq:7}{check}",
-		 "ID format '{tinh}{commune}{seq:7}{check}': unknown field '{tinh}' (expected {commune}, {seq:N} or {check})"},
+		{"{commune}{commune}{seq:7}{check}",
+		 "ID format '{commune}{commune}{seq:7}{check}': '{commune}' appears twice"},
+		{"{commune}{seq:0}{check}",
+		 "ID format '{commune}{seq:0}{check}': expected {seq:N} with N from 1 to 12"},
+		{"{commune}{seq:13}{check}",
+		 "ID format '{commune}{seq:13}{check}': expected {seq:N} with N from 1 to 12"},
+		{"{tinh}{commune}{seq:7}{check}", "ID format '{tinh}{commune}{seq:7}{check}': unknown field '{tinh}' "
+						  "(expected {commune}, {seq:N} or {check})"},
 		{"{commune}{seq:7{check}", "ID format '{commune}{seq:7{check}': expected {seq:N} with N from 1 to 12"},
 		{"{commune}{seq:7}{check", "ID format '{commune}{seq:7}{check': '{' without '}'"},
 		{"A B{commune}{seq:7}{check}",
@@ -210,11 +212,16 @@ static void test_parse_errors(void)
 	static const struct {
 		const char *id, *msg;
 	} bad[] = {
-		{"1131100000012", "'1131100000012' is not a parcel ID: expected 14 characters ({commune}{seq:7}{check}), got 13"},
-		{"113110000001290", "'113110000001290' is not a parcel ID: expected 14 characters ({commune}{seq:7}{check}), got 15"},
-		{"11311O00000129", "'11311O00000129' is not a parcel ID: character 6 is 'O', expected a digit of the sequence"},
-		{"1131x000000129", "'1131x000000129' is not a parcel ID: character 5 is 'x', expected a digit of the commune code"},
-		{"1131100000012X", "'1131100000012X' is not a parcel ID: character 14 is 'X', expected a digit of the check digits"},
+		{"1131100000012",
+		 "'1131100000012' is not a parcel ID: expected 14 characters ({commune}{seq:7}{check}), got 13"},
+		{"113110000001290",
+		 "'113110000001290' is not a parcel ID: expected 14 characters ({commune}{seq:7}{check}), got 15"},
+		{"11311O00000129",
+		 "'11311O00000129' is not a parcel ID: character 6 is 'O', expected a digit of the sequence"},
+		{"1131x000000129",
+		 "'1131x000000129' is not a parcel ID: character 5 is 'x', expected a digit of the commune code"},
+		{"1131100000012X",
+		 "'1131100000012X' is not a parcel ID: character 14 is 'X', expected a digit of the check digits"},
 		/* one digit mistyped, two adjacent digits swapped, the check digits swapped */
 		{"11311000000139", "'11311000000139' is not a valid parcel ID: the check digits do not match (ISO 7064 "
 				   "MOD 97-10); a digit is mistyped or two are swapped"},
@@ -242,7 +249,8 @@ static void test_link(void)
 	snprintf(out, sizeof(out), "x");
 	CHECK_INT(1, td_id_link(&s, "11311000000129", "11311", 1, 5, out, sizeof(out)));
 	CHECK_STR("", out);
-	snprintf(s.address_link, sizeof(s.address_link), "%s", "https://dc.example.vn/{commune}/{sheet}-{parcel}?id={id}&x={y}");
+	snprintf(s.address_link, sizeof(s.address_link), "%s",
+		 "https://dc.example.vn/{commune}/{sheet}-{parcel}?id={id}&x={y}");
 	CHECK_INT(1, td_id_link(&s, "11311000000129", "11311", 12, 345, out, sizeof(out)));
 	CHECK_STR("https://dc.example.vn/11311/12-345?id=11311000000129&x={y}", out);
 	CHECK_INT(0, td_id_link(&s, "11311000000129", "11311", 12, 345, out, 20));
@@ -295,7 +303,8 @@ static void test_profile(void)
 		{"[id]\nmatch_tolerance = 2\n", "line 2: match_tolerance = '2': expected a number from 0 to 1"},
 		{"[id]\naddress_link = x/{ma}\n",
 		 "line 2: address_link = 'x/{ma}': expected text with {id}, {commune}, {sheet} or {parcel}"},
-		{"[id]\nformat = {commune}{check}\n", "ID format '{commune}{check}' needs {commune}, {seq:N} and {check}"},
+		{"[id]\nformat = {commune}{check}\n",
+		 "ID format '{commune}{check}' needs {commune}, {seq:N} and {check}"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		write_file(path, bad[i].text);

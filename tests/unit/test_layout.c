@@ -169,8 +169,9 @@ static void test_names(void)
 	};
 	char names[3][TD_SHEET_NAME_MAX], msg[2048];
 
-	CHECK_INT(TD_OK, names_of("sheet,name\ngroup2,Nhóm 2\nsummary,Tổng hợp\ngroup1,Nhóm 1 (31 ký tự là tối đa!!!!)\n",
-				  names, msg, sizeof(msg)));
+	CHECK_INT(TD_OK,
+		  names_of("sheet,name\ngroup2,Nhóm 2\nsummary,Tổng hợp\ngroup1,Nhóm 1 (31 ký tự là tối đa!!!!)\n",
+			   names, msg, sizeof(msg)));
 	CHECK_STR("Tổng hợp", names[0]);
 	CHECK_STR("Nhóm 1 (31 ký tự là tối đa!!!!)", names[1]);
 	CHECK_STR("Nhóm 2", names[2]);

@@ -68,7 +68,8 @@ static int make_workspace(td_ctx *ctx, const char *path)
 		 " ('A1', 1, 3, 3, 'đủ', 'REGISTER_NO_MAP'), ('B2', 1, 1, 1, '', '');"
 		 "INSERT INTO owners (id, person_key, name, verification) VALUES (1, 'k1', 'An', 'matched'),"
 		 " (2, 'k2', 'Bình', 'mismatched'), (3, 'k3', 'Cường', 'unverified'), (4, 'k4', 'Dũng', 'matched');"
-		 "INSERT INTO register_rows (source_id, source_row, commune, sheet, parcel, owner_id, gcn_serial, gcn_date,"
+		 "INSERT INTO register_rows (source_id, source_row, commune, sheet, parcel, owner_id, gcn_serial, "
+		 "gcn_date,"
 		 " last_change, pending_since) VALUES"
 		 " (1, 2, 'A1', 1, 1, 1, 'S1', '2026-11-03', NULL, NULL),"
 		 " (1, 3, 'A1', 1, 2, 2, 'S2', '2015-01-01', '2026-11-09', '2026-10-01'),"
@@ -124,8 +125,9 @@ static int file_mode(const char *path)
  */
 static void check_workbook(const char *path)
 {
-	static const char *const names[] = {"Thông tin",	     "Tổng hợp theo xã",  "Tổng hợp theo xã (2)",
-					    "Tổng hợp theo xã (3)", "Biến động quá hạn", "Biến động quá hạn (2)"};
+	static const char *const names[] = {
+		"Thông tin",         "Tổng hợp theo xã",     "Tổng hợp theo xã (2)", "Tổng hợp theo xã (3)",
+		"Biến động quá hạn", "Biến động quá hạn (2)"};
 	/* commune, parcels, verification rate (column 13), target met (16) */
 	static const char *const communes[3][4] = {{"A1", "3", "66.66666666666667", "Chưa đạt"},
 						   {"B2", "1", "100", "Đạt"},
@@ -219,8 +221,8 @@ static void test_report(td_ctx *ctx, const char *base)
 	CHECK_INT(0644, file_mode(r.xlsx));
 	CHECK_INT(0644, file_mode(r.html));
 	CHECK(r.json && strstr(r.json, "\"total\":{\"parcels\":4,\"group1\":2,\"group2\":1,\"group3\":1,\"holders\":3,"
-					"\"verified\":2,\"verification_rate\":66.67,\"certificates_updated\":2,"
-					"\"overdue\":2,\"previous\":null,\"change\":null}}"));
+				       "\"verified\":2,\"verification_rate\":66.67,\"certificates_updated\":2,"
+				       "\"overdue\":2,\"previous\":null,\"change\":null}}"));
 	CHECK(r.json && strstr(r.json, "\"name\":\"Xã <Thử> & \\\"Nghiệm\\\"\""));
 	CHECK_INT(3, count(ws, "SELECT count(*) FROM report_snapshots WHERE week = '2026-W45'"));
 	CHECK_INT(2, count(ws, "SELECT overdue FROM report_snapshots WHERE commune = '*'"));
@@ -229,7 +231,8 @@ static void test_report(td_ctx *ctx, const char *base)
 	html = slurp(r.html);
 	CHECK(html && strstr(html, "<td class=\"t\">Xã &lt;Thử&gt; &amp; &quot;Nghiệm&quot;</td>"));
 	CHECK(html && !strstr(html, "<Thử>"));
-	CHECK(html && strstr(html, "<p class=\"note\">Còn 1 thửa quá hạn khác: xem danh sách đầy đủ trong tệp Excel.</p>"));
+	CHECK(html &&
+	      strstr(html, "<p class=\"note\">Còn 1 thửa quá hạn khác: xem danh sách đầy đủ trong tệp Excel.</p>"));
 	CHECK(html && strstr(html, "66,7% (2/3)</text>"));
 	free(html);
 	check_workbook(r.xlsx);
@@ -250,8 +253,9 @@ static void test_report(td_ctx *ctx, const char *base)
 	CHECK_STR("2026-W43", r.total.prev_week);
 	CHECK_STR("2026-W43", r.communes[0].prev_week);
 	CHECK_INT(1, r.communes[0].prev.overdue);
-	CHECK(r.json && strstr(r.json, "\"change\":{\"parcels\":0,\"group1\":0,\"group2\":0,\"group3\":0,\"verified\":0,"
-					"\"verification_rate\":0.00,\"certificates_updated\":2,\"overdue\":1}}}"));
+	CHECK(r.json &&
+	      strstr(r.json, "\"change\":{\"parcels\":0,\"group1\":0,\"group2\":0,\"group3\":0,\"verified\":0,"
+			     "\"verification_rate\":0.00,\"certificates_updated\":2,\"overdue\":1}}}"));
 	td_report_release(&r);
 	CHECK_INT(6, count(ws, "SELECT count(*) FROM report_snapshots"));
 	td_ws_close(ws);

@@ -58,14 +58,15 @@ static void test_profile(const char *dir)
 
 	td_rule_settings_init(&s);
 	td_error_init(&err);
-	CHECK_INT(TD_OK, td_rule_profile_load(&s,
-					       write_profile(dir, "[severity]\nSLIVER = off\nGAP = warning\n"
-								  "[group]\nAREA_MISMATCH = 3\n"
-								  "[tolerance]\narea_bands = 1000:0.1 *:0.05\n"
-								  "gap_min_area = 2.5\ntoday = 2026-11-01\n"
-								  "change_deadline_days = 10\n"
-								  "[accept]\nmax_errors = any\nmax_outside_group1_percent = 5\n"),
-					       &err));
+	CHECK_INT(TD_OK, td_rule_profile_load(
+				 &s,
+				 write_profile(dir, "[severity]\nSLIVER = off\nGAP = warning\n"
+						    "[group]\nAREA_MISMATCH = 3\n"
+						    "[tolerance]\narea_bands = 1000:0.1 *:0.05\n"
+						    "gap_min_area = 2.5\ntoday = 2026-11-01\n"
+						    "change_deadline_days = 10\n"
+						    "[accept]\nmax_errors = any\nmax_outside_group1_percent = 5\n"),
+				 &err));
 	CHECK_INT(TD_SEV_OFF, s.severity[TD_RULE_SLIVER]);
 	CHECK_INT(TD_SEV_WARNING, s.severity[TD_RULE_GAP]);
 	CHECK_INT(3, s.group[TD_RULE_AREA_MISMATCH]);
@@ -191,7 +192,8 @@ static void test_campaign(const char *dir)
 	CHECK_INT(TD_SEV_ERROR, s.severity[TD_RULE_IDENTITY_UNVERIFIED]);
 	CHECK_INT(TD_SEV_ERROR, s.severity[TD_RULE_AREA_MISMATCH]); /* the rest as in default */
 	CHECK_DBL(95, s.verified_target_percent, 0);
-	CHECK_INT(TD_OK, td_rule_profile_load(&s, write_profile(dir, "[campaign]\nverified_target_percent = 99.5\n"), &err));
+	CHECK_INT(TD_OK,
+		  td_rule_profile_load(&s, write_profile(dir, "[campaign]\nverified_target_percent = 99.5\n"), &err));
 	CHECK_DBL(99.5, s.verified_target_percent, 0);
 	CHECK_INT(TD_ERR_USAGE,
 		  td_rule_profile_load(&s, write_profile(dir, "[campaign]\nverified_target_percent = 101\n"), &err));

@@ -419,10 +419,10 @@ static void test_cells(void)
 			pane = rec_next(&wb, w);
 			CHECK_INT(0x0041, rec_type(&wb, pane));
 			CHECK_INT(10, le16(wb.data + pane + 2));
-			CHECK_INT(0, le16(wb.data + pane + 4));  /* no columns on the left */
-			CHECK_INT(1, le16(wb.data + pane + 6));  /* one row on top */
-			CHECK_INT(1, le16(wb.data + pane + 8));  /* the bottom pane starts at row 1 */
-			CHECK_INT(2, wb.data[pane + 12]);        /* lower left pane active */
+			CHECK_INT(0, le16(wb.data + pane + 4)); /* no columns on the left */
+			CHECK_INT(1, le16(wb.data + pane + 6)); /* one row on top */
+			CHECK_INT(1, le16(wb.data + pane + 8)); /* the bottom pane starts at row 1 */
+			CHECK_INT(2, wb.data[pane + 12]);       /* lower left pane active */
 			w = find_rec(&wb, rec_next(&wb, pane), 0x023E);
 			CHECK(w < wb.len);
 			if (w < wb.len) {
@@ -597,8 +597,7 @@ static void test_long_sst(void)
 
 static void person_row(td_xls *x, long i, td_error *err)
 {
-	static const char *const names[] = {"Nguyễn Thị Hồng Nhung", "Đặng Văn Đức", "Trần Minh Khoa",
-					    "Lê Thị Ánh"};
+	static const char *const names[] = {"Nguyễn Thị Hồng Nhung", "Đặng Văn Đức", "Trần Minh Khoa", "Lê Thị Ánh"};
 	char cccd[32], addr[64];
 
 	snprintf(cccd, sizeof(cccd), "0310%08ld", i);
@@ -619,8 +618,7 @@ static void test_many_rows(void)
 {
 	const char *dir = fresh_dir("rows");
 	const char *name = "Danh sách chủ sử dụng đất xã Hà"; /* 31 characters */
-	const char *head[] = {"STT", "Họ tên", "CCCD", "Ngày sinh", "Địa chỉ", "Số thửa", "Diện tích",
-			      "Ghi chú"};
+	const char *head[] = {"STT", "Họ tên", "CCCD", "Ngày sinh", "Địa chỉ", "Số thửa", "Diện tích", "Ghi chú"};
 	char path[8192], cccd[32], csv[8192];
 	td_xls *x = NULL;
 	td_error err;
@@ -721,7 +719,7 @@ static void test_long_strings(void)
 	OGRLayerH l;
 	OGRFeatureH f;
 
-	latin[0] = repeat("Café à la carte ", 16444); /* 8-bit, just two records */
+	latin[0] = repeat("Café à la carte ", 16444);     /* 8-bit, just two records */
 	viet[0] = repeat("Nguyễn Thị Hồng Nhung ", 8221); /* 16-bit, just two records */
 	latin[1] = repeat("Café à la carte ", TD_XLS_MAX_CHARS);
 	viet[1] = repeat("Nguyễn Thị Hồng Nhung ", TD_XLS_MAX_CHARS);

@@ -4,8 +4,8 @@
  * numbers, dates are dates; lists continue on numbered sheets at the row
  * limit with the header repeated; failures leave no file.
  */
-#include "tap.h"
 #include "date.h"
+#include "tap.h"
 #include "xlsx.h"
 
 #include <cpl_conv.h>
@@ -29,9 +29,9 @@ static void make_layout(void)
 		td_cell_type type;
 		const char *header, *format;
 	} cols[] = {
-		{F_CCCD, TD_CELL_TEXT, "Số CCCD", "@"},	      {F_AREA, TD_CELL_NUMBER, "Diện tích", "0.0"},
-		{F_COUNT_, TD_CELL_INTEGER, "Số thửa", "0"}, {F_DATE, TD_CELL_DATE, "Ngày cấp", "dd/mm/yyyy"},
-		{F_NAME, TD_CELL_TEXT, "Họ tên", "@"},	      {F_DATE, TD_CELL_TEXT, "Ngày (chữ)", "@"},
+		{F_CCCD, TD_CELL_TEXT, "Số CCCD", "@"},         {F_AREA, TD_CELL_NUMBER, "Diện tích", "0.0"},
+		{F_COUNT_, TD_CELL_INTEGER, "Số thửa", "0"},    {F_DATE, TD_CELL_DATE, "Ngày cấp", "dd/mm/yyyy"},
+		{F_NAME, TD_CELL_TEXT, "Họ tên", "@"},          {F_DATE, TD_CELL_TEXT, "Ngày (chữ)", "@"},
 		{F_AREA, TD_CELL_TEXT, "Diện tích (chữ)", "@"},
 	};
 	memset(&layout, 0, sizeof(layout));
@@ -111,7 +111,9 @@ static void check_part(GDALDatasetH ds, int layer, const char *name, int first, 
 		CHECK_INT(2026, y);
 		CHECK_INT(11, m);
 		CHECK_INT(6 + i, dd);
-		CHECK_STR(i % 3 == 1 ? "Đặng Văn Đức" : i % 3 ? "Ngô Thị Phương" : "Nguyễn Thị Hồng Nhung",
+		CHECK_STR(i % 3 == 1 ? "Đặng Văn Đức"
+			  : i % 3    ? "Ngô Thị Phương"
+				     : "Nguyễn Thị Hồng Nhung",
 			  OGR_F_GetFieldAsString(f, 4));
 		snprintf(text, sizeof(text), "%02d/11/2026", 6 + i);
 		CHECK_STR(text, OGR_F_GetFieldAsString(f, 5));
@@ -191,8 +193,11 @@ static void test_write(const char *dir)
 	{
 		char *sheet = zip_part(path, "xl/worksheets/sheet1.xml"), *book = zip_part(path, "xl/workbook.xml");
 		CHECK(sheet && strstr(sheet, "<pageSetUpPr fitToPage=\"1\"/>"));
-		CHECK(sheet && strstr(sheet, "<pageSetup paperSize=\"9\" fitToHeight=\"0\" orientation=\"landscape\"/>"));
-		CHECK(sheet && strstr(sheet, "<pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>"));
+		CHECK(sheet &&
+		      strstr(sheet, "<pageSetup paperSize=\"9\" fitToHeight=\"0\" orientation=\"landscape\"/>"));
+		CHECK(sheet &&
+		      strstr(sheet,
+			     "<pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>"));
 		CHECK(book && strstr(book, "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">"));
 		CHECK(book && strstr(book, "!$1:$1</definedName>"));
 		free(sheet);
@@ -231,8 +236,10 @@ static void test_failures(const char *dir)
 	td_error_init(&err);
 	CHECK_INT(TD_OK, td_xlsx_open(path, 0600, 0, &x, &err));
 	CHECK_INT(TD_ERR_USAGE, td_xlsx_table(x, "Nhóm 1/2", &layout, TD_XLSX_LIST, &err));
-	snprintf(msg, sizeof(msg), "cannot write '%s': sheet name 'Nhóm 1/2': Worksheet name cannot contain invalid "
-		 "characters: '[ ] : * ? / \\'", path);
+	snprintf(msg, sizeof(msg),
+		 "cannot write '%s': sheet name 'Nhóm 1/2': Worksheet name cannot contain invalid "
+		 "characters: '[ ] : * ? / \\'",
+		 path);
 	CHECK_STR(msg, err.msg);
 	td_xlsx_free(x);
 	CHECK(access(path, F_OK) != 0);

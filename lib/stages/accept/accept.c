@@ -35,7 +35,8 @@ td_status td_accept_evaluate(td_ws *ws, const td_rule_settings *rules, td_accept
 	sqlite3_finalize(st);
 	res->outside_percent = res->parcels ? 100.0 * (double)res->outside_group1 / (double)res->parcels : 0;
 	res->errors_ok = rules->accept_max_errors < 0 || res->errors <= rules->accept_max_errors;
-	res->groups_ok = rules->accept_max_outside_group1 < 0 || res->outside_percent <= rules->accept_max_outside_group1;
+	res->groups_ok =
+		rules->accept_max_outside_group1 < 0 || res->outside_percent <= rules->accept_max_outside_group1;
 	res->accepted = res->errors_ok && res->groups_ok;
 	return rc;
 }

@@ -13,9 +13,9 @@
 #define TD_ACCEPT_TOP 10
 
 typedef struct td_accept_result {
-	long errors;              /* error-level findings */
-	long parcels;             /* graded parcels */
-	long outside_group1;      /* parcels in group 2 or 3 */
+	long errors;         /* error-level findings */
+	long parcels;        /* graded parcels */
+	long outside_group1; /* parcels in group 2 or 3 */
 	double outside_percent;
 	int errors_ok, groups_ok; /* each threshold met (or not set) */
 	int accepted;
@@ -23,7 +23,7 @@ typedef struct td_accept_result {
 	struct {
 		char rule[32];
 		long count;
-	} top[TD_ACCEPT_TOP];     /* error-level findings per rule, most first */
+	} top[TD_ACCEPT_TOP]; /* error-level findings per rule, most first */
 } td_accept_result;
 
 /* Read the counts from the last check and classify and compare them with rules. */

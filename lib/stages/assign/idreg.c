@@ -24,9 +24,9 @@ struct cur {
 	size_t match;            /* the prev whose ID it keeps, NONE */
 	int nparents;
 	char id[TD_ID_MAX];
-	GEOSGeometry *g;         /* read (and made valid) on demand */
+	GEOSGeometry *g; /* read (and made valid) on demand */
 	double area;
-	int state;               /* 0 not read, 1 usable, -1 no usable geometry */
+	int state; /* 0 not read, 1 usable, -1 no usable geometry */
 };
 
 /* An active ID of the commune: the parcel it named at the last run. */
@@ -34,7 +34,7 @@ struct prev {
 	char id[TD_ID_MAX];
 	long sheet, parcel;
 	size_t geom, geom_len;
-	size_t match;            /* the cur that keeps it, NONE */
+	size_t match; /* the cur that keeps it, NONE */
 	int nchildren;
 	GEOSGeometry *g;
 	double area;
@@ -180,7 +180,8 @@ static double overlap_share(struct assign *a, const GEOSGeometry *x, double ax, 
 
 static int same_bytes(const struct assign *a, const struct cur *c, const struct prev *p)
 {
-	return c->geom_len == p->geom_len && (c->geom_len == 0 || memcmp(a->arena + c->geom, a->arena + p->geom, c->geom_len) == 0);
+	return c->geom_len == p->geom_len &&
+	       (c->geom_len == 0 || memcmp(a->arena + c->geom, a->arena + p->geom, c->geom_len) == 0);
 }
 
 static void collect(void *item, void *arg)
@@ -269,7 +270,8 @@ static void match_keys(struct assign *a)
 		}
 		while (i1 < a->ncur && a->cur[i1].sheet == a->cur[i].sheet && a->cur[i1].parcel == a->cur[i].parcel)
 			i1++;
-		while (j1 < a->nprev && a->prev[j1].sheet == a->prev[j].sheet && a->prev[j1].parcel == a->prev[j].parcel)
+		while (j1 < a->nprev && a->prev[j1].sheet == a->prev[j].sheet &&
+		       a->prev[j1].parcel == a->prev[j].parcel)
 			j1++;
 		match_key(a, i, i1, j, j1);
 		i = i1;
@@ -673,9 +675,9 @@ static td_status write_new(struct assign *a, size_t c, long seq, size_t *edge, t
 	}
 	for (; rc == TD_OK && *edge < a->nedges && a->edges[*edge].cur == c; (*edge)++) {
 		const struct prev *v = &a->prev[a->edges[*edge].prev];
-		const char *kind = u->nparents > 1			 ? "merge"
+		const char *kind = u->nparents > 1                        ? "merge"
 				   : v->match != NONE || v->nchildren > 1 ? "split"
-									    : "reshape";
+									  : "reshape";
 		sqlite3_bind_text(a->ins_lineage, 1, u->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(a->ins_lineage, 2, v->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(a->ins_lineage, 3, kind, -1, SQLITE_STATIC);
@@ -743,8 +745,8 @@ static td_status write_commune(struct assign *a, td_error *err)
 		struct cur *u = &a->cur[c];
 		const char *old_id = arena_text(a, u->old_id), *old_link = arena_text(a, u->old_link);
 		if (!td_id_link(a->s, u->id, a->commune, u->sheet, u->parcel, link, sizeof(link)))
-			return td_error_set(err, TD_ERR_USAGE, "address_link of parcel %s/%ld/%ld is too long", a->commune,
-					    u->sheet, u->parcel);
+			return td_error_set(err, TD_ERR_USAGE, "address_link of parcel %s/%ld/%ld is too long",
+					    a->commune, u->sheet, u->parcel);
 		if (!u->id[0])
 			link[0] = '\0';
 		if ((old_id ? old_id : "")[0] == '\0' && !u->id[0] && !old_link)
@@ -795,13 +797,15 @@ static const struct {
 	{offsetof(struct assign, ins_reg),
 	 "INSERT INTO id_registry (id, commune, seq, sheet, parcel, status, issued_run) "
 	 "VALUES (?, ?, ?, ?, ?, 'active', ?)"},
-	{offsetof(struct assign, ins_par), "INSERT INTO id_parcel (id, commune, sheet, parcel, geom) VALUES (?, ?, ?, ?, ?)"},
+	{offsetof(struct assign, ins_par),
+	 "INSERT INTO id_parcel (id, commune, sheet, parcel, geom) VALUES (?, ?, ?, ?, ?)"},
 	{offsetof(struct assign, upd_par), "UPDATE id_parcel SET sheet = ?, parcel = ?, geom = ? WHERE id = ?"},
 	{offsetof(struct assign, upd_reg_key), "UPDATE id_registry SET sheet = ?, parcel = ? WHERE id = ?"},
 	{offsetof(struct assign, ins_change),
 	 "INSERT INTO id_key_changes (id, run_id, old_commune, old_sheet, old_parcel, new_commune, new_sheet, "
 	 "new_parcel) VALUES (?1, ?2, ?3, ?4, ?5, ?3, ?6, ?7)"},
-	{offsetof(struct assign, ins_lineage), "INSERT INTO id_lineage (child, parent, kind, run_id) VALUES (?, ?, ?, ?)"},
+	{offsetof(struct assign, ins_lineage),
+	 "INSERT INTO id_lineage (child, parent, kind, run_id) VALUES (?, ?, ?, ?)"},
 	{offsetof(struct assign, retire), "UPDATE id_registry SET status = 'retired', retired_run = ? WHERE id = ?"},
 	{offsetof(struct assign, del_par), "DELETE FROM id_parcel WHERE id = ?"},
 	{offsetof(struct assign, upd_parcel), "UPDATE parcels SET parcel_id = ?, address_link = ? WHERE fid = ?"},
@@ -809,8 +813,8 @@ static const struct {
 
 #define STATEMENT(a, i) (*(sqlite3_stmt **)((char *)(a) + statements[i].offset))
 
-td_status td_idreg_assign(td_ws *ws, const td_id_settings *s, td_progress_fn progress, void *arg,
-			  td_idreg_summary *sum, td_error *err)
+td_status td_idreg_assign(td_ws *ws, const td_id_settings *s, td_progress_fn progress, void *arg, td_idreg_summary *sum,
+			  td_error *err)
 {
 	struct assign a;
 	char(*communes)[16] = NULL;
@@ -835,10 +839,11 @@ td_status td_idreg_assign(td_ws *ws, const td_id_settings *s, td_progress_fn pro
 		td_error why;
 		td_error_init(&why);
 		if (td_crs_wgs84_open(ws->ctx, ws->crs_wkt, &a.wgs84, &why) != TD_OK)
-			rc = td_error_set(err, why.code,
-					  "official parcel IDs need a VN-2000 TM-3 workspace: %s (or set scheme = template "
-					  "in the profile's [id] section)",
-					  why.msg);
+			rc = td_error_set(
+				err, why.code,
+				"official parcel IDs need a VN-2000 TM-3 workspace: %s (or set scheme = template "
+				"in the profile's [id] section)",
+				why.msg);
 	}
 	if (rc == TD_OK)
 		rc = td_ws_communes(ws, "id_parcel", &communes, &ncommunes, err);
@@ -938,7 +943,7 @@ static td_status walk(struct history_loader *l, int up, const char *id, int dept
 	sqlite3_stmt *st = up ? l->up : l->down;
 	td_idreg_node **list = up ? &l->h->ancestors : &l->h->descendants;
 	size_t *n = up ? &l->h->nancestors : &l->h->ndescendants;
-	char (*next)[2][TD_ID_MAX] = NULL; /* {id, kind} of each link, read before recursing */
+	char(*next)[2][TD_ID_MAX] = NULL; /* {id, kind} of each link, read before recursing */
 	size_t nnext = 0, cap = 0;
 	td_status rc = TD_OK;
 	int step;
@@ -1001,9 +1006,11 @@ td_status td_idreg_history_load(td_ws *ws, const char *id, td_idreg_history *h, 
 			   "LEFT JOIN runs x ON x.id = r.retired_run WHERE r.id = ?",
 			   &l.node, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws, "SELECT parent, kind FROM id_lineage WHERE child = ? ORDER BY parent", &l.up, err);
+		rc = td_ws_prepare(ws, "SELECT parent, kind FROM id_lineage WHERE child = ? ORDER BY parent", &l.up,
+				   err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws, "SELECT child, kind FROM id_lineage WHERE parent = ? ORDER BY child", &l.down, err);
+		rc = td_ws_prepare(ws, "SELECT child, kind FROM id_lineage WHERE parent = ? ORDER BY child", &l.down,
+				   err);
 	if (rc == TD_OK)
 		rc = read_node(&l, id, &h->self, &found, err);
 	if (rc == TD_OK && !found)

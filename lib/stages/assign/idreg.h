@@ -56,20 +56,20 @@ typedef struct td_idreg_summary {
  * commune code does not fit the template, TD_ERR_USAGE if a commune runs
  * out of sequence numbers, TD_ERR_CANCELLED if progress returns 0.
  */
-td_status td_idreg_assign(td_ws *ws, const td_id_settings *s, td_progress_fn progress, void *arg,
-			  td_idreg_summary *sum, td_error *err);
+td_status td_idreg_assign(td_ws *ws, const td_id_settings *s, td_progress_fn progress, void *arg, td_idreg_summary *sum,
+			  td_error *err);
 
 /* One ID as listed in a history. */
 typedef struct td_idreg_node {
 	char id[TD_ID_MAX];
-	char status[8];           /* "active" or "retired" */
-	char commune[16];         /* last known key */
+	char status[8];   /* "active" or "retired" */
+	char commune[16]; /* last known key */
 	long sheet, parcel;
 	long issued_run, retired_run; /* retired_run 0 while active */
 	char issued_at[32], retired_at[32];
-	char kind[8];             /* link to the node it is listed under: split, merge, reshape, rekey; "" for self */
-	int depth;                /* 0 self, 1 parent or child, 2 grandparent or grandchild, ... */
-	int repeated;             /* listed before through another path; its lineage is not repeated */
+	char kind[8]; /* link to the node it is listed under: split, merge, reshape, rekey; "" for self */
+	int depth;    /* 0 self, 1 parent or child, 2 grandparent or grandchild, ... */
+	int repeated; /* listed before through another path; its lineage is not repeated */
 } td_idreg_node;
 
 typedef struct td_idreg_key_change {
@@ -81,7 +81,7 @@ typedef struct td_idreg_key_change {
 
 typedef struct td_idreg_history {
 	td_idreg_node self;
-	td_idreg_node *ancestors;   /* depth first: each parent, then its parents */
+	td_idreg_node *ancestors; /* depth first: each parent, then its parents */
 	size_t nancestors;
 	td_idreg_node *descendants; /* depth first: each child, then its children */
 	size_t ndescendants;
@@ -100,15 +100,15 @@ void td_idreg_history_release(td_idreg_history *h);
 
 /* Where an official ID's point lies in a workspace (thuadat id check WS ID). */
 typedef struct td_idreg_place {
-	int issued;             /* the workspace issued the ID */
-	char status[8];         /* "active" or "retired" */
-	char commune[16];       /* its last known key */
+	int issued;       /* the workspace issued the ID */
+	char status[8];   /* "active" or "retired" */
+	char commune[16]; /* its last known key */
 	long sheet, parcel;
-	int has_parcel;         /* a parcel holds the ID now (and has a geometry) */
-	double lat, lon;        /* the GeoHash cell's centre, WGS 84 */
-	double x, y;            /* the same in the workspace zone */
-	int inside;             /* the point lies inside that parcel */
-	double distance;        /* metres from the parcel when outside, else 0 */
+	int has_parcel;  /* a parcel holds the ID now (and has a geometry) */
+	double lat, lon; /* the GeoHash cell's centre, WGS 84 */
+	double x, y;     /* the same in the workspace zone */
+	int inside;      /* the point lies inside that parcel */
+	double distance; /* metres from the parcel when outside, else 0 */
 } td_idreg_place;
 
 /*

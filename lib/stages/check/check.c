@@ -33,9 +33,9 @@ struct parcel {
 	int has_register, has_reg_area;
 	double reg_area;
 	/* filled by the worker */
-	int usable;         /* valid, with an area: area and location mean something */
-	int duplicate;      /* the key appears more than once on the map */
-	double x, y;        /* label point, NAN when there is none */
+	int usable;    /* valid, with an area: area and location mean something */
+	int duplicate; /* the key appears more than once on the map */
+	double x, y;   /* label point, NAN when there is none */
 };
 
 /* A finding computed by a worker, written by the main thread. */
@@ -241,27 +241,30 @@ static void analyse(GEOSContextHandle_t h, struct job *j)
 			/* One finding per key, at its first copy; area and link rules skip it. */
 			if (i == 0 || p[-1].sheet != p->sheet || p[-1].parcel != p->parcel) {
 				size_t copies = 1;
-				while (i + copies < j->n && p[copies].sheet == p->sheet && p[copies].parcel == p->parcel)
+				while (i + copies < j->n && p[copies].sheet == p->sheet &&
+				       p[copies].parcel == p->parcel)
 					copies++;
-				if (!add_found(j, TD_RULE_DUPLICATE_KEY, i, TD_TOPO_NONE, p->x, p->y, (double)copies, NAN,
-					       NULL, 0, "parcel %s is on the map %zu times", key_text(j, i, key, sizeof(key)),
-					       copies))
+				if (!add_found(j, TD_RULE_DUPLICATE_KEY, i, TD_TOPO_NONE, p->x, p->y, (double)copies,
+					       NAN, NULL, 0, "parcel %s is on the map %zu times",
+					       key_text(j, i, key, sizeof(key)), copies))
 					goto nomem;
 			}
 			continue;
 		}
 		if (!p->has_register) {
 			if (!add_found(j, TD_RULE_MAP_NO_REGISTER, i, TD_TOPO_NONE, p->x, p->y, NAN, NAN, NULL, 0,
-				       "parcel %s is on the map but not in the register", key_text(j, i, key, sizeof(key))))
+				       "parcel %s is on the map but not in the register",
+				       key_text(j, i, key, sizeof(key))))
 				goto nomem;
 		} else if (p->usable && p->has_reg_area && !isnan(area)) {
 			double tol = td_rule_area_tolerance(r, p->reg_area);
 			double diff = fabs(area - p->reg_area);
 			/* Register areas are written to 0.1 m²: compare at that precision. */
 			if (diff - tol > 0.05 &&
-			    !add_found(j, TD_RULE_AREA_MISMATCH, i, TD_TOPO_NONE, p->x, p->y, diff, tol, NULL, 0,
-				       "map area %.1f m² differs from register area %.1f m² by %.1f m² (allowed %.1f m²)",
-				       area, p->reg_area, diff, tol))
+			    !add_found(
+				    j, TD_RULE_AREA_MISMATCH, i, TD_TOPO_NONE, p->x, p->y, diff, tol, NULL, 0,
+				    "map area %.1f m² differs from register area %.1f m² by %.1f m² (allowed %.1f m²)",
+				    area, p->reg_area, diff, tol))
 				goto nomem;
 		}
 	}
@@ -748,25 +751,26 @@ static td_status check_rows(checker *c, const struct job *j, td_error *err)
 			rc = check_landuse(c, commune, sheet, parcel, where, landuse, x, y, err);
 		}
 		if (rc == TD_OK && cccd) {
-			td_id_verdict v = td_identity_check(cccd, birth_year, td_identity_sex(gender), why, sizeof(why));
+			td_id_verdict v =
+				td_identity_check(cccd, birth_year, td_identity_sex(gender), why, sizeof(why));
 			char masked[32];
 			td_identity_mask(cccd, masked, sizeof(masked));
 			if (v == TD_ID_INVALID)
 				rc = emitf(c, TD_RULE_CCCD_INVALID, commune, sheet, parcel, NULL, x, y, NAN, NAN, err,
 					   "register row %ld: CCCD %s: %s", row, masked, why);
 			else if (v == TD_ID_LEGACY_CMND)
-				rc = emitf(c, TD_RULE_CCCD_LEGACY_CMND, commune, sheet, parcel, NULL, x, y, NAN, NAN, err,
-					   "register row %ld: %s is a 9-digit CMND: verify the owner's identity", row,
-					   masked);
+				rc = emitf(c, TD_RULE_CCCD_LEGACY_CMND, commune, sheet, parcel, NULL, x, y, NAN, NAN,
+					   err, "register row %ld: %s is a 9-digit CMND: verify the owner's identity",
+					   row, masked);
 		}
-		if (rc == TD_OK && ((birth_year && (birth_year < 1900 || birth_year > today_year)) ||
-				    date_implausible(c, gcn_date) || date_implausible(c, last_change) ||
-				    date_implausible(c, pending)))
+		if (rc == TD_OK &&
+		    ((birth_year && (birth_year < 1900 || birth_year > today_year)) || date_implausible(c, gcn_date) ||
+		     date_implausible(c, last_change) || date_implausible(c, pending)))
 			rc = emitf(c, TD_RULE_DATE_IMPLAUSIBLE, commune, sheet, parcel, NULL, x, y, NAN, NAN, err,
 				   "register row %ld: a date is before 1900 or after %s (birth year %d, certificate "
 				   "%s, last change %s, pending since %s)",
-				   row, c->today, birth_year, gcn_date ? gcn_date : "-", last_change ? last_change : "-",
-				   pending ? pending : "-");
+				   row, c->today, birth_year, gcn_date ? gcn_date : "-",
+				   last_change ? last_change : "-", pending ? pending : "-");
 		if (rc == TD_OK && (serial == NULL) != (gcn_date == NULL))
 			rc = emitf(c, TD_RULE_GCN_INCOMPLETE, commune, sheet, parcel, NULL, x, y, NAN, NAN, err,
 				   "register row %ld: certificate %s", row,
@@ -798,7 +802,8 @@ static td_status check_rows(checker *c, const struct job *j, td_error *err)
 static td_status check_owners(checker *c, td_error *err)
 {
 	static const char *const sql[2] = {
-		"WITH r AS (SELECT id, commune, sheet, parcel, source_row, owner_name, cccd, td_name_key(owner_name) AS k, "
+		"WITH r AS (SELECT id, commune, sheet, parcel, source_row, owner_name, cccd, td_name_key(owner_name) "
+		"AS k, "
 		"  first_value(id) OVER (PARTITION BY cccd ORDER BY commune, sheet, parcel, id) AS first "
 		"  FROM register_rows WHERE cccd IS NOT NULL AND owner_name IS NOT NULL) "
 		"SELECT r.commune, r.sheet, r.parcel, r.source_row, r.owner_name, f.commune, f.sheet, f.parcel, "
@@ -827,18 +832,22 @@ static td_status check_owners(checker *c, td_error *err)
 			td_identity_mask((const char *)sqlite3_column_text(st, 9), a, sizeof(a));
 			if (k == 0)
 				rc = emitf(c, rules[k], (const char *)sqlite3_column_text(st, 0),
-					   sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), &o, NAN, NAN, NAN, NAN, err,
+					   sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), &o, NAN, NAN, NAN,
+					   NAN, err,
 					   "register row %lld: CCCD %s is '%s' here and '%s' on parcel %s/%lld/%lld",
 					   (long long)sqlite3_column_int64(st, 3), a,
-					   (const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 8),
-					   o.commune, (long long)o.sheet, (long long)o.parcel);
+					   (const char *)sqlite3_column_text(st, 4),
+					   (const char *)sqlite3_column_text(st, 8), o.commune, (long long)o.sheet,
+					   (long long)o.parcel);
 			else {
 				td_identity_mask((const char *)sqlite3_column_text(st, 10), b, sizeof(b));
 				rc = emitf(c, rules[k], (const char *)sqlite3_column_text(st, 0),
-					   sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), &o, NAN, NAN, NAN, NAN, err,
+					   sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), &o, NAN, NAN, NAN,
+					   NAN, err,
 					   "register row %lld: '%s' has CCCD %s here and %s on parcel %s/%lld/%lld",
-					   (long long)sqlite3_column_int64(st, 3), (const char *)sqlite3_column_text(st, 4),
-					   a, b, o.commune, (long long)o.sheet, (long long)o.parcel);
+					   (long long)sqlite3_column_int64(st, 3),
+					   (const char *)sqlite3_column_text(st, 4), a, b, o.commune,
+					   (long long)o.sheet, (long long)o.parcel);
 			}
 		}
 		if (rc == TD_OK && step != SQLITE_DONE)
@@ -847,12 +856,13 @@ static td_status check_owners(checker *c, td_error *err)
 	}
 	/* Owner findings name register rows: place them on their parcels where drawn. */
 	if (rc == TD_OK)
-		rc = td_ws_exec(c->ws,
-				"UPDATE findings SET geom = (SELECT AsGPB(ST_PointOnSurface(GeomFromGPB(p.geom))) "
-				" FROM parcels p WHERE p.commune = findings.commune AND p.sheet = findings.sheet "
-				" AND p.parcel = findings.parcel AND p.geom IS NOT NULL AND ST_IsValid(p.geom) LIMIT 1) "
-				"WHERE rule_id IN ('OWNER_NAME_MISMATCH', 'OWNER_ID_CONFLICT')",
-				err);
+		rc = td_ws_exec(
+			c->ws,
+			"UPDATE findings SET geom = (SELECT AsGPB(ST_PointOnSurface(GeomFromGPB(p.geom))) "
+			" FROM parcels p WHERE p.commune = findings.commune AND p.sheet = findings.sheet "
+			" AND p.parcel = findings.parcel AND p.geom IS NOT NULL AND ST_IsValid(p.geom) LIMIT 1) "
+			"WHERE rule_id IN ('OWNER_NAME_MISMATCH', 'OWNER_ID_CONFLICT')",
+			err);
 	return rc;
 }
 
@@ -961,8 +971,7 @@ static td_status prepare(checker *c, td_error *err)
 			   "FROM parcels p WHERE p.commune = ?1 ORDER BY p.sheet, p.parcel, p.fid",
 			   &c->load, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT AsBinary(ST_Union(GeomFromGPB(geom))) FROM communes WHERE code = ?1",
+		rc = td_ws_prepare(ws, "SELECT AsBinary(ST_Union(GeomFromGPB(geom))) FROM communes WHERE code = ?1",
 				   &c->boundary, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws,
@@ -970,28 +979,32 @@ static td_status prepare(checker *c, td_error *err)
 				   "GROUP BY sheet, parcel ORDER BY sheet, parcel",
 				   &c->reg_keys, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT sheet, parcel, source_row, landuse, area, owner_name, cccd, birth_year, gender, "
-				   "gcn_serial, gcn_date, last_change, pending_since FROM register_rows "
-				   "WHERE commune = ?1 ORDER BY sheet, parcel, id",
-				   &c->reg_rows, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT sheet, parcel, source_row, landuse, area, owner_name, cccd, birth_year, gender, "
+			"gcn_serial, gcn_date, last_change, pending_since FROM register_rows "
+			"WHERE commune = ?1 ORDER BY sheet, parcel, id",
+			&c->reg_rows, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT p.sheet, p.parcel, p.source_feature, p.landuse FROM parcels p WHERE p.commune = ?1 "
-				   "AND trim(coalesce(p.landuse, '')) <> '' AND NOT EXISTS (SELECT 1 FROM register_rows r "
-				   "WHERE r.commune = p.commune AND r.sheet = p.sheet AND r.parcel = p.parcel "
-				   "AND r.landuse = p.landuse) ORDER BY p.sheet, p.parcel, p.fid",
-				   &c->map_landuse, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT p.sheet, p.parcel, p.source_feature, p.landuse FROM parcels p WHERE p.commune = ?1 "
+			"AND trim(coalesce(p.landuse, '')) <> '' AND NOT EXISTS (SELECT 1 FROM register_rows r "
+			"WHERE r.commune = p.commune AND r.sheet = p.sheet AND r.parcel = p.parcel "
+			"AND r.landuse = p.landuse) ORDER BY p.sheet, p.parcel, p.fid",
+			&c->map_landuse, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT EXISTS (SELECT 1 FROM ref_communes WHERE code = ?1 AND (?2 = '' OR "
-				   "((valid_from IS NULL OR valid_from <= ?2) AND (valid_to IS NULL OR valid_to >= ?2))))",
-				   &c->admin, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT EXISTS (SELECT 1 FROM ref_communes WHERE code = ?1 AND (?2 = '' OR "
+			"((valid_from IS NULL OR valid_from <= ?2) AND (valid_to IS NULL OR valid_to >= ?2))))",
+			&c->admin, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT EXISTS (SELECT 1 FROM scans WHERE commune = ?1 AND sheet = ?2 AND parcel = ?3 "
-				   "AND readable = 1)",
-				   &c->scan, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT EXISTS (SELECT 1 FROM scans WHERE commune = ?1 AND sheet = ?2 AND parcel = ?3 "
+			"AND readable = 1)",
+			&c->scan, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws,
 				   "INSERT INTO findings (geom, rule_id, severity, criterion, commune, sheet, parcel, "
@@ -1009,8 +1022,8 @@ static td_status prepare(checker *c, td_error *err)
 
 static void finalize(checker *c)
 {
-	sqlite3_stmt *all[] = {c->load, c->boundary, c->reg_keys, c->reg_rows, c->admin, c->scan, c->ins, c->ins_area,
-			       c->map_landuse};
+	sqlite3_stmt *all[] = {c->load, c->boundary, c->reg_keys, c->reg_rows,   c->admin,
+			       c->scan, c->ins,      c->ins_area, c->map_landuse};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		sqlite3_finalize(all[i]);
 	free(c->landuse);

@@ -33,13 +33,13 @@ typedef struct td_check_options {
 void td_check_options_init(td_check_options *o);
 
 typedef struct td_check_summary {
-	long parcels;                  /* map parcels checked */
-	long register_keys;            /* distinct parcel keys in the register */
+	long parcels;       /* map parcels checked */
+	long register_keys; /* distinct parcel keys in the register */
 	long communes;
-	long errors, warnings;         /* findings by severity, those covered by an exception left out */
-	long accepted;                 /* findings covered by an accepted exception (exception.h) */
-	long by_rule[TD_RULE_COUNT];   /* findings per rule */
-	char today[11];                /* the date the run counted from */
+	long errors, warnings;       /* findings by severity, those covered by an exception left out */
+	long accepted;               /* findings covered by an accepted exception (exception.h) */
+	long by_rule[TD_RULE_COUNT]; /* findings per rule */
+	char today[11];              /* the date the run counted from */
 	char json[4096];
 } td_check_summary;
 

@@ -20,9 +20,9 @@ typedef struct td_classify_commune {
 
 typedef struct td_classify_summary {
 	long parcels;
-	long group[4];                   /* [1], [2], [3] used */
+	long group[4]; /* [1], [2], [3] used */
 	int ncommunes;
-	td_classify_commune *communes;   /* per commune, ascending code; owned */
+	td_classify_commune *communes; /* per commune, ascending code; owned */
 	char json[1024];
 } td_classify_summary;
 

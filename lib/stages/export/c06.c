@@ -11,16 +11,27 @@
 #include <unistd.h>
 
 /* Query columns of the rows SELECT in td_c06_export. */
-enum { Q_CCCD, Q_NAME, Q_BIRTH_YEAR, Q_GENDER, Q_COMMUNE, Q_SHEET, Q_PARCEL, Q_GCN_SERIAL, Q_GCN_DATE, Q_OWNER,
-       Q_PARCEL_ID };
+enum {
+	Q_CCCD,
+	Q_NAME,
+	Q_BIRTH_YEAR,
+	Q_GENDER,
+	Q_COMMUNE,
+	Q_SHEET,
+	Q_PARCEL,
+	Q_GCN_SERIAL,
+	Q_GCN_DATE,
+	Q_OWNER,
+	Q_PARCEL_ID
+};
 
 /* One cell of the current row, from the row's query columns. */
 static td_status cell(td_xls *x, int col, td_c06_field field, sqlite3_stmt *st, long seq, td_error *err)
 {
 	static const int column[TD_C06_FIELD_COUNT] = {
-		[TD_C06_OWNER_REF] = Q_OWNER, [TD_C06_CCCD] = Q_CCCD, [TD_C06_OWNER_NAME] = Q_NAME,
+		[TD_C06_OWNER_REF] = Q_OWNER,       [TD_C06_CCCD] = Q_CCCD,     [TD_C06_OWNER_NAME] = Q_NAME,
 		[TD_C06_BIRTH_YEAR] = Q_BIRTH_YEAR, [TD_C06_GENDER] = Q_GENDER, [TD_C06_COMMUNE] = Q_COMMUNE,
-		[TD_C06_SHEET] = Q_SHEET, [TD_C06_PARCEL] = Q_PARCEL, [TD_C06_GCN_SERIAL] = Q_GCN_SERIAL,
+		[TD_C06_SHEET] = Q_SHEET,           [TD_C06_PARCEL] = Q_PARCEL, [TD_C06_GCN_SERIAL] = Q_GCN_SERIAL,
 		[TD_C06_PARCEL_ID] = Q_PARCEL_ID};
 	const char *cccd = (const char *)sqlite3_column_text(st, Q_CCCD);
 	int y, m, d, i;
@@ -127,15 +138,16 @@ td_status td_c06_export(td_ws *ws, td_outdir *out, td_c06_summary *sum, td_error
 				   &communes, err);
 	/* Columns in the order of Q_*: the owner's current details, the first certificate's keys. */
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT o.cccd, o.name, o.birth_year, o.gender, r.commune, r.sheet, r.parcel, "
-				   "r.gcn_serial, r.gcn_date, o.id, (SELECT p.parcel_id FROM parcels p WHERE p.commune = "
-				   "r.commune AND p.sheet = r.sheet AND p.parcel = r.parcel AND p.parcel_id IS NOT NULL "
-				   "ORDER BY p.fid LIMIT 1) FROM (SELECT *, row_number() OVER (PARTITION BY owner_id "
-				   " ORDER BY sheet, parcel, id) AS k FROM register_rows WHERE commune = ?1 "
-				   " AND gcn_serial IS NOT NULL AND owner_id IS NOT NULL) r JOIN owners o ON o.id = r.owner_id "
-				   "WHERE r.k = 1 AND o.verification <> 'matched' ORDER BY r.sheet, r.parcel, r.id",
-				   &rows, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT o.cccd, o.name, o.birth_year, o.gender, r.commune, r.sheet, r.parcel, "
+			"r.gcn_serial, r.gcn_date, o.id, (SELECT p.parcel_id FROM parcels p WHERE p.commune = "
+			"r.commune AND p.sheet = r.sheet AND p.parcel = r.parcel AND p.parcel_id IS NOT NULL "
+			"ORDER BY p.fid LIMIT 1) FROM (SELECT *, row_number() OVER (PARTITION BY owner_id "
+			" ORDER BY sheet, parcel, id) AS k FROM register_rows WHERE commune = ?1 "
+			" AND gcn_serial IS NOT NULL AND owner_id IS NOT NULL) r JOIN owners o ON o.id = r.owner_id "
+			"WHERE r.k = 1 AND o.verification <> 'matched' ORDER BY r.sheet, r.parcel, r.id",
+			&rows, err);
 	while (rc == TD_OK && (step = sqlite3_step(communes)) == SQLITE_ROW) {
 		const char *commune = (const char *)sqlite3_column_text(communes, 0);
 		long n = 0;

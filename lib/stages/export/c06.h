@@ -23,9 +23,9 @@
 #include "workspace.h"
 
 typedef struct td_c06_summary {
-	int files;     /* lists written */
-	long rows;     /* owners listed */
-	int complete;  /* communes with certificate holders and nobody left to verify: no list, an old one removed */
+	int files;    /* lists written */
+	long rows;    /* owners listed */
+	int complete; /* communes with certificate holders and nobody left to verify: no list, an old one removed */
 } td_c06_summary;
 
 /*

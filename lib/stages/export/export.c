@@ -30,38 +30,81 @@ static const char *const sheet_keys[SH_COUNT] = {"summary", "group1", "group2", 
 enum summary_field { S_LABEL, S_VALUE, S_COUNT };
 static const td_field summary_fields[S_COUNT] = {{"label", TD_CELL_TEXT, NULL}, {"value", TD_CELL_ANY, NULL}};
 
-enum group_field { G_COMMUNE, G_SHEET, G_PARCEL, G_PARCEL_ID, G_MAP_AREA, G_REGISTER_AREA, G_LANDUSE, G_OWNERS,
-		   G_CCCD, G_GCN_SERIAL, G_GCN_DATE, G_LAST_CHANGE, G_GROUP, G_CRITERIA, G_RULES, G_COUNT };
+enum group_field {
+	G_COMMUNE,
+	G_SHEET,
+	G_PARCEL,
+	G_PARCEL_ID,
+	G_MAP_AREA,
+	G_REGISTER_AREA,
+	G_LANDUSE,
+	G_OWNERS,
+	G_CCCD,
+	G_GCN_SERIAL,
+	G_GCN_DATE,
+	G_LAST_CHANGE,
+	G_GROUP,
+	G_CRITERIA,
+	G_RULES,
+	G_COUNT
+};
 static const td_field group_fields[G_COUNT] = {
-	{"commune", TD_CELL_TEXT, NULL},	  {"sheet", TD_CELL_INTEGER, NULL},
-	{"parcel", TD_CELL_INTEGER, NULL},	  {"parcel_id", TD_CELL_TEXT, NULL},
-	{"map_area", TD_CELL_NUMBER, "0.0"},	  {"register_area", TD_CELL_NUMBER, "0.0"},
-	{"landuse", TD_CELL_TEXT, NULL},	  {"owners", TD_CELL_TEXT, NULL},
-	{"cccd", TD_CELL_TEXT, NULL},		  {"gcn_serial", TD_CELL_TEXT, NULL},
-	{"gcn_date", TD_CELL_DATE, NULL},	  {"last_change", TD_CELL_DATE, NULL},
-	{"group", TD_CELL_INTEGER, NULL},	  {"failed_criteria", TD_CELL_TEXT, NULL},
+	{"commune", TD_CELL_TEXT, NULL},     {"sheet", TD_CELL_INTEGER, NULL},
+	{"parcel", TD_CELL_INTEGER, NULL},   {"parcel_id", TD_CELL_TEXT, NULL},
+	{"map_area", TD_CELL_NUMBER, "0.0"}, {"register_area", TD_CELL_NUMBER, "0.0"},
+	{"landuse", TD_CELL_TEXT, NULL},     {"owners", TD_CELL_TEXT, NULL},
+	{"cccd", TD_CELL_TEXT, NULL},        {"gcn_serial", TD_CELL_TEXT, NULL},
+	{"gcn_date", TD_CELL_DATE, NULL},    {"last_change", TD_CELL_DATE, NULL},
+	{"group", TD_CELL_INTEGER, NULL},    {"failed_criteria", TD_CELL_TEXT, NULL},
 	{"rule_ids", TD_CELL_TEXT, NULL},
 };
 
 /* In the order of the findings query's columns. */
-enum finding_field { F_RULE, F_SEVERITY, F_CRITERION, F_COMMUNE, F_SHEET, F_PARCEL, F_OTHER_COMMUNE, F_OTHER_SHEET,
-		     F_OTHER_PARCEL, F_X, F_Y, F_VALUE, F_TOLERANCE, F_MESSAGE, F_COUNT };
+enum finding_field {
+	F_RULE,
+	F_SEVERITY,
+	F_CRITERION,
+	F_COMMUNE,
+	F_SHEET,
+	F_PARCEL,
+	F_OTHER_COMMUNE,
+	F_OTHER_SHEET,
+	F_OTHER_PARCEL,
+	F_X,
+	F_Y,
+	F_VALUE,
+	F_TOLERANCE,
+	F_MESSAGE,
+	F_COUNT
+};
 static const td_field finding_fields[F_COUNT] = {
-	{"rule_id", TD_CELL_TEXT, NULL},	  {"severity", TD_CELL_TEXT, NULL},
-	{"criterion", TD_CELL_TEXT, NULL},	  {"commune", TD_CELL_TEXT, NULL},
-	{"sheet", TD_CELL_INTEGER, NULL},	  {"parcel", TD_CELL_INTEGER, NULL},
-	{"other_commune", TD_CELL_TEXT, NULL},	  {"other_sheet", TD_CELL_INTEGER, NULL},
+	{"rule_id", TD_CELL_TEXT, NULL},         {"severity", TD_CELL_TEXT, NULL},
+	{"criterion", TD_CELL_TEXT, NULL},       {"commune", TD_CELL_TEXT, NULL},
+	{"sheet", TD_CELL_INTEGER, NULL},        {"parcel", TD_CELL_INTEGER, NULL},
+	{"other_commune", TD_CELL_TEXT, NULL},   {"other_sheet", TD_CELL_INTEGER, NULL},
 	{"other_parcel", TD_CELL_INTEGER, NULL}, {"x", TD_CELL_NUMBER, "0.000"},
-	{"y", TD_CELL_NUMBER, "0.000"},		  {"value", TD_CELL_NUMBER, NULL},
-	{"tolerance", TD_CELL_NUMBER, NULL},	  {"message", TD_CELL_TEXT, NULL},
+	{"y", TD_CELL_NUMBER, "0.000"},          {"value", TD_CELL_NUMBER, NULL},
+	{"tolerance", TD_CELL_NUMBER, NULL},     {"message", TD_CELL_TEXT, NULL},
 };
 
-enum cert_field { C_SEQ, C_COMMUNE, C_SHEET, C_PARCEL, C_GCN_SERIAL, C_GCN_DATE, C_OWNERS, C_CCCD, C_AREA,
-		  C_LANDUSE, C_SOURCE_ROW, C_COUNT };
+enum cert_field {
+	C_SEQ,
+	C_COMMUNE,
+	C_SHEET,
+	C_PARCEL,
+	C_GCN_SERIAL,
+	C_GCN_DATE,
+	C_OWNERS,
+	C_CCCD,
+	C_AREA,
+	C_LANDUSE,
+	C_SOURCE_ROW,
+	C_COUNT
+};
 static const td_field cert_fields[C_COUNT] = {
-	{"seq", TD_CELL_INTEGER, NULL},	   {"commune", TD_CELL_TEXT, NULL},    {"sheet", TD_CELL_INTEGER, NULL},
-	{"parcel", TD_CELL_INTEGER, NULL}, {"gcn_serial", TD_CELL_TEXT, NULL}, {"gcn_date", TD_CELL_DATE, NULL},
-	{"owners", TD_CELL_TEXT, NULL},	   {"cccd", TD_CELL_TEXT, NULL},       {"area", TD_CELL_NUMBER, "0.0"},
+	{"seq", TD_CELL_INTEGER, NULL},    {"commune", TD_CELL_TEXT, NULL},       {"sheet", TD_CELL_INTEGER, NULL},
+	{"parcel", TD_CELL_INTEGER, NULL}, {"gcn_serial", TD_CELL_TEXT, NULL},    {"gcn_date", TD_CELL_DATE, NULL},
+	{"owners", TD_CELL_TEXT, NULL},    {"cccd", TD_CELL_TEXT, NULL},          {"area", TD_CELL_NUMBER, "0.0"},
 	{"landuse", TD_CELL_TEXT, NULL},   {"source_row", TD_CELL_INTEGER, NULL},
 };
 
@@ -77,7 +120,7 @@ struct layouts {
  * cannot be tied to a parcel of the spatial database.
  */
 #define NOT_ON_MAP                                                                                                     \
-	"r.gcn_serial IS NOT NULL AND NOT EXISTS (SELECT 1 FROM parcels p WHERE p.commune = r.commune "               \
+	"r.gcn_serial IS NOT NULL AND NOT EXISTS (SELECT 1 FROM parcels p WHERE p.commune = r.commune "                \
 	"AND p.sheet = r.sheet AND p.parcel = r.parcel AND p.geom IS NOT NULL)"
 
 /* Statements prepared once per run and bound per commune or parcel. */
@@ -176,17 +219,13 @@ static void reg_add(struct reg_info *ri, sqlite3_stmt *st, int i)
 		ri->source_row = (long)sqlite3_column_int64(st, i + 7);
 }
 
-static td_status write_summary(td_ws *ws, struct queries *q, const struct layouts *l, td_xlsx *x,
-			       const char *commune, long today, td_error *err)
+static td_status write_summary(td_ws *ws, struct queries *q, const struct layouts *l, td_xlsx *x, const char *commune,
+			       long today, td_error *err)
 {
 	/* In the order of the counts query's columns, after the commune's name. */
-	static const char *const labels[] = {"Số thửa trên bản đồ",
-					     "Số dòng sổ địa chính",
-					     "Nhóm 1",
-					     "Nhóm 2",
-					     "Nhóm 3",
-					     "Thửa đã có mã định danh",
-					     "GCN đã cấp chưa có trong CSDL"};
+	static const char *const labels[] = {
+		"Số thửa trên bản đồ",     "Số dòng sổ địa chính",         "Nhóm 1", "Nhóm 2", "Nhóm 3",
+		"Thửa đã có mã định danh", "GCN đã cấp chưa có trong CSDL"};
 	static const char *const rule_heading[] = {"Mã lỗi", "Số lỗi"};
 	td_value v[S_COUNT];
 	int step;
@@ -322,8 +361,8 @@ static const char *severity_label(const char *severity)
 	return severity;
 }
 
-static td_status write_findings(td_ws *ws, struct queries *q, const struct layouts *l, td_xlsx *x,
-				const char *commune, long *rows, td_error *err)
+static td_status write_findings(td_ws *ws, struct queries *q, const struct layouts *l, td_xlsx *x, const char *commune,
+				long *rows, td_error *err)
 {
 	sqlite3_stmt *st = q->findings;
 	td_value v[F_COUNT];
@@ -345,8 +384,8 @@ static td_status write_findings(td_ws *ws, struct queries *q, const struct layou
 	return rc;
 }
 
-static td_status write_certificate(td_xlsx *x, const char *commune, long seq, sqlite3_int64 sheet,
-				   sqlite3_int64 parcel, struct reg_info *ri, td_error *err)
+static td_status write_certificate(td_xlsx *x, const char *commune, long seq, sqlite3_int64 sheet, sqlite3_int64 parcel,
+				   struct reg_info *ri, td_error *err)
 {
 	td_value v[C_COUNT];
 
@@ -509,18 +548,19 @@ static td_status prepare_queries(td_ws *ws, struct queries *q, td_error *err)
 	td_status rc;
 
 	/* The commune's name: the one valid now, else the latest. */
-	rc = td_ws_prepare(ws,
-			   "SELECT (SELECT name FROM ref_communes WHERE code = ?1 "
-			   "  ORDER BY coalesce(valid_to, '9999') DESC LIMIT 1),"
-			   " (SELECT count(*) FROM parcels WHERE commune = ?1),"
-			   " (SELECT count(*) FROM register_rows WHERE commune = ?1),"
-			   " (SELECT count(*) FROM parcel_grade WHERE commune = ?1 AND grp = 1),"
-			   " (SELECT count(*) FROM parcel_grade WHERE commune = ?1 AND grp = 2),"
-			   " (SELECT count(*) FROM parcel_grade WHERE commune = ?1 AND grp = 3),"
-			   " (SELECT count(*) FROM parcels WHERE commune = ?1 AND parcel_id IS NOT NULL),"
-			   " (SELECT count(*) FROM (SELECT DISTINCT r.sheet, r.parcel, r.gcn_serial FROM register_rows r "
-			   "  WHERE r.commune = ?1 AND " NOT_ON_MAP "))",
-			   &q->counts, err);
+	rc = td_ws_prepare(
+		ws,
+		"SELECT (SELECT name FROM ref_communes WHERE code = ?1 "
+		"  ORDER BY coalesce(valid_to, '9999') DESC LIMIT 1),"
+		" (SELECT count(*) FROM parcels WHERE commune = ?1),"
+		" (SELECT count(*) FROM register_rows WHERE commune = ?1),"
+		" (SELECT count(*) FROM parcel_grade WHERE commune = ?1 AND grp = 1),"
+		" (SELECT count(*) FROM parcel_grade WHERE commune = ?1 AND grp = 2),"
+		" (SELECT count(*) FROM parcel_grade WHERE commune = ?1 AND grp = 3),"
+		" (SELECT count(*) FROM parcels WHERE commune = ?1 AND parcel_id IS NOT NULL),"
+		" (SELECT count(*) FROM (SELECT DISTINCT r.sheet, r.parcel, r.gcn_serial FROM register_rows r "
+		"  WHERE r.commune = ?1 AND " NOT_ON_MAP "))",
+		&q->counts, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws,
 				   "SELECT rule_id, count(*) FROM findings WHERE commune = ?1 "
@@ -532,37 +572,41 @@ static td_status prepare_queries(td_ws *ws, struct queries *q, td_error *err)
 	 * SpatiaLite's amphibious mode and is NULL without a polygon.
 	 */
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT g.sheet, g.parcel, p.parcel_id, ST_Area(p.geom), p.landuse, g.failed_criteria, "
-				   "g.rule_ids FROM parcel_grade g LEFT JOIN parcels p ON p.fid = "
-				   "(SELECT min(m.fid) FROM parcels m WHERE m.commune = g.commune "
-				   "AND m.sheet = g.sheet AND m.parcel = g.parcel) "
-				   "WHERE g.commune = ?1 AND g.grp = ?2 ORDER BY g.sheet, g.parcel",
-				   &q->group, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT g.sheet, g.parcel, p.parcel_id, ST_Area(p.geom), p.landuse, g.failed_criteria, "
+			"g.rule_ids FROM parcel_grade g LEFT JOIN parcels p ON p.fid = "
+			"(SELECT min(m.fid) FROM parcels m WHERE m.commune = g.commune "
+			"AND m.sheet = g.sheet AND m.parcel = g.parcel) "
+			"WHERE g.commune = ?1 AND g.grp = ?2 ORDER BY g.sheet, g.parcel",
+			&q->group, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT area, landuse, owner_name, cccd, gcn_serial, gcn_date, last_change, source_row "
-				   "FROM register_rows WHERE commune = ?1 AND sheet = ?2 AND parcel = ?3 ORDER BY id",
-				   &q->reg, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT area, landuse, owner_name, cccd, gcn_serial, gcn_date, last_change, source_row "
+			"FROM register_rows WHERE commune = ?1 AND sheet = ?2 AND parcel = ?3 ORDER BY id",
+			&q->reg, err);
 	/* Findings an accepted exception covers (exception.h) come last, marked as accepted. */
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   have_exceptions(ws)
-					   ? "SELECT rule_id, iif(x.fid IS NULL, severity, 'accepted'), criterion, commune, "
-					     "sheet, parcel, other_commune, other_sheet, other_parcel, ST_X(geom), ST_Y(geom), "
-					     "value, tolerance, message FROM findings f LEFT JOIN finding_exceptions x USING "
-					     "(fid) WHERE commune = ?1 ORDER BY x.fid IS NOT NULL, sheet, parcel, rule_id, fid"
-					   : "SELECT rule_id, severity, criterion, commune, sheet, parcel, other_commune, "
-					     "other_sheet, other_parcel, ST_X(geom), ST_Y(geom), value, tolerance, message "
-					     "FROM findings WHERE commune = ?1 ORDER BY sheet, parcel, rule_id, fid",
-				   &q->findings, err);
+		rc = td_ws_prepare(
+			ws,
+			have_exceptions(ws)
+				? "SELECT rule_id, iif(x.fid IS NULL, severity, 'accepted'), criterion, commune, "
+				  "sheet, parcel, other_commune, other_sheet, other_parcel, ST_X(geom), ST_Y(geom), "
+				  "value, tolerance, message FROM findings f LEFT JOIN finding_exceptions x USING "
+				  "(fid) WHERE commune = ?1 ORDER BY x.fid IS NOT NULL, sheet, parcel, rule_id, fid"
+				: "SELECT rule_id, severity, criterion, commune, sheet, parcel, other_commune, "
+				  "other_sheet, other_parcel, ST_X(geom), ST_Y(geom), value, tolerance, message "
+				  "FROM findings WHERE commune = ?1 ORDER BY sheet, parcel, rule_id, fid",
+			&q->findings, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT dense_rank() OVER (ORDER BY r.sheet, r.parcel, r.gcn_serial), r.sheet, r.parcel, "
-				   "r.area, r.landuse, r.owner_name, r.cccd, r.gcn_serial, r.gcn_date, r.last_change, "
-				   "r.source_row FROM register_rows r WHERE r.commune = ?1 AND " NOT_ON_MAP
-				   " ORDER BY r.sheet, r.parcel, r.gcn_serial, r.id",
-				   &q->certs, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT dense_rank() OVER (ORDER BY r.sheet, r.parcel, r.gcn_serial), r.sheet, r.parcel, "
+			"r.area, r.landuse, r.owner_name, r.cccd, r.gcn_serial, r.gcn_date, r.last_change, "
+			"r.source_row FROM register_rows r WHERE r.commune = ?1 AND " NOT_ON_MAP
+			" ORDER BY r.sheet, r.parcel, r.gcn_serial, r.id",
+			&q->certs, err);
 	return rc;
 }
 

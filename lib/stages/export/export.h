@@ -41,15 +41,18 @@ typedef struct td_export_options {
 	const char *out_dir; /* existing or creatable directory */
 	long sheet_rows;     /* rows per sheet of a list, header included; 0: Excel's 1,048,576 */
 } td_export_options;
-#define TD_EXPORT_OPTIONS_INIT {NULL, 0}
+#define TD_EXPORT_OPTIONS_INIT                                                                                         \
+	{                                                                                                              \
+		NULL, 0                                                                                                \
+	}
 
 typedef struct td_export_summary {
-	int workbooks;      /* files written */
-	long parcels;       /* parcel rows written over all group sheets */
-	long findings;      /* finding rows written */
-	long certificates;  /* rows of certificates not in the database */
-	char **files;       /* paths of the files written, in commune order; NULL-terminated */
-	char json[1024];    /* {"command":"export","workbooks":N,"parcels":N,"findings":N,"certificates":N} */
+	int workbooks;     /* files written */
+	long parcels;      /* parcel rows written over all group sheets */
+	long findings;     /* finding rows written */
+	long certificates; /* rows of certificates not in the database */
+	char **files;      /* paths of the files written, in commune order; NULL-terminated */
+	char json[1024];   /* {"command":"export","workbooks":N,"parcels":N,"findings":N,"certificates":N} */
 } td_export_summary;
 
 /*

@@ -1,10 +1,10 @@
 #include "ingest.h"
 #include "crs.h"
 #include "dgn.h"
-#include "mapprofile.h"
 #include "encoding.h"
 #include "identity.h"
 #include "ini.h"
+#include "mapprofile.h"
 #include "scans.h"
 #include "source.h"
 #include "sources.h"
@@ -13,17 +13,17 @@
 #include "xls.h"
 
 #include <cpl_error.h>
-#include <gdal.h>
 #include <dirent.h>
+#include <gdal.h>
 #include <limits.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <stdarg.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 /* The attributes ingest understands, and the names offices give them. */
 enum role {
@@ -45,16 +45,19 @@ enum role {
 	R_COUNT
 };
 
-static const char *const role_label[R_COUNT] = {"commune code", "sheet number", "parcel number", "area",
-						"land-use code", "owner name", "CCCD", "birth year", "gender"};
+static const char *const role_label[R_COUNT] = {"commune code", "sheet number",  "parcel number",
+						"area",         "land-use code", "owner name",
+						"CCCD",         "birth year",    "gender"};
 
 /* Register columns: their key in a register profile (schemas/register/). */
 static const char *const column_keys[R_COUNT] = {
-	[R_COMMUNE] = "commune",	 [R_SHEET] = "sheet",	    [R_PARCEL] = "parcel",
-	[R_AREA] = "area",		 [R_LANDUSE] = "landuse",   [R_OWNER] = "owner",
-	[R_CCCD] = "cccd",		 [R_BIRTH_YEAR] = "birth_year", [R_GENDER] = "gender",
-	[R_GCN_SERIAL] = "gcn_serial", [R_GCN_DATE] = "gcn_date", [R_LAST_CHANGE] = "last_change",
-	[R_PENDING] = "pending",	 [R_BIRTH_DATE] = "birth_date",
+	[R_COMMUNE] = "commune",   [R_SHEET] = "sheet",
+	[R_PARCEL] = "parcel",     [R_AREA] = "area",
+	[R_LANDUSE] = "landuse",   [R_OWNER] = "owner",
+	[R_CCCD] = "cccd",         [R_BIRTH_YEAR] = "birth_year",
+	[R_GENDER] = "gender",     [R_GCN_SERIAL] = "gcn_serial",
+	[R_GCN_DATE] = "gcn_date", [R_LAST_CHANGE] = "last_change",
+	[R_PENDING] = "pending",   [R_BIRTH_DATE] = "birth_date",
 };
 
 #define COLUMN_NAMES 8
@@ -62,14 +65,13 @@ static const char *const column_keys[R_COUNT] = {
 /* The header names of each register column, as written and as td_text_fold keys. */
 struct columns {
 	const char *path;
-	int map;                   /* a map's profile: only map columns, and its [dgn] section is not ours */
+	int map; /* a map's profile: only map columns, and its [dgn] section is not ours */
 	char names[R_COUNT][COLUMN_NAMES][64];
 	char keys[R_COUNT][COLUMN_NAMES][64];
 	int n[R_COUNT];
 };
 
-static td_status on_column(const char *section, const char *key, const char *value, int line, void *arg,
-			   td_error *err);
+static td_status on_column(const char *section, const char *key, const char *value, int line, void *arg, td_error *err);
 
 /* Commune boundary attributes. */
 static const char *const boundary_names[R_COUNT][4] = {
@@ -203,10 +205,11 @@ static td_status source_row(td_ws *ws, const char *path, const char *kind, const
 
 	*skip = 0;
 	*source_id = 0;
-	rc = td_ws_prepare(ws,
-			   "SELECT id, coalesce(options, ''), path FROM sources WHERE kind = ?1 AND checksum = ?2 AND "
-			   "size = ?3 AND (?4 = 0 OR path = ?5) ORDER BY coalesce(options, '') = ?6 DESC, path = ?5 DESC, id",
-			   &st, err);
+	rc = td_ws_prepare(
+		ws,
+		"SELECT id, coalesce(options, ''), path FROM sources WHERE kind = ?1 AND checksum = ?2 AND "
+		"size = ?3 AND (?4 = 0 OR path = ?5) ORDER BY coalesce(options, '') = ?6 DESC, path = ?5 DESC, id",
+		&st, err);
 	if (rc != TD_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
@@ -220,7 +223,8 @@ static td_status source_row(td_ws *ws, const char *path, const char *kind, const
 		*skip = strcmp((const char *)sqlite3_column_text(st, 1), options) == 0;
 		file->reread = !*skip;
 		if (strcmp((const char *)sqlite3_column_text(st, 2), id_path) != 0)
-			snprintf(file->known_path, sizeof(file->known_path), "%s", (const char *)sqlite3_column_text(st, 2));
+			snprintf(file->known_path, sizeof(file->known_path), "%s",
+				 (const char *)sqlite3_column_text(st, 2));
 	}
 	sqlite3_finalize(st);
 	st = NULL;
@@ -246,16 +250,18 @@ static td_status source_row(td_ws *ws, const char *path, const char *kind, const
 	if (*source_id && (rc = td_sources_clear(ws, *source_id, old_kind, err)) != TD_OK)
 		return rc;
 	if (*source_id)
-		rc = td_ws_prepare(ws,
-				   "UPDATE sources SET path = CASE WHEN EXISTS (SELECT 1 FROM sources WHERE path = ?2 "
-				   "AND id <> ?1) THEN path ELSE ?2 END, kind = ?3, reader = ?4, crs = ?5, checksum = ?6, "
-				   "size = ?7, run_id = ?8, options = ?9, records = 0, encoding = NULL WHERE id = ?1",
-				   &st, err);
+		rc = td_ws_prepare(
+			ws,
+			"UPDATE sources SET path = CASE WHEN EXISTS (SELECT 1 FROM sources WHERE path = ?2 "
+			"AND id <> ?1) THEN path ELSE ?2 END, kind = ?3, reader = ?4, crs = ?5, checksum = ?6, "
+			"size = ?7, run_id = ?8, options = ?9, records = 0, encoding = NULL WHERE id = ?1",
+			&st, err);
 	else
-		rc = td_ws_prepare(ws,
-				   "INSERT INTO sources (id, path, kind, reader, crs, checksum, size, records, run_id, options) "
-				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9)",
-				   &st, err);
+		rc = td_ws_prepare(
+			ws,
+			"INSERT INTO sources (id, path, kind, reader, crs, checksum, size, records, run_id, options) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9)",
+			&st, err);
 	if (rc != TD_OK)
 		return rc;
 	if (*source_id)
@@ -359,9 +365,10 @@ static td_status supersede(td_ws *ws, const char *kind, const char *path, int64_
 		}
 		sqlite3_finalize(st);
 		if (!file->superseded)
-			return td_error_set(err, TD_ERR_USAGE,
-					    "--replace %lld: the workspace has no other %s source %lld (see 'thuadat sources')",
-					    replace, kind, replace);
+			return td_error_set(
+				err, TD_ERR_USAGE,
+				"--replace %lld: the workspace has no other %s source %lld (see 'thuadat sources')",
+				replace, kind, replace);
 		goto drop;
 	}
 	if (strcmp(kind, "map") != 0 && strcmp(kind, "register") != 0)
@@ -387,7 +394,8 @@ static td_status supersede(td_ws *ws, const char *kind, const char *path, int64_
 			file->superseded = other;
 			snprintf(file->superseded_path, sizeof(file->superseded_path), "%s",
 				 (const char *)sqlite3_column_text(st, 1));
-		} else if ((rc = shared_parcel(ws, table, source_id, other, key, sizeof(key), err)) == TD_OK && key[0]) {
+		} else if ((rc = shared_parcel(ws, table, source_id, other, key, sizeof(key), err)) == TD_OK &&
+			   key[0]) {
 			rc = td_error_set(err, TD_ERR_USAGE,
 					  "%s '%s' and source %lld '%s' both hold parcel %s, but do not cover the same "
 					  "communes and sheets; give --replace %lld to put this one in its place, or "
@@ -541,14 +549,14 @@ static int is_polygonal(OGRwkbGeometryType t)
  * id, ?4 feature id; bind() binds the attributes from ?5 on.
  */
 struct target {
-	const char *kind;  /* sources.kind, and the word used in messages */
+	const char *kind; /* sources.kind, and the word used in messages */
 	const char *path;
 	const char *table;
 	const char *const (*names)[4]; /* field names when cols is NULL (boundaries) */
 	const struct columns *cols;    /* a map: the field names of its column profile */
 	const char *insert;
-	td_status (*bind)(const struct target *t, OGRFeatureH f, const int idx[R_COUNT],
-			  const td_ingest_options *opts, const char *where, sqlite3_stmt *ins, td_error *err);
+	td_status (*bind)(const struct target *t, OGRFeatureH f, const int idx[R_COUNT], const td_ingest_options *opts,
+			  const char *where, sqlite3_stmt *ins, td_error *err);
 	enum role required[3]; /* fields a layer must have; R_COUNT ends the list */
 	td_ingest_file *file;
 };
@@ -654,8 +662,8 @@ static td_status map_keys(OGRFeatureH f, const int idx[R_COUNT], const td_ingest
 				    s ? s : "");
 	s = field_str(f, idx[R_PARCEL]);
 	if (!s || !td_text_parse_long(s, parcel) || *parcel <= 0)
-		return td_error_set(err, TD_ERR_INPUT, "%s: parcel number '%s' is not a positive whole number",
-				    where, s ? s : "");
+		return td_error_set(err, TD_ERR_INPUT, "%s: parcel number '%s' is not a positive whole number", where,
+				    s ? s : "");
 	return TD_OK;
 }
 
@@ -753,13 +761,15 @@ static td_status missing_field(const struct target *t, OGRLayerH layer, enum rol
 
 	if (t->cols)
 		for (int k = 0; k < t->cols->n[r] && n < sizeof(names); k++)
-			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", k ? ", " : "", t->cols->names[r][k]);
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", k ? ", " : "",
+					      t->cols->names[r][k]);
 	else
 		for (int k = 0; k < 4 && t->names[r][k] && n < sizeof(names); k++)
 			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", k ? ", " : "", t->names[r][k]);
-	return td_error_set(err, TD_ERR_INPUT, "%s '%s' layer '%s' has no %s field (expected one of %s%s%s)%s",
-			    t->kind, t->path, OGR_L_GetName(layer), role_label[r], names, t->cols ? " in " : "",
-			    t->cols ? t->cols->path : "", r == R_COMMUNE && t->bind == bind_parcel ? "; or give --commune" : "");
+	return td_error_set(err, TD_ERR_INPUT, "%s '%s' layer '%s' has no %s field (expected one of %s%s%s)%s", t->kind,
+			    t->path, OGR_L_GetName(layer), role_label[r], names, t->cols ? " in " : "",
+			    t->cols ? t->cols->path : "",
+			    r == R_COMMUNE && t->bind == bind_parcel ? "; or give --commune" : "");
 }
 
 /*
@@ -767,8 +777,8 @@ static td_status missing_field(const struct target *t, OGRLayerH layer, enum rol
  * WKB in *buf (grown as needed, kept for the next call); *len its size,
  * *env its bounding box.
  */
-static td_status multipolygon_wkb(OGRGeometryH g, OGRCoordinateTransformationH ct, unsigned char **buf,
-				  size_t *cap, size_t *len, OGREnvelope *env, const char *where, td_error *err)
+static td_status multipolygon_wkb(OGRGeometryH g, OGRCoordinateTransformationH ct, unsigned char **buf, size_t *cap,
+				  size_t *len, OGREnvelope *env, const char *where, td_error *err)
 {
 	td_status rc = TD_OK;
 
@@ -837,14 +847,14 @@ static td_status read_failure(const struct target *t, OGRLayerH layer, OGRFeatur
 		snprintf(feature, sizeof(feature), "after feature %lld", last);
 	else
 		snprintf(feature, sizeof(feature), "first feature");
-	return td_error_set(err, TD_ERR_INPUT, "%s '%s' layer '%s' %s: %s (the file is damaged or truncated)",
-			    t->kind, t->path, OGR_L_GetName(layer), feature,
+	return td_error_set(err, TD_ERR_INPUT, "%s '%s' layer '%s' %s: %s (the file is damaged or truncated)", t->kind,
+			    t->path, OGR_L_GetName(layer), feature,
 			    td_source_gdal_reason("the driver could not read it"));
 }
 
 static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer, const td_ingest_options *opts,
-			      td_encoding enc, int64_t source_id, sqlite3_stmt *ins, sqlite3_stmt *rtree, td_progress_fn progress, void *arg,
-			      td_ingest_summary *sum, td_error *err)
+			      td_encoding enc, int64_t source_id, sqlite3_stmt *ins, sqlite3_stmt *rtree,
+			      td_progress_fn progress, void *arg, td_ingest_summary *sum, td_error *err)
 {
 	OGRCoordinateTransformationH ct = NULL;
 	OGRFeatureH f = NULL;
@@ -862,7 +872,8 @@ static td_status ingest_layer(td_ws *ws, const struct target *t, OGRLayerH layer
 	else
 		find_fields(OGR_L_GetLayerDefn(layer), t->names, idx);
 	for (int i = 0; i < 3 && t->required[i] != R_COUNT; i++)
-		if (idx[t->required[i]] < 0 && !(t->required[i] == R_COMMUNE && opts->commune && t->bind == bind_parcel))
+		if (idx[t->required[i]] < 0 &&
+		    !(t->required[i] == R_COMMUNE && opts->commune && t->bind == bind_parcel))
 			return missing_field(t, layer, t->required[i], err);
 	rc = source_transform(ws, OGR_L_GetSpatialRef(layer), NULL, opts, t, sum, &ct, err);
 	OGR_L_ResetReading(layer);
@@ -1096,8 +1107,8 @@ static void add_sheet(td_ingest_file *map, const td_ingest_file *sheet)
 
 /* One DGN sheet into parcels (faces with a parcel number) and map_problems. */
 static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path, const td_map_profile *mp,
-			    const td_ingest_options *opts, const char *options, sqlite3_stmt *ins, sqlite3_stmt *rtree, sqlite3_stmt *prob,
-			    td_ingest_summary *sum, td_dgn_result *r, td_error *err)
+			    const td_ingest_options *opts, const char *options, sqlite3_stmt *ins, sqlite3_stmt *rtree,
+			    sqlite3_stmt *prob, td_ingest_summary *sum, td_dgn_result *r, td_error *err)
 {
 	td_ingest_file file = {0};
 	struct target sheet_target = *t;
@@ -1166,8 +1177,8 @@ static td_status ingest_dgn(td_ws *ws, const struct target *t, const char *path,
 	if (rc == TD_OK)
 		rc = supersede(ws, "map", path, source_id, opts->replace, &file, err);
 	if (rc == TD_OK && r->nproblems)
-		warn(sum, "map '%s': %zu labels or lines could not be attached (see MAP_* findings after check)",
-		     path, r->nproblems);
+		warn(sum, "map '%s': %zu labels or lines could not be attached (see MAP_* findings after check)", path,
+		     r->nproblems);
 done:
 	add_sheet(t->file, &file);
 	free(wkb);
@@ -1182,8 +1193,7 @@ done:
  * *handled is 0 when t->path is neither: a source for GDAL.
  */
 static td_status ingest_dgn_map(td_ws *ws, const struct target *t, const td_ingest_options *opts,
-				td_progress_fn progress, void *arg, td_ingest_summary *sum, int *handled,
-				td_error *err)
+				td_progress_fn progress, void *arg, td_ingest_summary *sum, int *handled, td_error *err)
 {
 	struct dirent **names = NULL;
 	struct stat sb;
@@ -1218,10 +1228,11 @@ static td_status ingest_dgn_map(td_ws *ws, const struct target *t, const td_inge
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws, t->insert, &ins, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "INSERT INTO map_problems (source_id, element, kind, commune, sheet, parcel, x, y, text) "
-				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-				   &prob, err);
+		rc = td_ws_prepare(
+			ws,
+			"INSERT INTO map_problems (source_id, element, kind, commune, sheet, parcel, x, y, text) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			&prob, err);
 	if (rc == TD_OK && (rc = bulk_begin(ws, t->table, &rtree, err)) == TD_OK)
 		bulk = 1;
 	CPLPushErrorHandler(CPLQuietErrorHandler);
@@ -1334,7 +1345,8 @@ static int has_keys(const struct target *t, const td_ingest_options *opts, OGRLa
 	else
 		find_fields(OGR_L_GetLayerDefn(layer), t->names, idx);
 	for (int i = 0; i < 3 && t->required[i] != R_COUNT; i++)
-		if (idx[t->required[i]] < 0 && !(t->required[i] == R_COMMUNE && opts->commune && t->bind == bind_parcel))
+		if (idx[t->required[i]] < 0 &&
+		    !(t->required[i] == R_COMMUNE && opts->commune && t->bind == bind_parcel))
 			return 0;
 	return 1;
 }
@@ -1356,13 +1368,14 @@ static td_status no_layer(const struct target *t, const td_ingest_options *opts,
 				    "%s '%s' has no polygon layer with sheet and parcel fields named in '%s' (its "
 				    "layers: %s); name one with --layer, or give a --map-profile with its field names",
 				    t->kind, t->path, t->cols->path, names[0] ? names : "none");
-	return td_error_set(err, TD_ERR_INPUT, "%s '%s' has no polygon layer with a commune code field (its layers: %s)",
-			    t->kind, t->path, names[0] ? names : "none");
+	return td_error_set(err, TD_ERR_INPUT,
+			    "%s '%s' has no polygon layer with a commune code field (its layers: %s)", t->kind, t->path,
+			    names[0] ? names : "none");
 }
 
 /* The map column profile: --map-profile (NAME in schemas/maps/ or a path), else schemas/maps/default.ini. */
-static td_status load_map_columns(td_ws *ws, const td_ingest_options *opts, struct columns *c, char *path,
-				  size_t size, td_error *err)
+static td_status load_map_columns(td_ws *ws, const td_ingest_options *opts, struct columns *c, char *path, size_t size,
+				  td_error *err)
 {
 	td_status rc = td_ctx_named_file(ws->ctx, "maps", opts->map_profile ? opts->map_profile : "default", ".ini",
 					 path, size, err);
@@ -1373,7 +1386,8 @@ static td_status load_map_columns(td_ws *ws, const td_ingest_options *opts, stru
 	if (rc == TD_OK)
 		rc = td_ini_parse(path, on_column, c, err);
 	if (rc == TD_OK && (!c->n[R_SHEET] || !c->n[R_PARCEL]))
-		rc = td_error_set(err, TD_ERR_USAGE, "'%s': no [columns] names for the map's sheet and parcel fields", path);
+		rc = td_error_set(err, TD_ERR_USAGE, "'%s': no [columns] names for the map's sheet and parcel fields",
+				  path);
 	return profile_error(rc, err);
 }
 
@@ -1436,9 +1450,11 @@ static td_status ingest_polygons(td_ws *ws, const struct target *target, const t
 			continue;
 		}
 		if (!named && !has_keys(t, opts, layer)) {
-			warn(sum, "%s '%s': layer '%s' skipped: it has no %s fields, so it is not the %s layer "
-			     "(--layer reads it)", t->kind, t->path, OGR_L_GetName(layer),
-			     t->cols ? "sheet and parcel" : "commune code", t->cols ? "parcel" : "boundary");
+			warn(sum,
+			     "%s '%s': layer '%s' skipped: it has no %s fields, so it is not the %s layer "
+			     "(--layer reads it)",
+			     t->kind, t->path, OGR_L_GetName(layer), t->cols ? "sheet and parcel" : "commune code",
+			     t->cols ? "parcel" : "boundary");
 			continue;
 		}
 		layers++;
@@ -1545,8 +1561,7 @@ static td_status register_row(OGRFeatureH f, const int idx[R_COUNT], char header
 	for (size_t i = 0; i < sizeof(text_columns) / sizeof(text_columns[0]) && rc == TD_OK; i++) {
 		int r = text_columns[i].role;
 		if (idx[r] >= 0)
-			rc = bind_text_nfc(ins, text_columns[i].param, field_str(f, idx[r]), where,
-					   headers[r], err);
+			rc = bind_text_nfc(ins, text_columns[i].param, field_str(f, idx[r]), where, headers[r], err);
 	}
 	return rc;
 }
@@ -1563,8 +1578,7 @@ static td_status register_row(OGRFeatureH f, const int idx[R_COUNT], char header
  */
 #define HEADER_SEARCH_ROWS 30
 
-static td_status on_column(const char *section, const char *key, const char *value, int line, void *arg,
-			   td_error *err)
+static td_status on_column(const char *section, const char *key, const char *value, int line, void *arg, td_error *err)
 {
 	struct columns *c = arg;
 	char buf[1024];
@@ -1574,22 +1588,24 @@ static td_status on_column(const char *section, const char *key, const char *val
 	if (c->map && strcmp(section, "dgn") == 0)
 		return TD_OK; /* a DGN level profile's part (mapprofile.c) */
 	if (strcmp(section, "columns") != 0)
-		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown section [%s] (expected [columns])", c->path,
-				    line, section);
+		return td_error_set(err, TD_ERR_USAGE, "'%s' line %d: unknown section [%s] (expected [columns])",
+				    c->path, line, section);
 	if (!key)
 		return TD_OK;
 	while (r < R_COUNT && !(column_keys[r] && strcmp(column_keys[r], key) == 0))
 		r++;
 	if (c->map && r > R_LANDUSE)
-		return td_error_set(err, TD_ERR_USAGE,
-				    "'%s' line %d: unknown map column '%s' (expected commune, sheet, parcel, area or landuse)",
-				    c->path, line, key);
+		return td_error_set(
+			err, TD_ERR_USAGE,
+			"'%s' line %d: unknown map column '%s' (expected commune, sheet, parcel, area or landuse)",
+			c->path, line, key);
 	if (r == R_COUNT)
-		return td_error_set(err, TD_ERR_USAGE,
-				    "'%s' line %d: unknown column '%s' (expected commune, sheet, parcel, area, landuse, "
-				    "owner, cccd, birth_year, birth_date, gender, gcn_serial, gcn_date, last_change "
-				    "or pending)",
-				    c->path, line, key);
+		return td_error_set(
+			err, TD_ERR_USAGE,
+			"'%s' line %d: unknown column '%s' (expected commune, sheet, parcel, area, landuse, "
+			"owner, cccd, birth_year, birth_date, gender, gcn_serial, gcn_date, last_change "
+			"or pending)",
+			c->path, line, key);
 	c->n[r] = 0;
 	snprintf(buf, sizeof(buf), "%s", value);
 	for (char *tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
@@ -1613,8 +1629,9 @@ static td_status on_column(const char *section, const char *key, const char *val
 static td_status load_columns(td_ws *ws, const td_ingest_options *opts, struct columns *c, char *path, size_t size,
 			      td_error *err)
 {
-	td_status rc = td_ctx_named_file(ws->ctx, "register", opts->register_profile ? opts->register_profile : "default",
-					 ".ini", path, size, err);
+	td_status rc =
+		td_ctx_named_file(ws->ctx, "register", opts->register_profile ? opts->register_profile : "default",
+				  ".ini", path, size, err);
 
 	memset(c->n, 0, sizeof(c->n));
 	c->path = path;
@@ -1626,8 +1643,8 @@ static td_status load_columns(td_ws *ws, const td_ingest_options *opts, struct c
 	return profile_error(rc, err);
 }
 
-static long find_header(OGRLayerH layer, td_encoding enc, const char *path, const struct columns *c,
-			int idx[R_COUNT], char headers[R_COUNT][128], td_error *why)
+static long find_header(OGRLayerH layer, td_encoding enc, const char *path, const struct columns *c, int idx[R_COUNT],
+			char headers[R_COUNT][128], td_error *why)
 {
 	OGRFeatureH f;
 	char key[256];
@@ -1772,9 +1789,11 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 	    (rc = td_source_csv_fields(opts->register_path, header_row, err)) != TD_OK)
 		goto done;
 	if (idx[R_COMMUNE] < 0 && !opts->commune) {
-		rc = td_error_set(err, TD_ERR_INPUT, "register '%s' has no column '%s' in its header row (row %ld); "
-				  "or give --commune", opts->register_path,
-				  columns.n[R_COMMUNE] ? columns.names[R_COMMUNE][0] : "commune", header_row);
+		rc = td_error_set(err, TD_ERR_INPUT,
+				  "register '%s' has no column '%s' in its header row (row %ld); "
+				  "or give --commune",
+				  opts->register_path, columns.n[R_COMMUNE] ? columns.names[R_COMMUNE][0] : "commune",
+				  header_row);
 		goto done;
 	}
 	add_option(options, sizeof(options), "encoding", opts->encoding);
@@ -1814,8 +1833,8 @@ static td_status ingest_register(td_ws *ws, const td_ingest_options *opts, td_pr
 		if (rc == TD_OK)
 			sum->reg.records++;
 		if (rc == TD_OK && progress && sum->reg.records % 1000 == 0 &&
-		    !progress(0.5 + (total > 0 ? 0.5 * (double)sum->reg.records / (double)total : 0),
-			      "ingest register", arg))
+		    !progress(0.5 + (total > 0 ? 0.5 * (double)sum->reg.records / (double)total : 0), "ingest register",
+			      arg))
 			rc = td_error_set(err, TD_ERR_CANCELLED, "cancelled");
 		OGR_F_Destroy(f);
 		f = NULL;
@@ -1856,10 +1875,11 @@ static td_status ingest_scans(td_ws *ws, const td_ingest_options *opts, td_inges
 	}
 	if (rc != TD_OK || skip)
 		goto done;
-	rc = td_ws_prepare(ws,
-			   "INSERT INTO scans (source_id, path, size, checksum, kind, readable, commune, sheet, parcel) "
-			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-			   &ins, err);
+	rc = td_ws_prepare(
+		ws,
+		"INSERT INTO scans (source_id, path, size, checksum, kind, readable, commune, sheet, parcel) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		&ins, err);
 	for (size_t i = 0; rc == TD_OK && i < list.n; i++) {
 		const td_scan_file *f = &list.files[i];
 		sqlite3_reset(ins);
@@ -1904,11 +1924,18 @@ done:
  */
 static td_status check_options(td_ws *ws, const td_ingest_options *o, td_error *err)
 {
-	const char *const given[][2] = {
-		{"--map", o->map}, {"--layer", o->layer}, {"--map-profile", o->map_profile}, {"--register", o->register_path},
-		{"--register-profile", o->register_profile}, {"--source-crs", o->source_crs},
-		{"--source-province", o->source_province}, {"--commune", o->commune}, {"--boundaries", o->boundaries},
-		{"--encoding", o->encoding}, {"--scans", o->scans}, {"--scan-pattern", o->scan_pattern}};
+	const char *const given[][2] = {{"--map", o->map},
+					{"--layer", o->layer},
+					{"--map-profile", o->map_profile},
+					{"--register", o->register_path},
+					{"--register-profile", o->register_profile},
+					{"--source-crs", o->source_crs},
+					{"--source-province", o->source_province},
+					{"--commune", o->commune},
+					{"--boundaries", o->boundaries},
+					{"--encoding", o->encoding},
+					{"--scans", o->scans},
+					{"--scan-pattern", o->scan_pattern}};
 	OGRSpatialReferenceH srs = NULL;
 	struct columns columns;
 	td_map_profile mp;
@@ -1932,7 +1959,8 @@ static td_status check_options(td_ws *ws, const td_ingest_options *o, td_error *
 	if (rc != TD_OK)
 		return err->code = TD_ERR_USAGE;
 	if (o->commune && (strlen(o->commune) > 5 || strspn(o->commune, "0123456789") != strlen(o->commune)))
-		return td_error_set(err, TD_ERR_USAGE, "--commune '%s' is not a commune code (1 to 5 digits)", o->commune);
+		return td_error_set(err, TD_ERR_USAGE, "--commune '%s' is not a commune code (1 to 5 digits)",
+				    o->commune);
 	if (o->replace < 0 || (o->replace && (!!o->map + !!o->register_path + !!o->boundaries != 1 || o->scans)))
 		return td_error_set(err, TD_ERR_USAGE, "--replace ID goes with one map, register or boundaries file");
 	if (o->replace && o->map && stat(o->map, &st) == 0 && S_ISDIR(st.st_mode))
@@ -1973,20 +2001,33 @@ static void summary_json(td_ingest_summary *sum)
 td_status td_ingest_run(td_ws *ws, const td_ingest_options *opts, td_progress_fn progress, void *arg,
 			td_ingest_summary *sum, td_error *err)
 {
-	const struct target map = {
-		"map", opts->map, "parcels", NULL, NULL,
-		"INSERT INTO parcels (geom, source_id, source_feature, commune, sheet, parcel, landuse, map_area, attrs) "
-		"VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-		bind_parcel, {R_COMMUNE, R_SHEET, R_PARCEL}, &sum->map};
+	const struct target map = {"map",
+				   opts->map,
+				   "parcels",
+				   NULL,
+				   NULL,
+				   "INSERT INTO parcels (geom, source_id, source_feature, commune, sheet, parcel, "
+				   "landuse, map_area, attrs) "
+				   "VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+				   bind_parcel,
+				   {R_COMMUNE, R_SHEET, R_PARCEL},
+				   &sum->map};
 	const struct target boundaries = {
-		"boundaries", opts->boundaries, "communes", boundary_names, NULL,
+		"boundaries",
+		opts->boundaries,
+		"communes",
+		boundary_names,
+		NULL,
 		"INSERT INTO communes (geom, source_id, code, name) VALUES (AsGPB(GeomFromWKB(?1, ?2)), ?3, ?5, ?6)",
-		bind_commune, {R_COMMUNE, R_COUNT, R_COUNT}, &sum->boundaries};
+		bind_commune,
+		{R_COMMUNE, R_COUNT, R_COUNT},
+		&sum->boundaries};
 	td_status rc;
 
 	memset(sum, 0, sizeof(*sum));
 	if (!opts->map && !opts->register_path && !opts->boundaries && !opts->scans)
-		return td_error_set(err, TD_ERR_USAGE, "nothing to ingest: give a map, a register, boundaries or scans");
+		return td_error_set(err, TD_ERR_USAGE,
+				    "nothing to ingest: give a map, a register, boundaries or scans");
 	if ((rc = check_options(ws, opts, err)) != TD_OK)
 		return rc;
 	rc = td_ws_begin(ws, "ingest", err);
@@ -2000,7 +2041,8 @@ td_status td_ingest_run(td_ws *ws, const td_ingest_options *opts, td_progress_fn
 		rc = ingest_scans(ws, opts, sum, err);
 	summary_json(sum);
 	/* Files that were all unchanged leave no trace, not even a run row. */
-	if (rc == TD_OK && (changed(&sum->map) || changed(&sum->reg) || changed(&sum->boundaries) || changed(&sum->scans)))
+	if (rc == TD_OK &&
+	    (changed(&sum->map) || changed(&sum->reg) || changed(&sum->boundaries) || changed(&sum->scans)))
 		rc = td_ws_commit(ws, sum->json, err);
 	else
 		td_ws_rollback(ws);

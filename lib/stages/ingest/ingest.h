@@ -32,35 +32,38 @@
 #include "workspace.h"
 
 typedef struct td_ingest_options {
-	const char *map;           /* any polygon source GDAL reads, a DGN, or a folder of DGNs; may be NULL */
-	const char *map_profile;   /* name in schemas/maps/ or a path: DGN levels ([dgn]; NULL: dgn-separate-labels)
-				      or other maps' field names ([columns]; NULL: default) */
-	const char *register_path; /* register export: CSV, XLSX or XLS; may be NULL */
+	const char *map;              /* any polygon source GDAL reads, a DGN, or a folder of DGNs; may be NULL */
+	const char *map_profile;      /* name in schemas/maps/ or a path: DGN levels ([dgn]; NULL: dgn-separate-labels)
+					 or other maps' field names ([columns]; NULL: default) */
+	const char *register_path;    /* register export: CSV, XLSX or XLS; may be NULL */
 	const char *register_profile; /* column header names: schemas/register/NAME.ini or a path; NULL: default */
-	const char *source_crs;    /* CRS of the map when the file names none */
-	const char *source_province; /* or: the VN-2000 TM-3 zone of this province code */
-	const char *commune;       /* commune code when the map has no commune field */
-	const char *boundaries;    /* commune boundary polygons (MaXa, TenXa); may be NULL */
-	const char *encoding;      /* text encoding of a CSV register; NULL: detect (td_encoding_parse names) */
-	const char *scans;         /* folder of scanned documents; may be NULL */
-	const char *scan_pattern;  /* file-name pattern (see scans.h); NULL: the default */
-	long long replace;         /* > 0: the source (id in sources) the one map, register or boundaries file replaces */
-	const char *layer;         /* the map's parcel layer; NULL: every polygon layer with sheet and parcel fields */
+	const char *source_crs;       /* CRS of the map when the file names none */
+	const char *source_province;  /* or: the VN-2000 TM-3 zone of this province code */
+	const char *commune;          /* commune code when the map has no commune field */
+	const char *boundaries;       /* commune boundary polygons (MaXa, TenXa); may be NULL */
+	const char *encoding;         /* text encoding of a CSV register; NULL: detect (td_encoding_parse names) */
+	const char *scans;            /* folder of scanned documents; may be NULL */
+	const char *scan_pattern;     /* file-name pattern (see scans.h); NULL: the default */
+	long long replace; /* > 0: the source (id in sources) the one map, register or boundaries file replaces */
+	const char *layer; /* the map's parcel layer; NULL: every polygon layer with sheet and parcel fields */
 } td_ingest_options;
-#define TD_INGEST_OPTIONS_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL}
+#define TD_INGEST_OPTIONS_INIT                                                                                         \
+	{                                                                                                              \
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL                              \
+	}
 
 typedef struct td_ingest_file {
-	int given;       /* this input was part of the run */
-	int unchanged;   /* same content and options as a source read before: nothing read */
-	int replaced;    /* a previous version at the same path: its rows were replaced */
-	int reread;      /* the same content read before with other options: its rows were replaced */
+	int given;             /* this input was part of the run */
+	int unchanged;         /* same content and options as a source read before: nothing read */
+	int replaced;          /* a previous version at the same path: its rows were replaced */
+	int reread;            /* the same content read before with other options: its rows were replaced */
 	long long source_id;   /* its row in sources */
 	char known_path[1024]; /* unchanged or reread: the path the source was read from before */
 	long long superseded;  /* the id of another source this one replaced (same coverage, or --replace); 0 none */
 	char superseded_path[1024];
-	long records;    /* parcels or register rows stored */
+	long records; /* parcels or register rows stored */
 	char checksum[9];
-	char crs[160];   /* polygon sources: the CRS the features were read in */
+	char crs[160];     /* polygon sources: the CRS the features were read in */
 	char encoding[16]; /* register: the text encoding it was read in */
 } td_ingest_file;
 

@@ -534,14 +534,15 @@ static td_status copy_sources(struct merge *m, td_error *err)
 		struct input *in = &m->in[k];
 		rc = id_offset(m, k, "sources", k ? m->in[k - 1].src_off : 0, &in->src_off, err);
 		if (rc == TD_OK)
-			rc = execf(
-				m, err,
-				"INSERT INTO main.sources (id, path, kind, reader, encoding, crs, options, checksum, size, "
-				"records, run_id) SELECT id + %lld, "
-				"(SELECT path FROM main.merge_inputs WHERE input = %d) "
-				"|| '::' || path, kind, reader, encoding, crs, options, checksum, size, records, run_id + %lld "
-				"FROM %s.sources ORDER BY id",
-				in->src_off, k + 1, in->run_off, in->alias);
+			rc = execf(m, err,
+				   "INSERT INTO main.sources (id, path, kind, reader, encoding, crs, options, "
+				   "checksum, size, "
+				   "records, run_id) SELECT id + %lld, "
+				   "(SELECT path FROM main.merge_inputs WHERE input = %d) "
+				   "|| '::' || path, kind, reader, encoding, crs, options, checksum, size, records, "
+				   "run_id + %lld "
+				   "FROM %s.sources ORDER BY id",
+				   in->src_off, k + 1, in->run_off, in->alias);
 	}
 	return rc;
 }
@@ -1379,15 +1380,16 @@ static td_status record_key_changes(struct merge *m, td_error *err)
 	 * ID's parcel as it is now, under its new key and in the target CRS.
 	 */
 	if (rc == TD_OK)
-		rc = execf(m, err,
-			   "INSERT INTO main.id_parcel (id, commune, sheet, parcel, geom) "
-			   "SELECT parcel_id, commune, sheet, parcel, geom FROM (SELECT p.parcel_id, p.commune, p.sheet, "
-			   "p.parcel, p.geom, row_number() OVER (PARTITION BY p.parcel_id ORDER BY p.fid) AS k "
-			   "FROM main.parcels p JOIN main.id_registry r ON r.id = p.parcel_id AND r.status = 'active') "
-			   "WHERE k = 1;"
-			   "UPDATE main.id_registry SET sheet = (SELECT sheet FROM main.id_parcel x WHERE x.id = "
-			   "id_registry.id), parcel = (SELECT parcel FROM main.id_parcel x WHERE x.id = id_registry.id) "
-			   "WHERE id IN (SELECT id FROM main.id_parcel)");
+		rc = execf(
+			m, err,
+			"INSERT INTO main.id_parcel (id, commune, sheet, parcel, geom) "
+			"SELECT parcel_id, commune, sheet, parcel, geom FROM (SELECT p.parcel_id, p.commune, p.sheet, "
+			"p.parcel, p.geom, row_number() OVER (PARTITION BY p.parcel_id ORDER BY p.fid) AS k "
+			"FROM main.parcels p JOIN main.id_registry r ON r.id = p.parcel_id AND r.status = 'active') "
+			"WHERE k = 1;"
+			"UPDATE main.id_registry SET sheet = (SELECT sheet FROM main.id_parcel x WHERE x.id = "
+			"id_registry.id), parcel = (SELECT parcel FROM main.id_parcel x WHERE x.id = id_registry.id) "
+			"WHERE id IN (SELECT id FROM main.id_parcel)");
 	if (rc == TD_OK)
 		rc = queryf(m, &n, err, "SELECT count(*) FROM main.id_registry");
 	m->sum->parcel_ids = (long)n;
@@ -1518,8 +1520,8 @@ static td_status summary_json(td_merge_summary *s, td_error *err)
 		td_strbuf_json(&b, in->crs);
 		td_strbuf_fmt(&b, ",\"parcels\":%ld,\"register_rows\":%ld,\"owners\":%ld,\"scans\":%ld,", in->parcels,
 			      in->register_rows, in->owners, in->scans);
-		td_strbuf_fmt(&b, "\"parcels_unassigned\":%ld,\"register_rows_unassigned\":%ld}", in->parcels_unassigned,
-			      in->register_unassigned);
+		td_strbuf_fmt(&b, "\"parcels_unassigned\":%ld,\"register_rows_unassigned\":%ld}",
+			      in->parcels_unassigned, in->register_unassigned);
 	}
 	td_strbuf_fmt(&b, "],\"parcels\":{\"in\":%ld,\"out\":%ld,\"unassigned\":%ld},", s->parcels_in, s->parcels_out,
 		      s->parcels_unassigned);
@@ -1531,7 +1533,8 @@ static td_status summary_json(td_merge_summary *s, td_error *err)
 		      s->sheets_renumbered, s->sheets_shared);
 	td_strbuf_fmt(&b, "\"collisions\":{\"keys\":%ld,\"parcels\":%ld,\"register_keys\":%ld,\"register_rows\":%ld},",
 		      s->collision_keys, s->collision_parcels, s->register_collision_keys, s->register_collision_rows);
-	td_strbuf_fmt(&b, "\"owners\":{\"in\":%ld,\"out\":%ld,\"merged\":%ld,\"conflicts\":%ld,\"conflict_fields\":%ld},",
+	td_strbuf_fmt(&b,
+		      "\"owners\":{\"in\":%ld,\"out\":%ld,\"merged\":%ld,\"conflicts\":%ld,\"conflict_fields\":%ld},",
 		      s->owners_in, s->owners_out, s->owners_merged, s->owner_conflicts, s->owner_conflict_fields);
 	td_strbuf_fmt(&b, "\"parcel_ids\":%ld,\"id_key_changes\":%ld,\"boundaries\":{\"used\":%ld,\"dropped\":%ld},",
 		      s->parcel_ids, s->id_key_changes, s->boundaries, s->boundaries_dropped);

@@ -50,7 +50,10 @@ typedef struct td_merge_options {
 	const char *invocation; /* the command line, for the run record; may be NULL */
 	int force;              /* replace OUT if it exists */
 } td_merge_options;
-#define TD_MERGE_OPTIONS_INIT {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0}
+#define TD_MERGE_OPTIONS_INIT                                                                                          \
+	{                                                                                                              \
+		NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0                                                   \
+	}
 
 typedef struct td_merge_input {
 	const char *path; /* as given in the options; not owned */
@@ -77,7 +80,7 @@ typedef struct td_merge_summary {
 	long boundaries, boundaries_dropped;         /* new-commune polygons used; input polygons not carried */
 	int nwarnings;
 	char warnings[TD_MERGE_MAX_WARNINGS][400];
-	char *json;      /* the summary as JSON, also in runs and the report; owned, NULL on failure */
+	char *json; /* the summary as JSON, also in runs and the report; owned, NULL on failure */
 } td_merge_summary;
 
 /*

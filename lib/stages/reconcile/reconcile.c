@@ -61,15 +61,17 @@ static td_status read_statuses(td_ctx *ctx, struct statuses *s, td_error *err)
 		for (int k = V_MATCHED; k <= V_NOT_FOUND; k++)
 			if (strcmp(status, verdict_names[k]) == 0)
 				v = (enum verdict)k;
-		if (v == V_NONE || !*text || s->n == MAX_STATUSES || !td_text_fold(text, s->key[s->n], sizeof(s->key[0])))
-			rc = td_error_set(err, TD_ERR_USAGE,
-					  "'%s' line %lld: expected a text and a status (matched, mismatched or not_found)",
-					  s->path, (long long)OGR_F_GetFID(f) + 1);
+		if (v == V_NONE || !*text || s->n == MAX_STATUSES ||
+		    !td_text_fold(text, s->key[s->n], sizeof(s->key[0])))
+			rc = td_error_set(
+				err, TD_ERR_USAGE,
+				"'%s' line %lld: expected a text and a status (matched, mismatched or not_found)",
+				s->path, (long long)OGR_F_GetFID(f) + 1);
 		else {
 			s->verdict[s->n++] = v;
 			if (ex < 160)
-				ex += (size_t)snprintf(s->examples + ex, sizeof(s->examples) - ex, "%s'%s'", ex ? ", " : "",
-						       text);
+				ex += (size_t)snprintf(s->examples + ex, sizeof(s->examples) - ex, "%s'%s'",
+						       ex ? ", " : "", text);
 		}
 		OGR_F_Destroy(f);
 	}
@@ -101,10 +103,10 @@ struct reply {
 	char where[512];
 	const char *file, *sheet;
 	long row;
-	long long owner_ref;   /* 0: not given */
-	char cccd[32];         /* "" : not given */
+	long long owner_ref; /* 0: not given */
+	char cccd[32];       /* "" : not given */
 	char *name;
-	long birth_year;       /* 0: not given */
+	long birth_year; /* 0: not given */
 	enum verdict verdict;
 	char new_cccd[32];
 	char *new_name;
@@ -140,25 +142,29 @@ static td_status prepare(reconciler *c, td_error *err)
 		rc = td_ws_prepare(ws, "SELECT EXISTS (SELECT 1 FROM owners WHERE id = ?1)", &c->exists, err);
 	/* The row's ID number (else its name) is the owner's, now or before a correction. */
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT EXISTS (SELECT 1 FROM owners o WHERE o.id = ?1 AND "
-				   "(?2 IS NULL OR o.cccd = ?2 OR o.person_key = 'cccd:' || ?2 OR EXISTS (SELECT 1 FROM "
-				   " owner_history h WHERE h.owner_id = o.id AND h.field = 'cccd' AND h.old_value = ?2)) AND "
-				   "(?2 IS NOT NULL OR ?3 IS NULL OR td_name_key(o.name) = ?3 OR EXISTS (SELECT 1 FROM "
-				   " owner_history h WHERE h.owner_id = o.id AND h.field = 'name' AND "
-				   " td_name_key(h.old_value) = ?3)))",
-				   &c->same_person, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT EXISTS (SELECT 1 FROM owners o WHERE o.id = ?1 AND "
+			"(?2 IS NULL OR o.cccd = ?2 OR o.person_key = 'cccd:' || ?2 OR EXISTS (SELECT 1 FROM "
+			" owner_history h WHERE h.owner_id = o.id AND h.field = 'cccd' AND h.old_value = ?2)) AND "
+			"(?2 IS NOT NULL OR ?3 IS NULL OR td_name_key(o.name) = ?3 OR EXISTS (SELECT 1 FROM "
+			" owner_history h WHERE h.owner_id = o.id AND h.field = 'name' AND "
+			" td_name_key(h.old_value) = ?3)))",
+			&c->same_person, err);
+	if (rc == TD_OK)
+		rc = td_ws_prepare(
+			ws,
+			"SELECT id FROM owners WHERE cccd = ?1 UNION SELECT id FROM owners WHERE person_key = "
+			"'cccd:' || ?1 UNION SELECT owner_id FROM owner_history WHERE field = 'cccd' AND "
+			"old_value = ?1 LIMIT 2",
+			&c->by_cccd, err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws,
-				   "SELECT id FROM owners WHERE cccd = ?1 UNION SELECT id FROM owners WHERE person_key = "
-				   "'cccd:' || ?1 UNION SELECT owner_id FROM owner_history WHERE field = 'cccd' AND "
-				   "old_value = ?1 LIMIT 2",
-				   &c->by_cccd, err);
-	if (rc == TD_OK)
-		rc = td_ws_prepare(ws, "SELECT id FROM owners WHERE person_key = 'name:' || ?1 || '|' || coalesce(?2, '')",
+				   "SELECT id FROM owners WHERE person_key = 'name:' || ?1 || '|' || coalesce(?2, '')",
 				   &c->by_name, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws, "SELECT EXISTS (SELECT 1 FROM temp.c06_sent WHERE owner_id = ?1)", &c->sent, err);
+		rc = td_ws_prepare(ws, "SELECT EXISTS (SELECT 1 FROM temp.c06_sent WHERE owner_id = ?1)", &c->sent,
+				   err);
 	if (rc == TD_OK)
 		rc = td_ws_prepare(ws,
 				   "SELECT file, row, status IS ?3 AND new_cccd IS ?4 AND new_name IS ?5 AND "
@@ -179,18 +185,19 @@ static td_status prepare(reconciler *c, td_error *err)
 				   "VALUES (?1, ?2, ?3, ?4, ?5)",
 				   &c->history, err);
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "INSERT INTO c06_replies (run_id, file, sheet, row, owner_ref, owner_id, status, cccd, "
-				   "owner_name, birth_year, new_cccd, new_name, new_birth_year, new_gender, note, outcome, "
-				   "reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-				   &c->keep, err);
+		rc = td_ws_prepare(
+			ws,
+			"INSERT INTO c06_replies (run_id, file, sheet, row, owner_ref, owner_id, status, cccd, "
+			"owner_name, birth_year, new_cccd, new_name, new_birth_year, new_gender, note, outcome, "
+			"reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+			&c->keep, err);
 	return rc;
 }
 
 static void finalize(reconciler *c)
 {
-	sqlite3_stmt *all[] = {c->exists, c->same_person, c->by_cccd, c->by_name, c->sent, c->earlier,
-			       c->owner, c->set_verdict, c->history, c->keep};
+	sqlite3_stmt *all[] = {c->exists,  c->same_person, c->by_cccd,     c->by_name, c->sent,
+			       c->earlier, c->owner,       c->set_verdict, c->history, c->keep};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		sqlite3_finalize(all[i]);
 	for (int i = 0; i < U_COUNT; i++)
@@ -224,7 +231,7 @@ struct columns {
 static const char *cell(OGRFeatureH f, int i)
 {
 	return i >= 0 && i < OGR_F_GetFieldCount(f) && OGR_F_IsFieldSetAndNotNull(f, i) ? OGR_F_GetFieldAsString(f, i)
-											  : NULL;
+											: NULL;
 }
 
 static int blank(const char *s)
@@ -257,13 +264,15 @@ static int find_header(const td_c06_layout *l, OGRLayerH layer, struct columns *
 			if (blank(v) || !td_text_fold(v, key, sizeof(key)))
 				continue;
 			for (int j = 0; j < l->n; j++)
-				if (cols->idx[l->field[j]] < 0 && (!strcmp(key, want[j][0]) || !strcmp(key, want[j][1]))) {
+				if (cols->idx[l->field[j]] < 0 &&
+				    (!strcmp(key, want[j][0]) || !strcmp(key, want[j][1]))) {
 					cols->idx[l->field[j]] = i;
 					snprintf(cols->header[l->field[j]], sizeof(cols->header[0]), "%s", v);
 				}
 		}
 		found = cols->idx[TD_C06_STATUS] >= 0 &&
-			(cols->idx[TD_C06_OWNER_REF] >= 0 || cols->idx[TD_C06_CCCD] >= 0 || cols->idx[TD_C06_OWNER_NAME] >= 0);
+			(cols->idx[TD_C06_OWNER_REF] >= 0 || cols->idx[TD_C06_CCCD] >= 0 ||
+			 cols->idx[TD_C06_OWNER_NAME] >= 0);
 		OGR_F_Destroy(f);
 	}
 	return found;
@@ -279,8 +288,8 @@ static td_status bad_cell(const struct reply *r, const struct columns *cols, td_
 }
 
 /* The cell of fld as NFC text, spaces around it removed; NULL when blank or absent. */
-static td_status text_of(OGRFeatureH f, const struct columns *cols, td_c06_field fld, const struct reply *r,
-			 char **out, td_error *err)
+static td_status text_of(OGRFeatureH f, const struct columns *cols, td_c06_field fld, const struct reply *r, char **out,
+			 td_error *err)
 {
 	const char *v = cell(f, cols->idx[fld]);
 	char *nfc = NULL;
@@ -322,8 +331,8 @@ static td_status number_of(OGRFeatureH f, const struct columns *cols, td_c06_fie
 	return rc;
 }
 
-static td_status id_of(OGRFeatureH f, const struct columns *cols, td_c06_field fld, const struct reply *r,
-		       int strict, char out[32], td_error *err)
+static td_status id_of(OGRFeatureH f, const struct columns *cols, td_c06_field fld, const struct reply *r, int strict,
+		       char out[32], td_error *err)
 {
 	char *s = NULL;
 	td_status rc = text_of(f, cols, fld, r, &s, err);
@@ -389,7 +398,8 @@ static td_status parse_row(reconciler *c, OGRFeatureH f, const struct columns *c
 					  c->statuses.path);
 		}
 	}
-	if (rc == TD_OK && r->verdict == V_NONE && (r->new_cccd[0] || r->new_name || r->new_birth_year || r->new_gender))
+	if (rc == TD_OK && r->verdict == V_NONE &&
+	    (r->new_cccd[0] || r->new_name || r->new_birth_year || r->new_gender))
 		rc = td_error_set(err, TD_ERR_INPUT, "%s, column '%s': no status, but corrected values are given",
 				  r->where, cols->header[TD_C06_STATUS]);
 	free(status);
@@ -460,7 +470,8 @@ static long long match(reconciler *c, const struct reply *r, char *why, size_t s
 			n++;
 		}
 		if (n != 1) {
-			snprintf(why, size, n ? "ID number %s belongs to more than one owner" : "no owner has ID number %s",
+			snprintf(why, size,
+				 n ? "ID number %s belongs to more than one owner" : "no owner has ID number %s",
 				 r->cccd);
 			return 0;
 		}
@@ -474,7 +485,8 @@ static long long match(reconciler *c, const struct reply *r, char *why, size_t s
 		if (sqlite3_step(c->by_name) == SQLITE_ROW)
 			id = sqlite3_column_int64(c->by_name, 0);
 		if (!id) {
-			snprintf(why, size, "no owner without an ID number is named '%s' (born %ld)", r->name, r->birth_year);
+			snprintf(why, size, "no owner without an ID number is named '%s' (born %ld)", r->name,
+				 r->birth_year);
 			return 0;
 		}
 	} else {
@@ -612,7 +624,8 @@ static td_status reconcile_row(reconciler *c, const struct reply *r, td_error *e
 	bind_text_or_null(c->earlier, 7, r->new_gender);
 	if (sqlite3_step(c->earlier) == SQLITE_ROW && !sqlite3_column_int(c->earlier, 2)) {
 		snprintf(why, sizeof(why), "owner %lld was answered differently in '%s' row %lld", owner,
-			 (const char *)sqlite3_column_text(c->earlier, 0), (long long)sqlite3_column_int64(c->earlier, 1));
+			 (const char *)sqlite3_column_text(c->earlier, 0),
+			 (long long)sqlite3_column_int64(c->earlier, 1));
 		sqlite3_reset(c->earlier);
 		c->sum->conflicts++;
 		list_row(c, r, "%s", why);
@@ -646,9 +659,10 @@ static td_status read_reply(reconciler *c, const char *path, int index, td_progr
 	td_error_init(&why);
 	ds = td_source_open_table(path, &why);
 	if (!ds) /* why: "cannot read 'PATH' as FORMAT: REASON", or a damaged workbook's own message */
-		return td_error_set(err, TD_ERR_INPUT, "cannot read reply '%s' (CSV, XLSX or XLS by its extension): %s",
-				    path, strncmp(why.msg, "cannot read '", 13) == 0 && strstr(why.msg, ": ")
-						  ? strstr(why.msg, ": ") + 2 : why.msg);
+		return td_error_set(
+			err, TD_ERR_INPUT, "cannot read reply '%s' (CSV, XLSX or XLS by its extension): %s", path,
+			strncmp(why.msg, "cannot read '", 13) == 0 && strstr(why.msg, ": ") ? strstr(why.msg, ": ") + 2
+											    : why.msg);
 	CPLPushErrorHandler(CPLQuietErrorHandler);
 	csv = strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") == 0;
 	rc = td_source_checksum(ds, hex, &size, err);
@@ -671,7 +685,8 @@ static td_status read_reply(reconciler *c, const char *path, int index, td_progr
 				if (csv)
 					snprintf(r.where, sizeof(r.where), "reply '%s' row %ld", path, r.row);
 				else
-					snprintf(r.where, sizeof(r.where), "reply '%s' sheet '%s' row %ld", path, r.sheet, r.row);
+					snprintf(r.where, sizeof(r.where), "reply '%s' sheet '%s' row %ld", path,
+						 r.sheet, r.row);
 				rc = parse_row(c, f, &cols, &r, err);
 				if (rc == TD_OK)
 					rc = reconcile_row(c, &r, err);
@@ -686,11 +701,12 @@ static td_status read_reply(reconciler *c, const char *path, int index, td_progr
 		}
 	}
 	if (rc == TD_OK && !headers)
-		rc = td_error_set(err, TD_ERR_INPUT,
-				  "reply '%s': no header row naming '%s' and '%s' (or '%s') in the first %d rows of any "
-				  "sheet (columns: %s)",
-				  path, "Kết quả xác minh", "Mã chủ sử dụng", "Số định danh cá nhân / CMND",
-				  HEADER_SEARCH_ROWS, c->layout.path);
+		rc = td_error_set(
+			err, TD_ERR_INPUT,
+			"reply '%s': no header row naming '%s' and '%s' (or '%s') in the first %d rows of any "
+			"sheet (columns: %s)",
+			path, "Kết quả xác minh", "Mã chủ sử dụng", "Số định danh cá nhân / CMND", HEADER_SEARCH_ROWS,
+			c->layout.path);
 	CPLPopErrorHandler();
 	td_source_close_table(ds);
 	return rc;
@@ -760,10 +776,10 @@ static void rate_from(sqlite3_stmt *st, int first, double target, td_verificatio
 
 td_status td_verification_rates_read(td_ws *ws, double target, td_verification_rates *r, td_error *err)
 {
-#define COUNTS                                                                                                 \
-	"COUNT(DISTINCT o.id), COUNT(DISTINCT iif(o.verification = 'matched', o.id, NULL)), "                 \
-	"COUNT(DISTINCT iif(o.verification = 'mismatched', o.id, NULL)), "                                     \
-	"COUNT(DISTINCT iif(o.verification = 'not_found', o.id, NULL)) "                                       \
+#define COUNTS                                                                                                         \
+	"COUNT(DISTINCT o.id), COUNT(DISTINCT iif(o.verification = 'matched', o.id, NULL)), "                          \
+	"COUNT(DISTINCT iif(o.verification = 'mismatched', o.id, NULL)), "                                             \
+	"COUNT(DISTINCT iif(o.verification = 'not_found', o.id, NULL)) "                                               \
 	"FROM register_rows r JOIN owners o ON o.id = r.owner_id WHERE r.gcn_serial IS NOT NULL"
 	sqlite3_stmt *st = NULL;
 	int step;
@@ -831,13 +847,14 @@ static void summary_json(td_reconcile_summary *s)
 	for (int from = 1; from <= 3; from++)
 		for (int to = 1; to <= 3; to++)
 			if (s->moves[from][to] && n < sizeof(s->json)) {
-				n += (size_t)snprintf(s->json + n, sizeof(s->json) - n, "%s\"%dto%d\":%ld", first ? "" : ",",
-						      from, to, s->moves[from][to]);
+				n += (size_t)snprintf(s->json + n, sizeof(s->json) - n, "%s\"%dto%d\":%ld",
+						      first ? "" : ",", from, to, s->moves[from][to]);
 				first = 0;
 			}
 	if (n < sizeof(s->json))
 		snprintf(s->json + n, sizeof(s->json) - n,
-			 "},\"owners\":%ld,\"verified\":%ld,\"percent\":%.2f,\"target\":%.2f,\"communes_below_target\":%d}",
+			 "},\"owners\":%ld,\"verified\":%ld,\"percent\":%.2f,\"target\":%.2f,\"communes_below_target\":"
+			 "%d}",
 			 s->rates.total.owners, s->rates.total.verified, s->rates.total.percent, s->rates.target,
 			 s->rates.below);
 }

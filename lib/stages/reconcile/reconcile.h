@@ -36,7 +36,7 @@
 typedef struct td_reconcile_options {
 	const char *const *replies; /* reply files, applied in this order */
 	int nreplies;
-	td_rule_settings rules;     /* severities and groups for the re-grade; verified_target_percent */
+	td_rule_settings rules; /* severities and groups for the re-grade; verified_target_percent */
 } td_reconcile_options;
 
 /* No replies yet; the catalogue's rule settings. */
@@ -45,20 +45,20 @@ void td_reconcile_options_init(td_reconcile_options *o);
 /* Verification counts of one commune's certificate holders (or of all of them). */
 typedef struct td_verification_rate {
 	char commune[16];
-	char name[96];          /* from ref_communes; "" when unknown */
-	long owners;            /* distinct owners holding a certificate in the commune */
-	long verified;          /* ... confirmed by C06 (matched) */
+	char name[96]; /* from ref_communes; "" when unknown */
+	long owners;   /* distinct owners holding a certificate in the commune */
+	long verified; /* ... confirmed by C06 (matched) */
 	long mismatched, not_found;
-	double percent;         /* 100 * verified / owners; 100 when there are no owners */
+	double percent; /* 100 * verified / owners; 100 when there are no owners */
 	int meets_target;
 } td_verification_rate;
 
 typedef struct td_verification_rates {
-	double target;                    /* percent */
+	double target; /* percent */
 	int ncommunes;
-	td_verification_rate *communes;   /* ascending code; owned */
-	td_verification_rate total;       /* every owner once, wherever they hold land */
-	int below;                        /* communes below the target */
+	td_verification_rate *communes; /* ascending code; owned */
+	td_verification_rate total;     /* every owner once, wherever they hold land */
+	int below;                      /* communes below the target */
 } td_verification_rates;
 
 /*
@@ -73,25 +73,25 @@ void td_verification_rates_release(td_verification_rates *r);
 #define TD_RECONCILE_LIST_MAX 50
 
 typedef struct td_reconcile_summary {
-	long long run_id;       /* the run whose rows c06_replies holds */
+	long long run_id; /* the run whose rows c06_replies holds */
 	int files;
-	long rows;              /* reply rows read (blank rows skipped) */
+	long rows;                           /* reply rows read (blank rows skipped) */
 	long matched, mismatched, not_found; /* applied rows by status */
-	long unanswered;        /* rows without a status */
-	long unmatched;         /* rows whose keys name no owner sent to C06 */
-	long conflicts;         /* rows answering an owner differently from an earlier row of the run */
-	long owners_changed;    /* owners whose verification changed */
-	long values_corrected;  /* owner details changed to C06's values */
-	int graded;             /* identity findings replaced and parcels re-graded */
-	char not_graded[160];   /* why not, when graded is 0 */
-	long moves[4][4];       /* [from][to]: parcels that changed group */
-	int nlisted;            /* the first unmatched and conflicting rows, in file order */
+	long unanswered;                     /* rows without a status */
+	long unmatched;                      /* rows whose keys name no owner sent to C06 */
+	long conflicts;                      /* rows answering an owner differently from an earlier row of the run */
+	long owners_changed;                 /* owners whose verification changed */
+	long values_corrected;               /* owner details changed to C06's values */
+	int graded;                          /* identity findings replaced and parcels re-graded */
+	char not_graded[160];                /* why not, when graded is 0 */
+	long moves[4][4];                    /* [from][to]: parcels that changed group */
+	int nlisted;                         /* the first unmatched and conflicting rows, in file order */
 	struct {
-		char where[512];    /* "reply 'x.csv' row 7" */
-		char what[256];     /* why it was not applied; ID numbers masked */
+		char where[512]; /* "reply 'x.csv' row 7" */
+		char what[256];  /* why it was not applied; ID numbers masked */
 	} listed[TD_RECONCILE_LIST_MAX];
 	td_verification_rates rates;
-	char json[1024];        /* the counts, as stored in runs */
+	char json[1024]; /* the counts, as stored in runs */
 } td_reconcile_summary;
 
 /*

@@ -19,10 +19,10 @@ typedef struct td_report_figures {
 } td_report_figures;
 
 typedef struct td_report_row {
-	char commune[33];      /* "" for the total */
-	char name[256];        /* from ref_communes, valid at the as-of date; "" if unknown */
+	char commune[33]; /* "" for the total */
+	char name[256];   /* from ref_communes, valid at the as-of date; "" if unknown */
 	td_report_figures now;
-	int has_prev;          /* an earlier report exists for this commune */
+	int has_prev; /* an earlier report exists for this commune */
 	char prev_week[9];
 	td_report_figures prev;
 } td_report_row;
@@ -38,19 +38,19 @@ typedef struct td_report_alert {
 } td_report_alert;
 
 typedef struct td_report {
-	char week[9];   /* "2026-W45" */
-	char from[11];  /* its Monday */
-	char to[11];    /* its Sunday */
+	char week[9];  /* "2026-W45" */
+	char from[11]; /* its Monday */
+	char to[11];   /* its Sunday */
 	char as_of[11];
 	double target;
 	int deadline_days;
 	int ncommunes;
 	td_report_row *communes; /* by commune code */
 	td_report_row total;
-	int nalerts;             /* alerts kept for the HTML (at most html_alerts) */
+	int nalerts; /* alerts kept for the HTML (at most html_alerts) */
 	td_report_alert *alerts;
 	char xlsx[TD_PATH_MAX], html[TD_PATH_MAX]; /* the files written */
-	char *json;              /* the report as JSON (see docs/report.md); NULL on failure */
+	char *json;                                /* the report as JSON (see docs/report.md); NULL on failure */
 } td_report;
 
 /* The verification rate of f in percent; NAN when nobody holds a certificate. */

@@ -1,9 +1,9 @@
 #include "report.h"
-#include "report_html.h"
 #include "date.h"
 #include "json.h"
 #include "layout.h"
 #include "outfile.h"
+#include "report_html.h"
 #include "xlsx.h"
 
 #include <assert.h>
@@ -20,9 +20,30 @@ static const char *const sheet_keys[SH_COUNT] = {"info", "communes", "alerts"};
 enum info_field { I_LABEL, I_VALUE, I_COUNT };
 static const td_field info_fields[I_COUNT] = {{"label", TD_CELL_TEXT, NULL}, {"value", TD_CELL_ANY, NULL}};
 
-enum commune_field { R_COMMUNE, R_NAME, R_PARCELS, R_G1, R_G2, R_G3, R_G1_PERCENT, R_PARCELS_CHANGE, R_G1_CHANGE,
-		     R_G2_CHANGE, R_G3_CHANGE, R_HOLDERS, R_VERIFIED, R_RATE, R_RATE_CHANGE, R_TARGET, R_TARGET_MET,
-		     R_UPDATED, R_OVERDUE, R_OVERDUE_CHANGE, R_PREV_WEEK, R_COUNT };
+enum commune_field {
+	R_COMMUNE,
+	R_NAME,
+	R_PARCELS,
+	R_G1,
+	R_G2,
+	R_G3,
+	R_G1_PERCENT,
+	R_PARCELS_CHANGE,
+	R_G1_CHANGE,
+	R_G2_CHANGE,
+	R_G3_CHANGE,
+	R_HOLDERS,
+	R_VERIFIED,
+	R_RATE,
+	R_RATE_CHANGE,
+	R_TARGET,
+	R_TARGET_MET,
+	R_UPDATED,
+	R_OVERDUE,
+	R_OVERDUE_CHANGE,
+	R_PREV_WEEK,
+	R_COUNT
+};
 #define CHANGE_FORMAT "+0;-0;0"
 static const td_field commune_fields[R_COUNT] = {
 	{"commune", TD_CELL_TEXT, NULL},
@@ -49,13 +70,23 @@ static const td_field commune_fields[R_COUNT] = {
 };
 
 /* In the order of the alerts query's columns, then the commune's name. */
-enum alert_field { A_COMMUNE, A_SHEET, A_PARCEL, A_SINCE, A_DAYS, A_SOURCE_ROW, A_PARCEL_ID, A_NAME, A_OVERDUE_DAYS,
-		   A_COUNT };
+enum alert_field {
+	A_COMMUNE,
+	A_SHEET,
+	A_PARCEL,
+	A_SINCE,
+	A_DAYS,
+	A_SOURCE_ROW,
+	A_PARCEL_ID,
+	A_NAME,
+	A_OVERDUE_DAYS,
+	A_COUNT
+};
 static const td_field alert_fields[A_COUNT] = {
-	{"commune", TD_CELL_TEXT, NULL},       {"sheet", TD_CELL_INTEGER, NULL},
-	{"parcel", TD_CELL_INTEGER, NULL},     {"pending_since", TD_CELL_DATE, NULL},
+	{"commune", TD_CELL_TEXT, NULL},         {"sheet", TD_CELL_INTEGER, NULL},
+	{"parcel", TD_CELL_INTEGER, NULL},       {"pending_since", TD_CELL_DATE, NULL},
 	{"days_pending", TD_CELL_INTEGER, NULL}, {"source_row", TD_CELL_INTEGER, NULL},
-	{"parcel_id", TD_CELL_TEXT, NULL},     {"name", TD_CELL_TEXT, NULL},
+	{"parcel_id", TD_CELL_TEXT, NULL},       {"name", TD_CELL_TEXT, NULL},
 	{"days_overdue", TD_CELL_INTEGER, NULL},
 };
 
@@ -75,7 +106,7 @@ struct layouts {
  * as-of date, as CHANGE_OVERDUE counts them: ?1 as-of date, ?2 deadline days.
  */
 #define OVERDUE_SQL                                                                                                    \
-	"SELECT r.commune AS commune, r.sheet AS sheet, r.parcel AS parcel, min(r.pending_since) AS since, "          \
+	"SELECT r.commune AS commune, r.sheet AS sheet, r.parcel AS parcel, min(r.pending_since) AS since, "           \
 	"min(r.source_row) AS source_row FROM register_rows r WHERE r.pending_since <= ?1 "                            \
 	"AND julianday(?1) - julianday(r.pending_since) > ?2 AND " GRADED " GROUP BY r.commune, r.sheet, r.parcel"
 
@@ -147,13 +178,16 @@ static td_status query_int(td_ws *ws, const char *sql, sqlite3_int64 *v, td_erro
 static td_status require_ready(td_ws *ws, td_error *err)
 {
 	sqlite3_int64 has_table, classified, changed;
-	td_status rc = query_int(ws, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-				     "AND name = 'report_snapshots'", &has_table, err);
+	td_status rc = query_int(ws,
+				 "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+				 "AND name = 'report_snapshots'",
+				 &has_table, err);
 
 	if (rc == TD_OK && !has_table)
 		return td_error_set(err, TD_ERR_WORKSPACE,
 				    "workspace '%s' has no report_snapshots table (made by an older thuadat): "
-				    "create it again with 'thuadat init'", ws->path);
+				    "create it again with 'thuadat init'",
+				    ws->path);
 	if (rc == TD_OK)
 		rc = query_int(ws, "SELECT coalesce(max(id), 0) FROM runs WHERE command = 'classify'", &classified,
 			       err);
@@ -166,7 +200,8 @@ static td_status require_ready(td_ws *ws, td_error *err)
 	else if (rc == TD_OK && changed > classified)
 		rc = td_error_set(err, TD_ERR_USAGE,
 				  "workspace '%s' changed since the last classify: run 'thuadat check' and "
-				  "'thuadat classify' first", ws->path);
+				  "'thuadat classify' first",
+				  ws->path);
 	return rc;
 }
 
@@ -182,11 +217,12 @@ static td_status read_groups(td_ws *ws, td_report *r, td_error *err)
 
 	/* The name valid at the as-of date, else the latest. */
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT name FROM ref_communes WHERE code = ?1 ORDER BY "
-				   "((valid_from IS NULL OR valid_from <= ?2) AND (valid_to IS NULL OR valid_to >= ?2)) "
-				   "DESC, coalesce(valid_to, '9999') DESC LIMIT 1",
-				   &name, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT name FROM ref_communes WHERE code = ?1 ORDER BY "
+			"((valid_from IS NULL OR valid_from <= ?2) AND (valid_to IS NULL OR valid_to >= ?2)) "
+			"DESC, coalesce(valid_to, '9999') DESC LIMIT 1",
+			&name, err);
 	while (rc == TD_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		td_report_row *row;
 		const char *code = (const char *)sqlite3_column_text(st, 0);
@@ -297,11 +333,12 @@ static td_status read_figures(td_ws *ws, td_report *r, td_error *err)
 	}
 	/* A certificate issued or changed from the week's Monday up to the as-of date. */
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "SELECT commune, count(*) FROM (SELECT DISTINCT commune, gcn_serial FROM register_rows "
-				   "WHERE gcn_serial IS NOT NULL AND (gcn_date BETWEEN ?1 AND ?2 "
-				   "OR last_change BETWEEN ?1 AND ?2)) GROUP BY commune",
-				   &st, err);
+		rc = td_ws_prepare(
+			ws,
+			"SELECT commune, count(*) FROM (SELECT DISTINCT commune, gcn_serial FROM register_rows "
+			"WHERE gcn_serial IS NOT NULL AND (gcn_date BETWEEN ?1 AND ?2 "
+			"OR last_change BETWEEN ?1 AND ?2)) GROUP BY commune",
+			&st, err);
 	if (rc == TD_OK) {
 		sqlite3_bind_text(st, 1, r->from, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, r->as_of, -1, SQLITE_STATIC);
@@ -321,11 +358,12 @@ static td_status read_figures(td_ws *ws, td_report *r, td_error *err)
 static td_status read_previous(td_ws *ws, td_report *r, td_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	td_status rc = td_ws_prepare(ws,
-				     "SELECT week, parcels, group1, group2, group3, holders, verified, "
-				     "certificates_updated, overdue FROM report_snapshots WHERE commune = ?1 AND week < ?2 "
-				     "ORDER BY week DESC LIMIT 1",
-				     &st, err);
+	td_status rc =
+		td_ws_prepare(ws,
+			      "SELECT week, parcels, group1, group2, group3, holders, verified, "
+			      "certificates_updated, overdue FROM report_snapshots WHERE commune = ?1 AND week < ?2 "
+			      "ORDER BY week DESC LIMIT 1",
+			      &st, err);
 
 	for (int i = 0; rc == TD_OK && i <= r->ncommunes; i++) {
 		td_report_row *row = i < r->ncommunes ? &r->communes[i] : &r->total;
@@ -338,7 +376,8 @@ static td_status read_previous(td_ws *ws, td_report *r, td_error *err)
 		if (step == SQLITE_ROW) {
 			td_report_figures *p = &row->prev;
 			row->has_prev = 1;
-			snprintf(row->prev_week, sizeof(row->prev_week), "%s", (const char *)sqlite3_column_text(st, 0));
+			snprintf(row->prev_week, sizeof(row->prev_week), "%s",
+				 (const char *)sqlite3_column_text(st, 0));
 			p->parcels = (long)sqlite3_column_int64(st, 1);
 			for (int g = 1; g <= 3; g++)
 				p->group[g] = (long)sqlite3_column_int64(st, 1 + g);
@@ -365,11 +404,12 @@ static td_status store_snapshot(td_ws *ws, const td_report *r, td_error *err)
 			rc = td_ws_sqlerr(ws, "replace the week's report", err);
 	}
 	if (rc == TD_OK)
-		rc = td_ws_prepare(ws,
-				   "INSERT INTO report_snapshots (week, commune, as_of, run_id, parcels, group1, group2, "
-				   "group3, holders, verified, certificates_updated, overdue) "
-				   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-				   &st, err);
+		rc = td_ws_prepare(
+			ws,
+			"INSERT INTO report_snapshots (week, commune, as_of, run_id, parcels, group1, group2, "
+			"group3, holders, verified, certificates_updated, overdue) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+			&st, err);
 	for (int i = 0; rc == TD_OK && i <= r->ncommunes; i++) {
 		const td_report_row *row = i < r->ncommunes ? &r->communes[i] : &r->total;
 		const td_report_figures *f = &row->now;
@@ -408,9 +448,14 @@ static td_status read_layouts(td_ws *ws, struct layouts *l, td_error *err)
 
 static td_status write_info(const struct layouts *l, const td_report *r, td_xlsx *x, td_error *err)
 {
-	static const char *const labels[] = {"Báo cáo tuần", "Từ ngày", "Đến ngày", "Số liệu tính đến ngày",
-					     "So với báo cáo tuần", "Chỉ tiêu xác thực (%)",
-					     "Thời hạn xử lý biến động (ngày)", "Lập bằng"};
+	static const char *const labels[] = {"Báo cáo tuần",
+					     "Từ ngày",
+					     "Đến ngày",
+					     "Số liệu tính đến ngày",
+					     "So với báo cáo tuần",
+					     "Chỉ tiêu xác thực (%)",
+					     "Thời hạn xử lý biến động (ngày)",
+					     "Lập bằng"};
 	td_value v[I_COUNT];
 	td_status rc = td_xlsx_table(x, l->names[SH_INFO], &l->info, 0, err);
 
@@ -486,8 +531,8 @@ static td_status write_commune_row(td_xlsx *x, const td_report *r, const td_repo
  * The overdue parcels: all of them to the workbook, the first html_alerts
  * kept in r for the HTML page.
  */
-static td_status write_alerts(td_ws *ws, const struct layouts *l, const td_report_options *o, td_report *r,
-			      td_xlsx *x, td_error *err)
+static td_status write_alerts(td_ws *ws, const struct layouts *l, const td_report_options *o, td_report *r, td_xlsx *x,
+			      td_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	td_value v[A_COUNT];
@@ -611,8 +656,7 @@ static void json_row(FILE *f, const td_report_row *row, int total)
 		n->parcels - p->parcels, n->group[1] - p->group[1], n->group[2] - p->group[2],
 		n->group[3] - p->group[3], n->verified - p->verified);
 	json_num(f, "verification_rate", td_report_rate(n) - td_report_rate(p));
-	fprintf(f, ",\"certificates_updated\":%ld,\"overdue\":%ld}}", n->updated - p->updated,
-		n->overdue - p->overdue);
+	fprintf(f, ",\"certificates_updated\":%ld,\"overdue\":%ld}}", n->updated - p->updated, n->overdue - p->overdue);
 }
 
 static td_status make_json(td_report *r, td_error *err)
@@ -623,8 +667,9 @@ static td_status make_json(td_report *r, td_error *err)
 
 	if (!f)
 		return td_error_set(err, TD_ERR_NOMEM, "out of memory");
-	fprintf(f, "{\"command\":\"report\",\"week\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"as_of\":\"%s\","
-		   "\"target\":%g,\"deadline_days\":%d,\"xlsx\":",
+	fprintf(f,
+		"{\"command\":\"report\",\"week\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"as_of\":\"%s\","
+		"\"target\":%g,\"deadline_days\":%d,\"xlsx\":",
 		r->week, r->from, r->to, r->as_of, r->target, r->deadline_days);
 	td_json_str(f, r->xlsx);
 	fputs(",\"html\":", f);

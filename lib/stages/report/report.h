@@ -26,15 +26,18 @@
 #include "workspace.h"
 
 typedef struct td_report_options {
-	const char *out_dir;  /* created with its parents if missing */
-	const char *week;     /* "YYYY-Www" (ISO week); NULL: the week holding the as-of date */
-	const char *date;     /* "YYYY-MM-DD", the as-of date; NULL: the week's Sunday with week, else today */
-	double target;        /* verification target, percent of certificate holders */
-	int deadline_days;    /* a pending change older than this is overdue (the profile's change_deadline_days) */
-	long sheet_rows;      /* rows per sheet of a list in the workbook; 0: Excel's limit */
-	int html_alerts;      /* at most this many overdue parcels listed in the HTML (the workbook has all) */
+	const char *out_dir; /* created with its parents if missing */
+	const char *week;    /* "YYYY-Www" (ISO week); NULL: the week holding the as-of date */
+	const char *date;    /* "YYYY-MM-DD", the as-of date; NULL: the week's Sunday with week, else today */
+	double target;       /* verification target, percent of certificate holders */
+	int deadline_days;   /* a pending change older than this is overdue (the profile's change_deadline_days) */
+	long sheet_rows;     /* rows per sheet of a list in the workbook; 0: Excel's limit */
+	int html_alerts;     /* at most this many overdue parcels listed in the HTML (the workbook has all) */
 } td_report_options;
-#define TD_REPORT_OPTIONS_INIT {NULL, NULL, NULL, 95.0, 30, 0, 200}
+#define TD_REPORT_OPTIONS_INIT                                                                                         \
+	{                                                                                                              \
+		NULL, NULL, NULL, 95.0, 30, 0, 200                                                                     \
+	}
 
 /*
  * Compute the figures, store them, write <out_dir>/report-<week>.xlsx and
@@ -53,6 +56,5 @@ td_status td_report_run(td_ws *ws, const td_report_options *opts, td_report *r, 
 
 /* Free what td_report_run allocated. Accepts NULL. */
 void td_report_release(td_report *r);
-
 
 #endif

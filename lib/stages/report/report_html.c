@@ -21,8 +21,7 @@
 
 static const char *const group_color[4] = {NULL, "#2e7d32", "#f2a900", "#c62828"};
 static const char *const group_text_color[4] = {NULL, "#ffffff", "#1f2933", "#ffffff"};
-static const char *const group_label[4] = {NULL, "Nhóm 1 – đạt đúng, đủ, sạch, sống",
-					   "Nhóm 2 – cần chỉnh lý, bổ sung",
+static const char *const group_label[4] = {NULL, "Nhóm 1 – đạt đúng, đủ, sạch, sống", "Nhóm 2 – cần chỉnh lý, bổ sung",
 					   "Nhóm 3 – phải xây dựng lại hoặc chưa xây dựng"};
 
 static void esc(FILE *f, const char *s)
@@ -145,8 +144,7 @@ static const char *fmt_week(char *buf, size_t size, const char *week)
  * more parcels in group 1 is good, more in group 3 is bad. Empty without
  * an earlier report.
  */
-static const char *change_html(char *buf, size_t size, const td_report_row *row, long now, long prev,
-			       int more_is_good)
+static const char *change_html(char *buf, size_t size, const td_report_row *row, long now, long prev, int more_is_good)
 {
 	char n[48];
 	long d = now - prev;
@@ -154,7 +152,10 @@ static const char *change_html(char *buf, size_t size, const td_report_row *row,
 	buf[0] = '\0';
 	if (row->has_prev)
 		snprintf(buf, size, " <span class=\"chg%s\">%s</span>",
-			 d == 0 ? "" : (d > 0) == more_is_good ? " good" : " bad", fmt_change(n, sizeof(n), d));
+			 d == 0                    ? ""
+			 : (d > 0) == more_is_good ? " good"
+						   : " bad",
+			 fmt_change(n, sizeof(n), d));
 	return buf;
 }
 
@@ -166,7 +167,10 @@ static const char *points_html(char *buf, size_t size, const td_report_row *row)
 
 	buf[0] = '\0';
 	if (row->has_prev && !isnan(d))
-		snprintf(buf, size, " <span class=\"chg%s\">%s</span>", fabs(d) < 0.05 ? "" : d > 0 ? " good" : " bad",
+		snprintf(buf, size, " <span class=\"chg%s\">%s</span>",
+			 fabs(d) < 0.05 ? ""
+			 : d > 0        ? " good"
+					: " bad",
 			 fmt_points(n, sizeof(n), d));
 	return buf;
 }
@@ -176,10 +180,11 @@ static void head(FILE *f, const td_report *r)
 	char week[32];
 
 	fmt_week(week, sizeof(week), r->week);
-	fprintf(f, "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
-		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		   "<meta name=\"generator\" content=\"thuadat " TD_VERSION "\">\n"
-		   "<title>Báo cáo tiến độ %s</title>\n",
+	fprintf(f,
+		"<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		"<meta name=\"generator\" content=\"thuadat " TD_VERSION "\">\n"
+		"<title>Báo cáo tiến độ %s</title>\n",
 		week);
 	fputs("<style>\n"
 	      "body{margin:0;background:#f3f5f8;color:#1f2933;font:15px/1.45 \"Segoe UI\",Roboto,\"Noto Sans\","
@@ -230,11 +235,11 @@ static void title(FILE *f, const td_report *r)
 }
 
 /* A figure of the total: label, value, a line of detail and the change (HTML, may be empty). */
-static void card(FILE *f, const char *cls, const char *label, const char *value, const char *detail,
-		 const char *change)
+static void card(FILE *f, const char *cls, const char *label, const char *value, const char *detail, const char *change)
 {
-	fprintf(f, "<div class=\"card%s\"><div class=\"l\">%s</div><div class=\"v\">%s</div><div class=\"l\">%s%s</div>"
-		   "</div>\n",
+	fprintf(f,
+		"<div class=\"card%s\"><div class=\"l\">%s</div><div class=\"v\">%s</div><div class=\"l\">%s%s</div>"
+		"</div>\n",
 		cls, label, value, detail, change);
 }
 
@@ -259,7 +264,9 @@ static void cards(FILE *f, const td_report *r)
 	snprintf(detail, sizeof(detail), "%s/%s chủ có GCN · chỉ tiêu %s: <span class=\"%s\">%s</span>",
 		 fmt_int(a, sizeof(a), n->verified), fmt_int(b, sizeof(b), n->holders),
 		 fmt_target(c, sizeof(c), r->target), !isnan(rate) && rate >= r->target ? "ok" : "no",
-		 isnan(rate) ? "chưa có số liệu" : rate >= r->target ? "đạt" : "chưa đạt");
+		 isnan(rate)         ? "chưa có số liệu"
+		 : rate >= r->target ? "đạt"
+				     : "chưa đạt");
 	card(f, "", "Tỷ lệ xác thực chủ sử dụng", fmt_pct(v, sizeof(v), rate), detail,
 	     points_html(chg, sizeof(chg), t));
 	card(f, "", "GCN cấp mới, cập nhật trong tuần", fmt_int(v, sizeof(v), n->updated), "",
@@ -291,10 +298,10 @@ static void grid(FILE *f, int rows)
 
 	for (int i = 0; i <= 4; i++) {
 		double x = BAR_X + BAR_W * i / 4.0;
-		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#d9e2ec\"/>\n", x, CHART_TOP - 4, x,
-			bottom);
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#52606d\">%s</text>\n", x, bottom + 14,
-			fmt_target(pct, sizeof(pct), 25.0 * i));
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#d9e2ec\"/>\n", x, CHART_TOP - 4,
+			x, bottom);
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#52606d\">%s</text>\n", x,
+			bottom + 14, fmt_target(pct, sizeof(pct), 25.0 * i));
 	}
 }
 
@@ -310,12 +317,15 @@ static void groups_chart(FILE *f, const td_report *r)
 	char n[32], pct[32];
 
 	fputs("<section>\n<h2>Phân nhóm thửa đất theo xã</h2>\n", f);
-	fprintf(f, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Tỷ lệ thửa đất nhóm 1, 2, 3 theo xã\" "
-		   "xmlns=\"http://www.w3.org/2000/svg\">\n",
+	fprintf(f,
+		"<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Tỷ lệ thửa đất nhóm 1, 2, 3 theo xã\" "
+		"xmlns=\"http://www.w3.org/2000/svg\">\n",
 		CHART_W, height);
 	for (int g = 1; g <= 3; g++) {
 		int x = g == 1 ? 0 : g == 2 ? 250 : 480;
-		fprintf(f, "<rect x=\"%d\" y=\"4\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"14\">%s</text>\n",
+		fprintf(f,
+			"<rect x=\"%d\" y=\"4\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" "
+			"y=\"14\">%s</text>\n",
 			x, group_color[g], x + 18, group_label[g]);
 	}
 	grid(f, rows);
@@ -329,13 +339,15 @@ static void groups_chart(FILE *f, const td_report *r)
 			double w = BAR_W * (double)x->group[g] / (double)x->parcels;
 			if (x->group[g] == 0)
 				continue;
-			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>", at, y, w,
-				BAR_H, group_color[g]);
+			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>", at,
+				y, w, BAR_H, group_color[g]);
 			esc(f, row->commune[0] ? row->commune : row->name);
 			fprintf(f, " – nhóm %d: %s thửa (%s)</title></rect>\n", g, fmt_int(n, sizeof(n), x->group[g]),
 				fmt_pct(pct, sizeof(pct), 100.0 * (double)x->group[g] / (double)x->parcels));
 			if (w >= 8.0 * (double)strlen(fmt_int(n, sizeof(n), x->group[g])) + 6)
-				fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" style=\"fill:%s\">%s</text>\n",
+				fprintf(f,
+					"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+					"style=\"fill:%s\">%s</text>\n",
 					at + w / 2, y + BAR_H - 4, group_text_color[g], n);
 			at += w;
 		}
@@ -353,8 +365,9 @@ static void verification_chart(FILE *f, const td_report *r)
 	char pct[32], a[32], b[32];
 
 	fputs("<section>\n<h2>Tỷ lệ xác thực chủ sử dụng so với chỉ tiêu</h2>\n", f);
-	fprintf(f, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Tỷ lệ xác thực theo xã so với chỉ tiêu %s\" "
-		   "xmlns=\"http://www.w3.org/2000/svg\">\n",
+	fprintf(f,
+		"<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Tỷ lệ xác thực theo xã so với chỉ tiêu %s\" "
+		"xmlns=\"http://www.w3.org/2000/svg\">\n",
 		CHART_W, height, fmt_target(pct, sizeof(pct), r->target));
 	grid(f, rows);
 	for (int i = 0; i < rows; i++) {
@@ -364,8 +377,9 @@ static void verification_chart(FILE *f, const td_report *r)
 
 		row_label(f, row, y);
 		if (isnan(rate)) {
-			fprintf(f, "<text x=\"%d\" y=\"%.1f\" fill=\"#7b8794\" style=\"fill:#7b8794\">chưa có chủ có "
-				   "GCN</text>\n",
+			fprintf(f,
+				"<text x=\"%d\" y=\"%.1f\" fill=\"#7b8794\" style=\"fill:#7b8794\">chưa có chủ có "
+				"GCN</text>\n",
 				BAR_X + 6, y + BAR_H - 4);
 			continue;
 		}
@@ -377,8 +391,9 @@ static void verification_chart(FILE *f, const td_report *r)
 		fprintf(f, "<text x=\"%d\" y=\"%.1f\">%s (%s/%s)</text>\n", BAR_X + BAR_W + 10, y + BAR_H - 4,
 			fmt_pct(pct, sizeof(pct), rate), a, b);
 	}
-	fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#b42318\" stroke-width=\"2\" "
-		   "stroke-dasharray=\"6 4\"/>\n",
+	fprintf(f,
+		"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#b42318\" stroke-width=\"2\" "
+		"stroke-dasharray=\"6 4\"/>\n",
 		tx, CHART_TOP - 12, tx, CHART_TOP + rows * ROW_H);
 	fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"end\" style=\"fill:#b42318\">Chỉ tiêu %s</text>\n", tx - 4,
 		CHART_TOP - 14, fmt_target(pct, sizeof(pct), r->target));
@@ -401,7 +416,10 @@ static void table_row(FILE *f, const td_report *r, const td_report_row *row)
 		fprintf(f, "</td><td>%s%s", fmt_int(v, sizeof(v), n->group[g]),
 			change_html(chg, sizeof(chg), row, n->group[g], p->group[g], g == 1));
 	fprintf(f, "</td><td>%s/%s", fmt_int(v, sizeof(v), n->verified), fmt_int(w, sizeof(w), n->holders));
-	fprintf(f, "</td><td><span class=\"%s\">%s</span>%s", isnan(rate) ? "" : rate >= r->target ? "ok" : "no",
+	fprintf(f, "</td><td><span class=\"%s\">%s</span>%s",
+		isnan(rate)         ? ""
+		: rate >= r->target ? "ok"
+				    : "no",
 		fmt_pct(v, sizeof(v), rate), points_html(chg, sizeof(chg), row));
 	fprintf(f, "</td><td>%s%s", fmt_int(v, sizeof(v), n->updated),
 		change_html(chg, sizeof(chg), row, n->updated, p->updated, 1));
